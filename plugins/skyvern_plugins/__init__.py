@@ -1,0 +1,1 @@
+"""The built-in backends of skyvern-core, each an ordinary plugin."""

@@ -1,0 +1,445 @@
+"""The Agent: the one object a program needs to run browser tasks.
+
+::
+
+    from skyvern_core import Agent, TaskRequest
+
+    async with Agent() as agent:
+        task = await agent.run(TaskRequest(url="https://example.com", navigation_goal="..."))
+        print(task.status, task.extracted_information)
+
+``Agent.run_sync(...)`` does the same from a plain script. Backends are chosen by plugin
+name or passed as instances; settings come from keyword arguments or ``SKYVERN_*``
+environment variables.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any, Self
+
+import anyio
+import anyio.abc
+
+from skyvern_core.config import Settings
+from skyvern_core.errors import ConfigurationError, InvalidTransitionError, UsageError
+from skyvern_core.ids import new_id
+from skyvern_core.models import Step, Task, TaskRequest, TaskStatus, utcnow
+from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
+from skyvern_core.protocols import (
+    ArtifactStore,
+    BrowserDriver,
+    LLMProvider,
+    Notifier,
+    Planner,
+    Store,
+)
+from skyvern_core.runner import EventCallback, RunEvent, RunHandle, TaskRunner, describe_error
+
+__all__ = ["Agent", "RunEvent"]
+
+log = logging.getLogger(__name__)
+
+_SETTING_OF_KIND = {
+    "driver": "driver",
+    "store": "store",
+    "planner": "planner",
+    "llm_provider": "llm_provider",
+    "notifier": "notifier",
+    "artifact_store": "artifact_store",
+}
+
+MAX_PAGE_SIZE = 100
+
+
+class Agent:
+    """Runs tasks to a final status and answers questions about them.
+
+    Each backend argument is a plugin name (see ``skyvern-core plugins``) or a ready
+    instance; ``None`` takes the name from the settings. Other keyword arguments are
+    settings (see :class:`~skyvern_core.config.Settings`).
+    """
+
+    def __init__(
+        self,
+        *,
+        driver: str | BrowserDriver | None = None,
+        store: str | Store | None = None,
+        planner: str | Planner | None = None,
+        llm_provider: str | LLMProvider | None = None,
+        notifier: str | Notifier | None = None,
+        artifact_store: str | ArtifactStore | None = None,
+        settings: Settings | None = None,
+        registry: PluginRegistry | None = None,
+        organization: str = "default",
+        on_event: EventCallback | None = None,
+        **setting_overrides: Any,
+    ) -> None:
+        if settings is None:
+            settings = Settings(**setting_overrides)
+        elif setting_overrides:
+            settings = Settings(**{**settings.model_dump(exclude_unset=True), **setting_overrides})
+        self.settings = settings
+        if registry is None:
+            registry = (
+                PluginRegistry(only=settings.plugins)
+                if settings.plugins is not None
+                else get_registry()
+            )
+        self.registry = registry
+        self.organization_name = organization
+        self.organization_id: str | None = None
+        self.on_event = on_event
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id('task')[-6:]}"
+        given = {
+            "driver": driver,
+            "store": store,
+            "planner": planner,
+            "llm_provider": llm_provider,
+            "notifier": notifier,
+            "artifact_store": artifact_store,
+        }
+        self._given: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        self._backends: dict[str, Any] = {}
+        self._ctx = BackendContext(settings, registry, self._backend)
+        self._opened = False
+        self._open_lock = anyio.Lock()
+        self._driver_started = False
+        self._handles: dict[str, RunHandle] = {}
+        self._slots = anyio.Semaphore(settings.concurrency)
+        self._stack: AsyncExitStack | None = None
+        self._wake: anyio.Event = anyio.Event()
+        self._pool: anyio.abc.TaskGroup | None = None
+
+    # ------------------------------------------------------------------ backends
+
+    def backend_name(self, kind: str) -> str:
+        """The plugin name used for a kind of backend (``auto`` planner resolved)."""
+        value = self._given.get(kind)
+        if value is not None and not isinstance(value, str):
+            return type(value).__name__
+        name = value or getattr(self.settings, _SETTING_OF_KIND[kind])
+        if kind == "planner" and name == "auto":
+            names = self.registry.names("planner")
+            if self.settings.llm_model and "llm" in names:
+                return "llm"
+            if "offline" in names:
+                return "offline"
+            raise ConfigurationError(
+                "no planner is available: set SKYVERN_LLM_MODEL (with the 'llm' extra "
+                "installed) or pass planner= to Agent"
+            )
+        return str(name)
+
+    def _backend(self, kind: str) -> Any:
+        if kind not in BACKEND_KINDS:
+            raise ValueError(f"unknown backend kind {kind!r}")
+        if kind in self._backends:
+            return self._backends[kind]
+        value = self._given.get(kind)
+        if value is None or isinstance(value, str):
+            registration = self.registry.get(kind, self.backend_name(kind))
+            value = registration.factory(self._ctx)
+        self._backends[kind] = value
+        return value
+
+    @property
+    def store(self) -> Store:
+        """The store (built on first use)."""
+        return self._backend("store")
+
+    @property
+    def artifacts(self) -> ArtifactStore:
+        """The artifact store (built on first use)."""
+        return self._backend("artifact_store")
+
+    async def _open(self) -> None:
+        async with self._open_lock:
+            if self._opened:
+                return
+            await self.store.open()
+            org = await self.store.get_or_create_organization(self.organization_name)
+            self.organization_id = org.organization_id
+            self._opened = True
+
+    async def _runner(self) -> TaskRunner:
+        driver: BrowserDriver = self._backend("driver")
+        planner: Planner = self._backend("planner")
+        return TaskRunner(
+            store=self.store,
+            driver=driver,
+            planner=planner,
+            artifacts=self.artifacts,
+            notifier=self._backend("notifier"),
+            settings=self.settings,
+            worker_id=self.worker_id,
+            on_event=self.on_event,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self, *, workers: bool = True) -> None:
+        """Open the backends and (with ``workers``) start the pool that runs submitted tasks.
+
+        Call :meth:`aclose` from the same task, or use ``async with Agent(...)``.
+        """
+        await self._open()
+        if workers and self._pool is None:
+            self._stack = AsyncExitStack()
+            self._pool = await self._stack.enter_async_context(anyio.create_task_group())
+            for index in range(self.settings.concurrency):
+                self._pool.start_soon(self._worker, index)
+
+    async def aclose(self) -> None:
+        """Stop the workers, fail tasks still running here, and close every backend."""
+        for handle in list(self._handles.values()):
+            handle.cancel()
+        if self._pool is not None and self._stack is not None:
+            self._pool.cancel_scope.cancel()
+            stack, self._stack, self._pool = self._stack, None, None
+            await stack.aclose()
+        backends, self._backends = self._backends, {}
+        for kind in ("driver", "llm_provider", "store"):
+            backend = backends.get(kind)
+            close: Callable[[], Awaitable[Any]] | None = getattr(backend, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    log.warning("closing the %s failed", kind, exc_info=True)
+        self._opened = False
+        self._wake = anyio.Event()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------ tasks
+
+    def _request(
+        self, request: TaskRequest | dict[str, Any] | None, fields: dict[str, Any]
+    ) -> TaskRequest:
+        if isinstance(request, TaskRequest):
+            return request.model_copy(update=fields) if fields else request
+        if request is None:
+            return TaskRequest(**fields)
+        if isinstance(request, dict):
+            return TaskRequest(**{**request, **fields})
+        raise UsageError(f"expected a TaskRequest or a dict, got {type(request).__name__}")
+
+    async def create_task(
+        self,
+        request: TaskRequest | dict[str, Any] | None = None,
+        /,
+        *,
+        organization_id: str | None = None,
+        max_steps: int | None = None,
+        **fields: Any,
+    ) -> Task:
+        """Validate and store a task as ``queued``, without running it."""
+        req = self._request(request, fields)
+        await self._open()
+        org_id = organization_id or self.organization_id
+        assert org_id is not None
+        limit = max_steps or req.max_steps
+        if limit is None:
+            org = await self.store.get_organization(org_id)
+            limit = org.max_steps or self.settings.max_steps
+        if limit < 1:
+            raise UsageError(f"max_steps must be at least 1, got {limit}")
+        now = utcnow()
+        task = Task(
+            task_id=new_id("task"),
+            organization_id=org_id,
+            request=req,
+            max_steps=limit,
+            created_at=now,
+            modified_at=now,
+        )
+        task = await self.store.create_task(task)
+        return await self.store.update_task(task.task_id, status=TaskStatus.queued)
+
+    async def submit(
+        self, request: TaskRequest | dict[str, Any] | None = None, /, **fields: Any
+    ) -> str:
+        """Queue a task for the worker pool and return its id at once."""
+        task = await self.create_task(request, **fields)
+        self._wake.set()
+        return task.task_id
+
+    async def run(
+        self, request: TaskRequest | dict[str, Any] | None = None, /, **fields: Any
+    ) -> Task:
+        """Run a task to a final status here and return it with its steps.
+
+        Backends that cannot be built (an unknown name, a missing extra) raise here,
+        before any task is stored.
+        """
+        await self._open()
+        runner = await self._runner()
+        task = await self.create_task(request, **fields)
+        async with self._slots:
+            claimed = await self.store.claim_task(
+                self.worker_id, lease_seconds=self.settings.lease_seconds, task_id=task.task_id
+            )
+            if claimed is not None:
+                await self._execute(claimed, runner)
+        return await self.get_task(task.task_id, steps=True)
+
+    def run_sync(
+        self, request: TaskRequest | dict[str, Any] | None = None, /, **fields: Any
+    ) -> Task:
+        """Run a task from synchronous code (starts and closes the backends around it)."""
+
+        async def main() -> Task:
+            try:
+                return await self.run(request, **fields)
+            finally:
+                await self.aclose()
+
+        return anyio.run(main)
+
+    async def _execute(self, task: Task, runner: TaskRunner | None = None) -> Task:
+        handle = RunHandle(task.task_id)
+        self._handles[task.task_id] = handle
+        try:
+            runner = runner or await self._runner()
+            return await runner.run(task, handle)
+        except Exception as exc:
+            # The backends could not even be built: still end the task, with the reason.
+            log.exception("could not run task %s", task.task_id)
+            with anyio.CancelScope(shield=True):
+                ended = await self.store.update_task(
+                    task.task_id,
+                    status=TaskStatus.failed,
+                    failure_reason=describe_error(exc),
+                    finished_at=utcnow(),
+                )
+            return ended
+        finally:
+            self._handles.pop(task.task_id, None)
+
+    async def _worker(self, index: int) -> None:
+        while True:
+            async with self._slots:
+                try:
+                    await self._recover_expired()
+                    task = await self.store.claim_task(
+                        self.worker_id, lease_seconds=self.settings.lease_seconds
+                    )
+                except Exception:
+                    log.warning("worker %d could not claim a task", index, exc_info=True)
+                    task = None
+                if task is not None:
+                    await self._execute(task)
+                    continue
+            with anyio.move_on_after(self.settings.poll_interval):
+                await self._wake.wait()
+            if self._wake.is_set():
+                self._wake = anyio.Event()
+
+    async def _recover_expired(self) -> None:
+        """Fail running tasks whose worker stopped renewing its claim."""
+        for task in await self.store.expired_leases(utcnow()):
+            if task.task_id in self._handles:
+                continue
+            try:
+                ended = await self.store.update_task(
+                    task.task_id,
+                    status=TaskStatus.failed,
+                    failure_reason="The worker running this task stopped responding "
+                    "(its lease expired)",
+                    finished_at=utcnow(),
+                )
+            except InvalidTransitionError:
+                continue
+            notifier: Notifier | None = self._backend("notifier")
+            if notifier is not None:
+                try:
+                    await notifier.notify(await self._with_urls(ended))
+                except Exception:
+                    log.exception("the notifier failed for task %s", task.task_id)
+
+    async def cancel(self, task_id: str, *, organization_id: str | None = None) -> Task:
+        """Cancel a created, queued or running task; a running one stops before its next
+        action. Raises InvalidTransitionError for a task already in a final status."""
+        await self._open()
+        org_id = organization_id or self.organization_id
+        task = await self.store.get_task(task_id, org_id)
+        if not task.status.is_cancelable:
+            raise InvalidTransitionError("task", task.status.value, TaskStatus.canceled.value)
+        was = task.status
+        task = await self.store.update_task(
+            task_id, status=TaskStatus.canceled, finished_at=utcnow()
+        )
+        handle = self._handles.get(task_id)
+        if handle is not None:
+            handle.cancel()
+        elif was != TaskStatus.running:
+            # Nobody is running it, so nobody else will tell the notifier.
+            notifier: Notifier | None = self._backend("notifier")
+            if notifier is not None:
+                try:
+                    await notifier.notify(await self._with_urls(task))
+                except Exception:
+                    log.exception("the notifier failed for task %s", task_id)
+        return await self._with_urls(task)
+
+    # ------------------------------------------------------------------ reading
+
+    async def get_task(
+        self, task_id: str, *, organization_id: str | None = None, steps: bool = False
+    ) -> Task:
+        """Return a task, with artifact URLs (and its steps with ``steps=True``)."""
+        await self._open()
+        task = await self.store.get_task(task_id, organization_id or self.organization_id)
+        task = await self._with_urls(task)
+        if steps:
+            task.steps = await self.store.list_steps(task_id)
+        return task
+
+    async def list_tasks(
+        self, page: int = 1, page_size: int = 10, *, organization_id: str | None = None
+    ) -> list[Task]:
+        """Return a page of tasks, newest first (``page_size`` at most 100)."""
+        if page < 1:
+            raise UsageError(f"page must be at least 1, got {page}")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise UsageError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
+        await self._open()
+        org_id = organization_id or self.organization_id
+        assert org_id is not None
+        tasks = await self.store.list_tasks(org_id, page=page, page_size=page_size)
+        return [await self._with_urls(t) for t in tasks]
+
+    async def list_steps(self, task_id: str, *, organization_id: str | None = None) -> list[Step]:
+        """Return a task's steps in order, retries included."""
+        await self._open()
+        return await self.store.list_steps(task_id, organization_id or self.organization_id)
+
+    async def _with_urls(self, task: Task) -> Task:
+        async def url(artifact_id: str | None) -> str | None:
+            if artifact_id is None:
+                return None
+            try:
+                artifact = await self.store.get_artifact(artifact_id)
+                return await self.artifacts.url(artifact.uri)
+            except Exception:
+                log.warning("no URL for artifact %s", artifact_id, exc_info=True)
+                return None
+
+        shots = [await url(a) for a in task.action_screenshot_artifact_ids]
+        return task.model_copy(
+            update={
+                "screenshot_url": await url(task.screenshot_artifact_id),
+                "recording_url": await url(task.recording_artifact_id),
+                "action_screenshot_urls": [s for s in shots if s],
+            }
+        )

@@ -1,0 +1,129 @@
+"""Typed settings, read from keyword arguments or ``SKYVERN_*`` environment variables.
+
+Every field below maps to an environment variable named ``SKYVERN_`` + the field name in
+upper case (``SKYVERN_MAX_STEPS``, ``SKYVERN_LLM_MODEL``...). Keyword arguments win over
+the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """Where the embedded store and artifacts live unless configured: the user's data folder."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "skyvern-core"
+
+
+class Settings(BaseSettings):
+    """Every setting of skyvern-core, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SKYVERN_", extra="forbid", validate_default=True, frozen=True
+    )
+
+    # Where things live.
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder for the SQLite file and local artifacts.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Store URL (sqlite:///path or postgresql://...); default: a SQLite "
+        "file in data_dir.",
+    )
+
+    # Which backends to use (plugin names; see `skyvern-core plugins`).
+    driver: str = Field(default="playwright", description="Browser driver plugin.")
+    store: str = Field(default="sqlite", description="Store plugin.")
+    planner: str = Field(
+        default="auto",
+        description="Planner plugin; 'auto' picks 'llm' when llm_model is set, else 'offline'.",
+    )
+    llm_provider: str = Field(default="litellm", description="LLM provider plugin.")
+    notifier: str = Field(default="none", description="Notifier plugin.")
+    artifact_store: str = Field(default="local", description="Artifact store plugin.")
+    plugins: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="Load only these plugins (entry-point names); None loads every one.",
+    )
+
+    # Limits.
+    max_steps: int = Field(default=10, gt=0, description="Steps per task, retries excluded.")
+    max_retries: int = Field(default=3, ge=0, description="Retries of one failing step.")
+    step_timeout: float = Field(default=180.0, gt=0, description="Seconds per step.")
+    task_timeout: float = Field(default=1800.0, gt=0, description="Wall-clock seconds per task.")
+    concurrency: int = Field(default=4, gt=0, description="Tasks run at once by the worker pool.")
+    lease_seconds: float = Field(default=60.0, gt=0, description="Claim lease of a running task.")
+    poll_interval: float = Field(default=1.0, gt=0, description="Queue poll interval (seconds).")
+
+    # Browser.
+    headless: bool = True
+    browser_path: str | None = Field(default=None, description="A Chromium executable to use.")
+    cdp_url: str | None = Field(default=None, description="Connect to this browser over CDP.")
+    remote_webdriver_url: str | None = Field(default=None, description="A Selenium Grid URL.")
+    viewport_width: int = Field(default=1280, gt=0)
+    viewport_height: int = Field(default=800, gt=0)
+    user_agent: str | None = None
+    record_video: bool = True
+    record_trace: bool = False
+    proxies: dict[str, str] = Field(
+        default_factory=dict,
+        description="proxy_location → proxy server URL (http://user:pass@host:port).",
+    )
+
+    # LLM.
+    llm_model: str | None = Field(default=None, description="Any model name litellm knows.")
+    llm_api_base: str | None = None
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_timeout: float = Field(default=90.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0)
+    llm_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Notifications.
+    webhook_secret: str | None = Field(
+        default=None, repr=False, description="Signing secret for webhooks of embedded use."
+    )
+    webhook_max_attempts: int = Field(default=6, gt=0)
+
+    # Artifacts.
+    artifact_dir: Path | None = Field(default=None, description="Default: data_dir/artifacts.")
+    public_base_url: str | None = Field(
+        default=None, description="Base URL where the HTTP app serves artifacts."
+    )
+
+    @field_validator("plugins", "llm_fallback_models", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        # Environment variables hold "a,b,c"; a JSON list is accepted too.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_artifact_dir(self) -> Path:
+        """The folder local artifacts go to."""
+        return (self.artifact_dir or self.data_dir / "artifacts").expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The store URL, defaulting to a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'skyvern.db'}"

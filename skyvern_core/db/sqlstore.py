@@ -1,0 +1,534 @@
+"""A :class:`~skyvern_core.protocols.Store` on SQL, through SQLAlchemy's asyncio engine.
+
+One class serves SQLite (``sqlite+aiosqlite``) and PostgreSQL (``postgresql+psycopg``); only
+the dialect details differ:
+
+* SQLite: WAL journal, a busy timeout and foreign keys on every connection; write
+  transactions start with ``BEGIN IMMEDIATE`` (so a read-then-write never fails on a stale
+  snapshot) and are serialized per store by an :class:`anyio.Lock`, so many concurrent tasks
+  of one process never see "database is locked".
+* PostgreSQL: the queue claim locks the chosen row with ``FOR UPDATE SKIP LOCKED``.
+
+Status changes are compare-and-set: the lifecycle is checked against the stored status and
+the ``UPDATE`` only applies while the status is still the one that was checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import anyio
+import anyio.to_thread
+import sqlalchemy as sa
+from alembic.util import CommandError
+from pydantic import BaseModel
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+
+from skyvern_core import ids
+from skyvern_core.db import migrate
+from skyvern_core.db.tables import (
+    ApiKeyRow,
+    ArtifactRow,
+    OrganizationRow,
+    StepRow,
+    TaskRow,
+    UTCDateTime,
+)
+from skyvern_core.errors import ConfigurationError, MissingExtraError, NotFoundError, StoreError
+from skyvern_core.models import (
+    Artifact,
+    Organization,
+    Step,
+    Task,
+    TaskStatus,
+    check_step_transition,
+    check_task_transition,
+    utcnow,
+)
+
+__all__ = ["SQLStore", "driver_urls"]
+
+M = TypeVar("M", bound=BaseModel)
+
+SETTING = "SKYVERN_DATABASE_URL"
+BUSY_TIMEOUT_MS = 10_000
+CAS_ATTEMPTS = 20
+
+
+def _table(row: type[SQLModel]) -> sa.Table:
+    return cast(sa.Table, sa.inspect(row).local_table)
+
+
+_orgs = _table(OrganizationRow)
+_keys = _table(ApiKeyRow)
+_tasks = _table(TaskRow)
+_steps = _table(StepRow)
+_artifacts = _table(ArtifactRow)
+
+_TASK_UPDATABLE = frozenset(_tasks.c.keys()) - {"task_id", "organization_id", "created_at"}
+_STEP_UPDATABLE = frozenset(_steps.c.keys()) - {
+    "step_id",
+    "task_id",
+    "organization_id",
+    "created_at",
+}
+
+
+def driver_urls(database_url: str) -> tuple[sa.URL, sa.URL]:
+    """Return the (async, sync) SQLAlchemy URLs for a user's database URL.
+
+    ``sqlite:///path`` becomes ``sqlite+aiosqlite:///path`` and ``sqlite:///path``;
+    ``postgresql://...`` becomes ``postgresql+psycopg://...`` for both (psycopg 3 does both).
+    Raises :class:`ConfigurationError` for anything else.
+    """
+    try:
+        url = sa.make_url(database_url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{SETTING} is not a database URL: {database_url!r} "
+            "(expected sqlite:///path/to.db or postgresql://user:pass@host/db)"
+        ) from None
+    backend = url.get_backend_name()
+    shown = url.render_as_string(hide_password=True)
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            raise ConfigurationError(
+                f"{SETTING}={shown!r}: the SQL store needs a database file "
+                "(sqlite:///path/to.db); use the 'memory' store for an in-memory one"
+            )
+        return url.set(drivername="sqlite+aiosqlite"), url.set(drivername="sqlite")
+    if backend in ("postgresql", "postgres"):
+        pg = url.set(drivername="postgresql+psycopg")
+        return pg, pg
+    raise ConfigurationError(
+        f"{SETTING}={shown!r} is not supported: use sqlite:///path/to.db or postgresql://..."
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    # The driver's own message, first line only: SQLAlchemy appends the SQL and a link.
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _row_values(model: BaseModel, table: sa.Table, only: set[str] | None = None) -> dict[str, Any]:
+    """The column values of ``model``: JSON-safe data, but real datetimes for timestamps."""
+    columns = set(table.c.keys()) if only is None else only
+    stamps = {c.name for c in table.c if isinstance(c.type, UTCDateTime)} & columns
+    values = model.model_dump(mode="json", include=columns - stamps)
+    values.update(model.model_dump(include=stamps))
+    return values
+
+
+def _model(cls: type[M], row: sa.Row[Any]) -> M:
+    return cls.model_validate(dict(row._mapping))
+
+
+def _merge(current: M, changes: Mapping[str, Any]) -> M:
+    # Validating the merged record checks each new value the way a new record is checked.
+    return type(current).model_validate({**current.model_dump(), **changes})
+
+
+def _check_fields(kind: str, fields: Mapping[str, Any], updatable: frozenset[str]) -> None:
+    unknown = sorted(set(fields) - updatable)
+    if unknown:
+        raise ValueError(f"cannot update {kind} field(s) {', '.join(unknown)}: unknown or fixed")
+
+
+def _later(previous: datetime) -> datetime:
+    # Two updates within one clock tick must still leave modified_at increasing.
+    now = utcnow()
+    return now if now > previous else previous + timedelta(microseconds=1)
+
+
+def _lease_delta(lease_seconds: float) -> timedelta:
+    if not lease_seconds > 0:
+        raise ValueError(f"lease_seconds must be positive, got {lease_seconds!r}")
+    return timedelta(seconds=lease_seconds)
+
+
+class SQLStore:
+    """The SQL store: SQLite for one machine, PostgreSQL (same class) for a fleet of workers.
+
+    ``database_url`` is in the user form (``sqlite:///path/to.db``, ``postgresql://...``).
+    Call :meth:`open` before use (or use ``async with``); it creates the SQLite file's folder
+    and runs the migrations.
+    """
+
+    def __init__(self, database_url: str, *, echo: bool = False) -> None:
+        self._async_url, self._sync_url = driver_urls(database_url)
+        self.dialect = self._async_url.get_backend_name()
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+        self._write_lock: anyio.Lock | None = None
+
+    @property
+    def sync_url(self) -> str:
+        """The synchronous SQLAlchemy URL of the database (used for migrations)."""
+        return self._sync_url.render_as_string(hide_password=False)
+
+    def __repr__(self) -> str:
+        return f"SQLStore({self._sync_url.render_as_string(hide_password=True)!r})"
+
+    async def __aenter__(self) -> SQLStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def open(self) -> None:
+        """Create the database folder, migrate to the latest schema and connect (idempotent)."""
+        if self._engine is not None:
+            return
+        if self.dialect == "postgresql" and importlib.util.find_spec("psycopg") is None:
+            raise MissingExtraError("psycopg", "postgres")
+        try:
+            await anyio.to_thread.run_sync(self._prepare)
+        except (SQLAlchemyError, CommandError, OSError) as exc:
+            raise StoreError(f"could not migrate the database of {self!r}: {_reason(exc)}") from exc
+        engine = create_async_engine(
+            self._async_url, echo=self._echo, pool_pre_ping=self.dialect != "sqlite"
+        )
+        if self.dialect == "sqlite":
+            _configure_sqlite(engine)
+            self._write_lock = anyio.Lock()
+        self._engine = engine
+
+    def _prepare(self) -> None:
+        """Create the SQLite file's folder and migrate (blocking: run in a thread)."""
+        if self.dialect == "sqlite":
+            Path(self._sync_url.database or "").expanduser().parent.mkdir(
+                parents=True, exist_ok=True
+            )
+        migrate.upgrade(self.sync_url)
+
+    async def close(self) -> None:
+        """Release every connection (the store can be opened again)."""
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def _tx(self, doing: str, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction; driver errors come out as StoreError saying what failed."""
+        if self._engine is None:
+            raise StoreError(f"{self!r} is not open: call open() first")
+        lock = self._write_lock if write and self._write_lock is not None else None
+        try:
+            async with lock or contextlib.nullcontext(), self._engine.connect() as conn:
+                if write:
+                    await conn.execution_options(skyvern_write=True)
+                async with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not {doing}: {_reason(exc)}") from exc
+
+    # ------------------------------------------------------------------ organizations
+
+    async def create_organization(self, organization: Organization) -> Organization:
+        """Store a new organization (its id and name must be unused)."""
+        async with self._tx("create the organization", write=True) as conn:
+            row = await conn.execute(
+                _orgs.insert().values(_row_values(organization, _orgs)).returning(*_orgs.c)
+            )
+            return _model(Organization, row.one())
+
+    async def get_organization(self, organization_id: str) -> Organization:
+        """Return an organization or raise NotFoundError."""
+        async with self._tx("read the organization") as conn:
+            row = await conn.execute(
+                sa.select(_orgs).where(_orgs.c.organization_id == organization_id)
+            )
+            found = row.first()
+        if found is None:
+            raise NotFoundError(f"organization {organization_id!r} not found")
+        return _model(Organization, found)
+
+    async def get_or_create_organization(self, name: str) -> Organization:
+        """Return the organization named ``name``, creating it if needed (race-safe)."""
+        by_name = sa.select(_orgs).where(_orgs.c.name == name)
+        async with self._tx("get or create the organization", write=True) as conn:
+            found = (await conn.execute(by_name)).first()
+            if found is not None:
+                return _model(Organization, found)
+            organization = Organization(organization_id=ids.new_id("organization"), name=name)
+            try:
+                # A savepoint, so that losing the race to another writer leaves the
+                # transaction usable for reading the winner's row.
+                async with conn.begin_nested():
+                    await conn.execute(_orgs.insert().values(_row_values(organization, _orgs)))
+                return organization
+            except IntegrityError:
+                found = (await conn.execute(by_name)).first()
+                if found is None:
+                    raise
+                return _model(Organization, found)
+
+    async def add_api_key(self, organization_id: str, key_hash: str) -> str:
+        """Store a hashed API key of an existing organization; return the key record's id."""
+        key_id = ids.new_id("api_key")
+        async with self._tx("add the API key", write=True) as conn:
+            await self._require_org(conn, organization_id)
+            await conn.execute(
+                _keys.insert().values(
+                    key_id=key_id,
+                    organization_id=organization_id,
+                    key_hash=key_hash,
+                    created_at=utcnow(),
+                )
+            )
+        return key_id
+
+    async def find_api_key(self, key_hash: str) -> str | None:
+        """Return the organization id owning that hashed key, or None."""
+        async with self._tx("look up the API key") as conn:
+            result = await conn.execute(
+                sa.select(_keys.c.organization_id).where(_keys.c.key_hash == key_hash)
+            )
+            return result.scalar_one_or_none()
+
+    async def _require_org(self, conn: AsyncConnection, organization_id: str) -> None:
+        found = await conn.execute(
+            sa.select(_orgs.c.organization_id).where(_orgs.c.organization_id == organization_id)
+        )
+        if found.first() is None:
+            raise NotFoundError(f"organization {organization_id!r} not found")
+
+    # ------------------------------------------------------------------ tasks
+
+    async def create_task(self, task: Task) -> Task:
+        """Store a new task of an existing organization."""
+        async with self._tx("create the task", write=True) as conn:
+            await self._require_org(conn, task.organization_id)
+            row = await conn.execute(
+                _tasks.insert().values(_row_values(task, _tasks)).returning(*_tasks.c)
+            )
+            return _model(Task, row.one())
+
+    async def _select_task(
+        self, conn: AsyncConnection, task_id: str, organization_id: str | None = None
+    ) -> Task:
+        query = sa.select(_tasks).where(_tasks.c.task_id == task_id)
+        if organization_id is not None:
+            query = query.where(_tasks.c.organization_id == organization_id)
+        found = (await conn.execute(query)).first()
+        if found is None:
+            # The same answer whether it is missing or another organization's.
+            raise NotFoundError(f"task {task_id!r} not found")
+        return _model(Task, found)
+
+    async def get_task(self, task_id: str, organization_id: str | None = None) -> Task:
+        """Return a task (of that organization, if given) or raise NotFoundError."""
+        async with self._tx("read the task") as conn:
+            return await self._select_task(conn, task_id, organization_id)
+
+    async def list_tasks(
+        self, organization_id: str, *, page: int = 1, page_size: int = 10
+    ) -> list[Task]:
+        """Return a page of an organization's tasks, newest first."""
+        if page < 1 or page_size < 1:
+            raise ValueError(f"page and page_size must be >= 1, got {page} and {page_size}")
+        query = (
+            sa.select(_tasks)
+            .where(_tasks.c.organization_id == organization_id)
+            .order_by(_tasks.c.created_at.desc(), _tasks.c.task_id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+        async with self._tx("list tasks") as conn:
+            return [_model(Task, row) for row in await conn.execute(query)]
+
+    async def update_task(
+        self, task_id: str, *, status: TaskStatus | None = None, **fields: Any
+    ) -> Task:
+        """Change fields of a task; a status change is compare-and-set against the lifecycle."""
+        _check_fields("task", fields, _TASK_UPDATABLE)
+        for _ in range(CAS_ATTEMPTS):
+            async with self._tx("update the task", write=True) as conn:
+                current = await self._select_task(conn, task_id)
+                changes = dict(fields)
+                query = _tasks.update().where(_tasks.c.task_id == task_id)
+                if status is not None:
+                    check_task_transition(current.status, status)
+                    changes["status"] = status
+                    query = query.where(_tasks.c.status == current.status.value)
+                changes.setdefault("modified_at", _later(current.modified_at))
+                values = _row_values(_merge(current, changes), _tasks, set(changes))
+                row = (await conn.execute(query.values(values).returning(*_tasks.c))).first()
+                if row is not None:
+                    return _model(Task, row)
+            # Another writer changed the status between our read and our write: check again.
+        raise StoreError(f"task {task_id!r} kept changing; gave up after {CAS_ATTEMPTS} attempts")
+
+    async def claim_task(
+        self, worker_id: str, *, lease_seconds: float, task_id: str | None = None
+    ) -> Task | None:
+        """Atomically move the oldest queued task (or that one) to running for a worker."""
+        now = utcnow()
+        expires = now + _lease_delta(lease_seconds)
+        queued = _tasks.alias("queued")
+        pick = sa.select(queued.c.task_id).where(queued.c.status == TaskStatus.queued.value)
+        if task_id is not None:
+            pick = pick.where(queued.c.task_id == task_id)
+        pick = pick.order_by(queued.c.created_at, queued.c.task_id).limit(1)
+        if self.dialect == "postgresql":
+            # Concurrent claimers each skip the rows the others are taking.
+            pick = pick.with_for_update(skip_locked=True)
+        query = (
+            _tasks.update()
+            .where(
+                _tasks.c.task_id == pick.scalar_subquery(),
+                _tasks.c.status == TaskStatus.queued.value,
+            )
+            .values(
+                status=TaskStatus.running.value,
+                worker_id=worker_id,
+                lease_expires_at=expires,
+                started_at=now,
+                modified_at=now,
+            )
+            .returning(*_tasks.c)
+        )
+        async with self._tx("claim a task", write=True) as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _model(Task, row)
+
+    async def renew_lease(self, task_id: str, worker_id: str, *, lease_seconds: float) -> bool:
+        """Extend a running task's lease; False if the worker no longer holds it."""
+        query = (
+            _tasks.update()
+            .where(
+                _tasks.c.task_id == task_id,
+                _tasks.c.worker_id == worker_id,
+                _tasks.c.status == TaskStatus.running.value,
+            )
+            .values(lease_expires_at=utcnow() + _lease_delta(lease_seconds))
+            .returning(_tasks.c.task_id)
+        )
+        async with self._tx("renew the lease", write=True) as conn:
+            return (await conn.execute(query)).first() is not None
+
+    async def expired_leases(self, now: datetime) -> list[Task]:
+        """Return running tasks whose lease ran out before ``now``, oldest lease first."""
+        query = (
+            sa.select(_tasks)
+            .where(
+                _tasks.c.status == TaskStatus.running.value,
+                _tasks.c.lease_expires_at < now,
+            )
+            .order_by(_tasks.c.lease_expires_at, _tasks.c.task_id)
+        )
+        async with self._tx("find expired leases") as conn:
+            return [_model(Task, row) for row in await conn.execute(query)]
+
+    # ------------------------------------------------------------------ steps
+
+    async def create_step(self, step: Step) -> Step:
+        """Store a new step of an existing task of the step's organization."""
+        async with self._tx("create the step", write=True) as conn:
+            await self._select_task(conn, step.task_id, step.organization_id)
+            row = await conn.execute(
+                _steps.insert().values(_row_values(step, _steps)).returning(*_steps.c)
+            )
+            return _model(Step, row.one())
+
+    async def update_step(self, step_id: str, **fields: Any) -> Step:
+        """Change fields of a step; a status change is compare-and-set against the lifecycle."""
+        _check_fields("step", fields, _STEP_UPDATABLE)
+        for _ in range(CAS_ATTEMPTS):
+            async with self._tx("update the step", write=True) as conn:
+                found = (
+                    await conn.execute(sa.select(_steps).where(_steps.c.step_id == step_id))
+                ).first()
+                if found is None:
+                    raise NotFoundError(f"step {step_id!r} not found")
+                current = _model(Step, found)
+                changes = dict(fields)
+                query = _steps.update().where(_steps.c.step_id == step_id)
+                if changes.get("status") is not None:
+                    check_step_transition(current.status, changes["status"])
+                    query = query.where(_steps.c.status == current.status.value)
+                changes.setdefault("modified_at", _later(current.modified_at))
+                values = _row_values(_merge(current, changes), _steps, set(changes))
+                row = (await conn.execute(query.values(values).returning(*_steps.c))).first()
+                if row is not None:
+                    return _model(Step, row)
+        raise StoreError(f"step {step_id!r} kept changing; gave up after {CAS_ATTEMPTS} attempts")
+
+    async def list_steps(self, task_id: str, organization_id: str | None = None) -> list[Step]:
+        """Return a task's steps by order, then retry_index (NotFoundError if no such task)."""
+        query = (
+            sa.select(_steps)
+            .where(_steps.c.task_id == task_id)
+            .order_by(_steps.c.order, _steps.c.retry_index, _steps.c.created_at)
+        )
+        async with self._tx("list steps") as conn:
+            await self._select_task(conn, task_id, organization_id)
+            return [_model(Step, row) for row in await conn.execute(query)]
+
+    # ------------------------------------------------------------------ artifacts
+
+    async def add_artifact(self, artifact: Artifact) -> Artifact:
+        """Record an artifact of an existing task of the artifact's organization."""
+        async with self._tx("record the artifact", write=True) as conn:
+            await self._select_task(conn, artifact.task_id, artifact.organization_id)
+            row = await conn.execute(
+                _artifacts.insert()
+                .values(_row_values(artifact, _artifacts))
+                .returning(*_artifacts.c)
+            )
+            return _model(Artifact, row.one())
+
+    async def get_artifact(self, artifact_id: str) -> Artifact:
+        """Return an artifact record or raise NotFoundError."""
+        async with self._tx("read the artifact") as conn:
+            found = (
+                await conn.execute(
+                    sa.select(_artifacts).where(_artifacts.c.artifact_id == artifact_id)
+                )
+            ).first()
+        if found is None:
+            raise NotFoundError(f"artifact {artifact_id!r} not found")
+        return _model(Artifact, found)
+
+    async def list_artifacts(self, task_id: str) -> list[Artifact]:
+        """Return a task's artifacts in creation order."""
+        query = (
+            sa.select(_artifacts)
+            .where(_artifacts.c.task_id == task_id)
+            .order_by(_artifacts.c.created_at, _artifacts.c.artifact_id)
+        )
+        async with self._tx("list artifacts") as conn:
+            return [_model(Artifact, row) for row in await conn.execute(query)]
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """Set the per-connection pragmas and take over BEGIN on a SQLite engine."""
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN would defeat BEGIN IMMEDIATE and savepoints.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        # A write takes the database lock up front: a deferred transaction that reads and
+        # then writes fails at once, without waiting, if another connection wrote meanwhile.
+        write = connection.get_execution_options().get("skyvern_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,170 @@
+"""The SQL schema of :class:`~skyvern_core.db.sqlstore.SQLStore`, as SQLModel tables.
+
+One table per record of :mod:`skyvern_core.models`. Nested data (a task's request, a step's
+actions...) is stored as JSON; every timestamp is stored as UTC and read back timezone-aware.
+The migrations in ``skyvern_core/db/migrations`` create exactly these tables: change both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "ApiKeyRow",
+    "ArtifactRow",
+    "OrganizationRow",
+    "StepRow",
+    "TaskRow",
+    "UTCDateTime",
+    "json_type",
+]
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware.
+
+    SQLite has no time zones: the value is stored as naive UTC and UTC is attached on read.
+    A naive value given by a caller is taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Convert to UTC (naive on SQLite, so stored strings compare in time order)."""
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Return the stored instant as an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_type() -> sa.types.TypeEngine[Any]:
+    """JSON on SQLite, JSONB on PostgreSQL; Python ``None`` is stored as SQL NULL."""
+    return sa.JSON(none_as_null=True).with_variant(
+        postgresql.JSONB(none_as_null=True), "postgresql"
+    )
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _fk(column: str, target: str, table: str) -> sa.ForeignKeyConstraint:
+    # Named, so that a later batch migration on SQLite can find and alter it.
+    return sa.ForeignKeyConstraint([column], [target], name=f"fk_{table}_{column}")
+
+
+def _json(*, nullable: bool = True) -> Any:
+    return Field(sa_column=sa.Column(json_type(), nullable=nullable))
+
+
+class OrganizationRow(SQLModel, table=True):
+    """A row of ``organizations``."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (sa.UniqueConstraint("name", name="uq_organizations_name"),)
+
+    organization_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=255)
+    webhook_signing_secret: str | None = None
+    max_steps: int | None = None
+    created_at: datetime = _ts()
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """A row of ``api_keys``: only the hash of a key is kept."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (_fk("organization_id", "organizations.organization_id", "api_keys"),)
+
+    key_id: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=64)
+    key_hash: str = Field(unique=True, index=True, max_length=255)
+    created_at: datetime = _ts()
+
+
+class TaskRow(SQLModel, table=True):
+    """A row of ``tasks``; the artifact URLs and steps of a Task are not stored here."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # Serves newest-first listing by a backward scan; a DESC key would be an expression
+        # index, which Alembic's autogenerate cannot compare and would report on every run.
+        sa.Index("ix_tasks_organization_id_created_at", "organization_id", "created_at", "task_id"),
+        sa.Index("ix_tasks_status_created_at", "status", "created_at", "task_id"),
+        _fk("organization_id", "organizations.organization_id", "tasks"),
+    )
+
+    task_id: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=64)
+    status: str = Field(max_length=32)
+    request: dict[str, Any] = _json(nullable=False)
+    max_steps: int
+    extracted_information: Any = _json()
+    failure_reason: str | None = None
+    screenshot_artifact_id: str | None = Field(default=None, max_length=64)
+    recording_artifact_id: str | None = Field(default=None, max_length=64)
+    action_screenshot_artifact_ids: list[str] = _json(nullable=False)
+    proxy_note: str | None = None
+    input_token_count: int = 0
+    output_token_count: int = 0
+    cost: float | None = None
+    worker_id: str | None = Field(default=None, max_length=255)
+    lease_expires_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
+    modified_at: datetime = _ts()
+    started_at: datetime | None = _ts(nullable=True)
+    finished_at: datetime | None = _ts(nullable=True)
+
+
+class StepRow(SQLModel, table=True):
+    """A row of ``steps``; actions and their results are JSON lists."""
+
+    __tablename__ = "steps"
+    __table_args__ = (_fk("task_id", "tasks.task_id", "steps"),)
+
+    step_id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(index=True, max_length=64)
+    organization_id: str = Field(max_length=64)
+    status: str = Field(max_length=32)
+    order: int
+    retry_index: int = 0
+    input_token_count: int = 0
+    output_token_count: int = 0
+    cost: float | None = None
+    reasoning: str | None = None
+    actions: list[dict[str, Any]] = _json(nullable=False)
+    action_results: list[dict[str, Any]] = _json(nullable=False)
+    failure_reason: str | None = None
+    page_url: str | None = None
+    is_last: bool = False
+    created_at: datetime = _ts()
+    modified_at: datetime = _ts()
+
+
+class ArtifactRow(SQLModel, table=True):
+    """A row of ``artifacts``: where an artifact file is, not its bytes."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (_fk("task_id", "tasks.task_id", "artifacts"),)
+
+    artifact_id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(index=True, max_length=64)
+    organization_id: str = Field(max_length=64)
+    step_id: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=32)
+    uri: str
+    content_type: str = Field(default="application/octet-stream", max_length=255)
+    size: int = 0
+    created_at: datetime = _ts()

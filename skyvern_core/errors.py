@@ -1,0 +1,112 @@
+"""Every exception skyvern-core raises.
+
+The hierarchy separates a caller's mistake from a failure at run time::
+
+    SkyvernError
+    ├── UsageError                 the caller asked for something invalid
+    │   ├── ConfigurationError     settings or backend choice that cannot work
+    │   │   └── MissingExtraError  an optional dependency is not installed
+    │   ├── UnknownBackendError    no plugin registered a backend by that name
+    │   ├── InvalidTransitionError a status change the lifecycle forbids
+    │   └── NotFoundError          no such task / step / organization (or not yours)
+    └── BackendError               a backend failed while doing its work
+        ├── BrowserError           the browser driver
+        ├── LLMError               the LLM provider or the planner
+        ├── StoreError             the store
+        ├── NotifierError          the notifier
+        └── ArtifactError          the artifact store
+
+Backends translate their own exceptions into these, so the runner can turn any of them
+into a failed step with a readable reason.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArtifactError",
+    "BackendError",
+    "BrowserError",
+    "ConfigurationError",
+    "InvalidTransitionError",
+    "LLMError",
+    "MissingExtraError",
+    "NotFoundError",
+    "NotifierError",
+    "SkyvernError",
+    "StoreError",
+    "UnknownBackendError",
+    "UsageError",
+]
+
+
+class SkyvernError(Exception):
+    """Base class of every error raised by skyvern-core."""
+
+
+class UsageError(SkyvernError):
+    """The caller asked for something that cannot be done as asked."""
+
+
+class ConfigurationError(UsageError):
+    """Settings, or a choice of backends, that cannot work."""
+
+
+class MissingExtraError(ConfigurationError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"the '{module}' package is not installed; install it with "
+            f"pip install 'skyvern-core[{extra}]'"
+        )
+
+
+class UnknownBackendError(ConfigurationError):
+    """No installed plugin registered a backend of that kind under that name."""
+
+    def __init__(self, kind: str, name: str, available: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.available = available
+        names = ", ".join(sorted(available)) or "none"
+        super().__init__(f"no {kind} named {name!r} is installed (available: {names})")
+
+
+class InvalidTransitionError(UsageError):
+    """A status change the task or step lifecycle forbids."""
+
+    def __init__(self, kind: str, current: str, new: str) -> None:
+        self.kind = kind
+        self.current = current
+        self.new = new
+        super().__init__(f"a {kind} cannot go from {current!r} to {new!r}")
+
+
+class NotFoundError(UsageError):
+    """No such object, or it belongs to another organization."""
+
+
+class BackendError(SkyvernError):
+    """A backend failed while doing its work."""
+
+
+class BrowserError(BackendError):
+    """The browser driver failed."""
+
+
+class LLMError(BackendError):
+    """The LLM provider or the planner failed."""
+
+
+class StoreError(BackendError):
+    """The store failed."""
+
+
+class NotifierError(BackendError):
+    """The notifier failed."""
+
+
+class ArtifactError(BackendError):
+    """The artifact store failed."""

@@ -1,0 +1,621 @@
+"""The data of skyvern-core: task requests, tasks, steps, actions, page states, decisions.
+
+These are plain pydantic models, independent of any store. Status changes go through
+:func:`check_task_transition` and :func:`check_step_transition`, the one place that knows
+the lifecycle; stores call them, so an illegal change raises wherever it is attempted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from skyvern_core.errors import InvalidTransitionError
+
+__all__ = [
+    "Action",
+    "ActionResult",
+    "ActionType",
+    "Artifact",
+    "ArtifactKind",
+    "CheckAction",
+    "ClickAction",
+    "CompleteAction",
+    "Decision",
+    "Element",
+    "ElementOption",
+    "ExtractAction",
+    "Extraction",
+    "GoBackAction",
+    "GotoUrlAction",
+    "HoverAction",
+    "InputTextAction",
+    "KeypressAction",
+    "Organization",
+    "PageState",
+    "ProxyLocation",
+    "ScrollAction",
+    "SelectOptionAction",
+    "Step",
+    "StepStatus",
+    "Task",
+    "TaskRequest",
+    "TaskStatus",
+    "TerminateAction",
+    "UploadFileAction",
+    "Usage",
+    "WaitAction",
+    "check_step_transition",
+    "check_task_transition",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+class TaskStatus(StrEnum):
+    """The lifecycle of a task: created → queued → running → a final status."""
+
+    created = "created"
+    queued = "queued"
+    running = "running"
+    completed = "completed"
+    terminated = "terminated"
+    failed = "failed"
+    canceled = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether no further change is allowed."""
+        return self in _FINAL_TASK
+
+    @property
+    def is_cancelable(self) -> bool:
+        """Whether a cancel request applies to a task in this status."""
+        return self in (TaskStatus.created, TaskStatus.queued, TaskStatus.running)
+
+
+_FINAL_TASK = frozenset(
+    {TaskStatus.completed, TaskStatus.terminated, TaskStatus.failed, TaskStatus.canceled}
+)
+
+TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.created: frozenset({TaskStatus.queued, TaskStatus.failed, TaskStatus.canceled}),
+    TaskStatus.queued: frozenset({TaskStatus.running, TaskStatus.failed, TaskStatus.canceled}),
+    TaskStatus.running: _FINAL_TASK,
+    **{final: frozenset() for final in _FINAL_TASK},
+}
+
+
+class StepStatus(StrEnum):
+    """The lifecycle of a step: created → running → a final status."""
+
+    created = "created"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    canceled = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether no further change is allowed."""
+        return self in (StepStatus.completed, StepStatus.failed, StepStatus.canceled)
+
+
+STEP_TRANSITIONS: dict[StepStatus, frozenset[StepStatus]] = {
+    StepStatus.created: frozenset({StepStatus.running, StepStatus.failed, StepStatus.canceled}),
+    StepStatus.running: frozenset({StepStatus.completed, StepStatus.failed, StepStatus.canceled}),
+    StepStatus.completed: frozenset(),
+    StepStatus.failed: frozenset(),
+    StepStatus.canceled: frozenset(),
+}
+
+
+def check_task_transition(current: TaskStatus | str, new: TaskStatus | str) -> None:
+    """Raise :class:`InvalidTransitionError` unless a task may go from ``current`` to ``new``."""
+    cur, nxt = TaskStatus(current), TaskStatus(new)
+    if nxt not in TASK_TRANSITIONS[cur]:
+        raise InvalidTransitionError("task", cur.value, nxt.value)
+
+
+def check_step_transition(current: StepStatus | str, new: StepStatus | str) -> None:
+    """Raise :class:`InvalidTransitionError` unless a step may go from ``current`` to ``new``."""
+    cur, nxt = StepStatus(current), StepStatus(new)
+    if nxt not in STEP_TRANSITIONS[cur]:
+        raise InvalidTransitionError("step", cur.value, nxt.value)
+
+
+def task_predecessors(new: TaskStatus) -> list[TaskStatus]:
+    """The statuses from which a task may move to ``new`` (for compare-and-set updates)."""
+    return [cur for cur, allowed in TASK_TRANSITIONS.items() if new in allowed]
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class ProxyLocation(StrEnum):
+    """Where a task's browser traffic should come from (``NONE``: direct)."""
+
+    RESIDENTIAL = "RESIDENTIAL"
+    RESIDENTIAL_ISP = "RESIDENTIAL_ISP"
+    RESIDENTIAL_ES = "RESIDENTIAL_ES"
+    RESIDENTIAL_IE = "RESIDENTIAL_IE"
+    RESIDENTIAL_GB = "RESIDENTIAL_GB"
+    RESIDENTIAL_IN = "RESIDENTIAL_IN"
+    RESIDENTIAL_JP = "RESIDENTIAL_JP"
+    RESIDENTIAL_FR = "RESIDENTIAL_FR"
+    RESIDENTIAL_DE = "RESIDENTIAL_DE"
+    RESIDENTIAL_NZ = "RESIDENTIAL_NZ"
+    RESIDENTIAL_ZA = "RESIDENTIAL_ZA"
+    RESIDENTIAL_AR = "RESIDENTIAL_AR"
+    RESIDENTIAL_AU = "RESIDENTIAL_AU"
+    RESIDENTIAL_BR = "RESIDENTIAL_BR"
+    RESIDENTIAL_TR = "RESIDENTIAL_TR"
+    RESIDENTIAL_CA = "RESIDENTIAL_CA"
+    RESIDENTIAL_MX = "RESIDENTIAL_MX"
+    RESIDENTIAL_IT = "RESIDENTIAL_IT"
+    RESIDENTIAL_NL = "RESIDENTIAL_NL"
+    RESIDENTIAL_PH = "RESIDENTIAL_PH"
+    RESIDENTIAL_KR = "RESIDENTIAL_KR"
+    RESIDENTIAL_SA = "RESIDENTIAL_SA"
+    US_CA = "US-CA"
+    US_NY = "US-NY"
+    US_TX = "US-TX"
+    US_FL = "US-FL"
+    US_WA = "US-WA"
+    NONE = "NONE"
+
+
+def check_http_url(value: str, field: str) -> str:
+    """Return ``value`` if it is an absolute http(s) URL, else raise ``ValueError``."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{field} must be an absolute http or https URL, got {value!r}")
+    if not parts.hostname:
+        raise ValueError(f"{field} has no host: {value!r}")
+    return value.strip()
+
+
+class TaskRequest(BaseModel):
+    """What a caller asks the agent to do: every field of the spec's task request.
+
+    ``max_steps`` is the Python equivalent of the HTTP header ``x-max-steps-override``.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    url: str = Field(description="Where the browser starts; an absolute http or https URL.")
+    navigation_goal: str | None = Field(
+        default=None, description="What the agent should achieve, in plain words."
+    )
+    data_extraction_goal: str | None = Field(
+        default=None, description="What to extract once the navigation goal is reached."
+    )
+    navigation_payload: Any = Field(
+        default=None, description="Facts the agent may use (any JSON; not validated)."
+    )
+    webhook_callback_url: str | None = Field(
+        default=None, description="Called with a signed POST when the task ends."
+    )
+    proxy_location: ProxyLocation = Field(
+        default=ProxyLocation.NONE, description="Where the traffic should come from."
+    )
+    extracted_information_schema: dict[str, Any] | bool | None = Field(
+        default=None, description="A JSON Schema the extracted information must satisfy."
+    )
+    totp_verification_url: str | None = Field(
+        default=None, description="An endpoint that gives the 2FA code when asked."
+    )
+    totp_identifier: str | None = Field(
+        default=None, description="The e-mail or phone number whose codes are pushed to us."
+    )
+    max_steps: int | None = Field(
+        default=None, gt=0, description="Overrides the configured maximum number of steps."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_http_url(value, "url")
+
+    @field_validator("webhook_callback_url", "totp_verification_url")
+    @classmethod
+    def _optional_url(cls, value: str | None, info: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        return check_http_url(value, info.field_name)
+
+    @field_validator("extracted_information_schema", mode="before")
+    @classmethod
+    def _schema(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            # Existing clients send the schema as a JSON string as often as an object.
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"extracted_information_schema is not valid JSON: {exc}") from exc
+        if value is None:
+            return None
+        if not isinstance(value, dict | bool):
+            raise ValueError("extracted_information_schema must be a JSON Schema object")
+        validator = jsonschema.validators.validator_for(value)
+        try:
+            validator.check_schema(value)
+        except jsonschema.SchemaError as exc:
+            where = "/".join(str(p) for p in exc.path) or "(root)"
+            raise ValueError(
+                f"extracted_information_schema is not a valid JSON Schema at {where}: {exc.message}"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _has_goal(self) -> TaskRequest:
+        if (
+            not (self.navigation_goal or "").strip()
+            and not (self.data_extraction_goal or "").strip()
+        ):
+            raise ValueError("a task needs a navigation_goal, a data_extraction_goal, or both")
+        return self
+
+
+# --------------------------------------------------------------------------- accounting
+
+
+class Usage(BaseModel):
+    """Tokens and money spent on one or more model calls."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float | None = Field(default=None, description="US dollars, where the price is known.")
+
+    def __add__(self, other: Usage) -> Usage:
+        if self.cost is None and other.cost is None:
+            cost = None
+        else:
+            cost = (self.cost or 0.0) + (other.cost or 0.0)
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost=cost,
+        )
+
+
+# --------------------------------------------------------------------------- actions
+
+
+class ActionType(StrEnum):
+    """Every kind of action a planner may decide."""
+
+    click = "click"
+    input_text = "input_text"
+    select_option = "select_option"
+    check = "check"
+    upload_file = "upload_file"
+    scroll = "scroll"
+    keypress = "keypress"
+    hover = "hover"
+    wait = "wait"
+    go_back = "go_back"
+    goto_url = "goto_url"
+    extract = "extract"
+    complete = "complete"
+    terminate = "terminate"
+
+
+class _ActionBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reasoning: str | None = Field(default=None, description="Why this action, in a sentence.")
+
+
+class ClickAction(_ActionBase):
+    """Click an element."""
+
+    type: Literal["click"] = "click"
+    element_id: str
+
+
+class InputTextAction(_ActionBase):
+    """Clear a field, type text into it and check the value stuck."""
+
+    type: Literal["input_text"] = "input_text"
+    element_id: str
+    text: str
+
+
+class SelectOptionAction(_ActionBase):
+    """Choose an option of a native select or a custom combobox, by label or value."""
+
+    type: Literal["select_option"] = "select_option"
+    element_id: str
+    option: str
+
+
+class CheckAction(_ActionBase):
+    """Tick (``checked=True``) or untick a checkbox, radio or switch."""
+
+    type: Literal["check"] = "check"
+    element_id: str
+    checked: bool = True
+
+
+class UploadFileAction(_ActionBase):
+    """Give a file input a local path or an http(s) URL to download first."""
+
+    type: Literal["upload_file"] = "upload_file"
+    element_id: str
+    file: str
+
+
+class ScrollAction(_ActionBase):
+    """Scroll the page (or an element into view)."""
+
+    type: Literal["scroll"] = "scroll"
+    direction: Literal["up", "down"] = "down"
+    element_id: str | None = None
+
+
+class KeypressAction(_ActionBase):
+    """Press a key (Enter, Tab, Escape, ArrowDown...), optionally on an element."""
+
+    type: Literal["keypress"] = "keypress"
+    key: str
+    element_id: str | None = None
+
+
+class HoverAction(_ActionBase):
+    """Move the pointer over an element."""
+
+    type: Literal["hover"] = "hover"
+    element_id: str
+
+
+class WaitAction(_ActionBase):
+    """Wait a short, bounded time for the page to settle."""
+
+    type: Literal["wait"] = "wait"
+    seconds: float = Field(default=1.0, ge=0, le=10)
+
+
+class GoBackAction(_ActionBase):
+    """Go back one page in history."""
+
+    type: Literal["go_back"] = "go_back"
+
+
+class GotoUrlAction(_ActionBase):
+    """Open a URL in the current tab."""
+
+    type: Literal["goto_url"] = "goto_url"
+    url: str
+
+
+class ExtractAction(_ActionBase):
+    """Extract per the task's data_extraction_goal now (handled by the runner)."""
+
+    type: Literal["extract"] = "extract"
+
+
+class CompleteAction(_ActionBase):
+    """The goal shows on the page: finish (extraction follows, handled by the runner)."""
+
+    type: Literal["complete"] = "complete"
+
+
+class TerminateAction(_ActionBase):
+    """The goal cannot be reached; ``reason`` becomes the task's failure reason."""
+
+    type: Literal["terminate"] = "terminate"
+    reason: str
+
+
+Action = Annotated[
+    ClickAction
+    | InputTextAction
+    | SelectOptionAction
+    | CheckAction
+    | UploadFileAction
+    | ScrollAction
+    | KeypressAction
+    | HoverAction
+    | WaitAction
+    | GoBackAction
+    | GotoUrlAction
+    | ExtractAction
+    | CompleteAction
+    | TerminateAction,
+    Field(discriminator="type"),
+]
+"""Any action; the ``type`` field tells which."""
+
+RUNNER_ACTIONS = frozenset({ActionType.complete, ActionType.terminate, ActionType.extract})
+
+
+class ActionResult(BaseModel):
+    """What happened when an action ran, as checked on the page afterwards."""
+
+    success: bool
+    error: str | None = Field(default=None, description="Why it failed, readable by a person.")
+    data: dict[str, Any] = Field(default_factory=dict, description="Driver-specific details.")
+    screenshot_artifact_id: str | None = None
+
+
+class Decision(BaseModel):
+    """A planner's answer for one step: what it thinks and what to do next."""
+
+    reasoning: str = ""
+    actions: list[Action] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether the planner says the goal is reached."""
+        return any(a.type == ActionType.complete for a in self.actions)
+
+    @property
+    def termination(self) -> TerminateAction | None:
+        """The terminate action, if the planner gave up."""
+        return next((a for a in self.actions if isinstance(a, TerminateAction)), None)
+
+
+class Extraction(BaseModel):
+    """Extracted information and what it cost."""
+
+    data: Any = None
+    usage: Usage = Field(default_factory=Usage)
+
+
+# --------------------------------------------------------------------------- page
+
+
+class ElementOption(BaseModel):
+    """One choice of a select, listbox or combobox."""
+
+    value: str = ""
+    label: str = ""
+    selected: bool = False
+
+
+class Element(BaseModel):
+    """An interactable element as the agent sees it."""
+
+    id: str = Field(description="Stable across snapshots of the same element.")
+    role: str = Field(description="Tag or ARIA role: button, link, textbox, checkbox...")
+    label: str = ""
+    type: str | None = Field(default=None, description="The input type, where there is one.")
+    value: str | None = None
+    checked: bool | None = None
+    options: list[ElementOption] | None = None
+    required: bool = False
+    disabled: bool = False
+    visibility: Literal["visible", "offscreen", "covered", "hidden"] = "visible"
+    frame: str | None = Field(default=None, description="The frame path; None for the top page.")
+    locator: str | None = Field(default=None, description="Finds the element again from the top.")
+    new: bool = Field(default=False, description="Not present at the previous step.")
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class PageState(BaseModel):
+    """What the driver saw of the page at the start of a step."""
+
+    url: str
+    title: str = ""
+    elements: list[Element] = Field(default_factory=list)
+    text: str = Field(default="", description="Headings, messages and errors: where we are.")
+    screenshot: bytes | None = Field(default=None, exclude=True, repr=False)
+    tabs: list[str] = Field(default_factory=list)
+
+    def element(self, element_id: str) -> Element | None:
+        """Return the element with that id, if the page has one."""
+        return next((e for e in self.elements if e.id == element_id), None)
+
+
+# --------------------------------------------------------------------------- records
+
+
+class Organization(BaseModel):
+    """A tenant: owns tasks, API keys and a webhook signing secret."""
+
+    organization_id: str
+    name: str
+    webhook_signing_secret: str | None = Field(default=None, repr=False)
+    max_steps: int | None = Field(default=None, description="Per-organization step limit.")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ArtifactKind(StrEnum):
+    """What an artifact holds."""
+
+    action_screenshot = "action_screenshot"
+    final_screenshot = "final_screenshot"
+    recording = "recording"
+    trace = "trace"
+    download = "download"
+    other = "other"
+
+
+class Artifact(BaseModel):
+    """A file kept for a task: a screenshot, a recording, a download..."""
+
+    artifact_id: str
+    task_id: str
+    organization_id: str
+    step_id: str | None = None
+    kind: ArtifactKind
+    uri: str = Field(description="Where the artifact store keeps it.")
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Step(BaseModel):
+    """One round of see → decide → act. A retry is a new step with the same ``order``."""
+
+    step_id: str
+    task_id: str
+    organization_id: str
+    status: StepStatus = StepStatus.created
+    order: int
+    retry_index: int = 0
+    input_token_count: int = 0
+    output_token_count: int = 0
+    cost: float | None = None
+    reasoning: str | None = None
+    actions: list[Action] = Field(default_factory=list)
+    action_results: list[ActionResult] = Field(default_factory=list)
+    failure_reason: str | None = None
+    page_url: str | None = None
+    is_last: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    modified_at: datetime = Field(default_factory=utcnow)
+
+
+class Task(BaseModel):
+    """A task and everything known about its run.
+
+    The ``*_url`` fields are filled when the task is read through an :class:`~skyvern_core.Agent`
+    (they depend on where the artifacts are served); the store keeps artifact IDs.
+    """
+
+    task_id: str
+    organization_id: str
+    status: TaskStatus = TaskStatus.created
+    request: TaskRequest
+    max_steps: int
+    extracted_information: Any = None
+    failure_reason: str | None = None
+    screenshot_artifact_id: str | None = None
+    recording_artifact_id: str | None = None
+    action_screenshot_artifact_ids: list[str] = Field(
+        default_factory=list, description="The latest action screenshots, newest first."
+    )
+    proxy_note: str | None = Field(default=None, description="How the proxy request was met.")
+    input_token_count: int = 0
+    output_token_count: int = 0
+    cost: float | None = None
+    worker_id: str | None = None
+    lease_expires_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    modified_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    screenshot_url: str | None = None
+    recording_url: str | None = None
+    action_screenshot_urls: list[str] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """The start URL of the request."""
+        return self.request.url

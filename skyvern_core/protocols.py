@@ -1,0 +1,309 @@
+"""The extension points of skyvern-core, as protocols.
+
+A backend is any object with these methods; plugins register factories that build them
+(see :mod:`skyvern_core.hookspecs`). All work methods are async. Backends raise the
+matching :mod:`skyvern_core.errors` class for their own failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from skyvern_core.models import (
+    Action,
+    ActionResult,
+    Artifact,
+    Decision,
+    Extraction,
+    Organization,
+    PageState,
+    Step,
+    Task,
+    TaskStatus,
+)
+
+__all__ = [
+    "ArtifactStore",
+    "BrowserDriver",
+    "BrowserSession",
+    "ExtractContext",
+    "LLMMessage",
+    "LLMProvider",
+    "LLMRequest",
+    "LLMResponse",
+    "Notifier",
+    "PlanContext",
+    "Planner",
+    "ProxySettings",
+    "SessionArtifacts",
+    "SessionOptions",
+    "Store",
+]
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    """A proxy server for one browser context."""
+
+    server: str
+    username: str | None = None
+    password: str | None = None
+    bypass: str | None = None
+
+
+@dataclass(slots=True)
+class SessionOptions:
+    """How to open a browser session for one task."""
+
+    task_id: str
+    artifact_dir: Path
+    proxy: ProxySettings | None = None
+    record_video: bool = True
+    record_trace: bool = False
+    viewport: tuple[int, int] = (1280, 800)
+    user_agent: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SessionArtifacts:
+    """Files a browser session leaves behind when it closes."""
+
+    recording: Path | None = None
+    trace: Path | None = None
+    downloads: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class BrowserSession(Protocol):
+    """One task's isolated browser context (its own cookies, storage and tabs)."""
+
+    async def goto(self, url: str) -> None:
+        """Open ``url`` in the current tab and wait for it to load."""
+
+    async def snapshot(self) -> PageState:
+        """Return what the page shows now: elements with stable ids, text, a screenshot."""
+
+    async def execute(self, action: Action, page: PageState) -> ActionResult:
+        """Carry out a browser action, check its effect and report how it went."""
+
+    async def screenshot(self, *, full_page: bool = False) -> bytes:
+        """Return a PNG of the viewport (or of the whole page)."""
+
+    async def close(self) -> SessionArtifacts:
+        """Close the context; return the recording, trace and downloads it produced."""
+
+
+@runtime_checkable
+class BrowserDriver(Protocol):
+    """Starts browser sessions; one browser per process, one context per task."""
+
+    async def start(self) -> None:
+        """Launch or connect to the browser (idempotent)."""
+
+    async def new_session(self, options: SessionOptions) -> BrowserSession:
+        """Open an isolated session for a task."""
+
+    async def close(self) -> None:
+        """Close the browser and everything it opened."""
+
+
+# --------------------------------------------------------------------------- LLM
+
+
+@dataclass(slots=True)
+class LLMMessage:
+    """One chat message; ``images`` are PNG bytes sent beside the text."""
+
+    role: str
+    content: str
+    images: list[bytes] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LLMRequest:
+    """A chat completion request."""
+
+    messages: list[LLMMessage]
+    response_schema: dict[str, Any] | None = None
+    schema_name: str = "decision"
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+
+
+@dataclass(slots=True)
+class LLMResponse:
+    """The model's answer with its own usage figures."""
+
+    text: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float | None = None
+    model: str | None = None
+
+
+@runtime_checkable
+class LLMProvider(Protocol):
+    """Talks to one language model (with fallbacks, retries and timeouts of its own)."""
+
+    @property
+    def supports_images(self) -> bool:
+        """Whether screenshots can be attached."""
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        """Return one completion with token usage."""
+
+
+# --------------------------------------------------------------------------- planner
+
+
+@dataclass(slots=True)
+class PlanContext:
+    """Everything a planner may use to decide a step."""
+
+    task: Task
+    page: PageState
+    history: Sequence[Step]
+    step: Step
+    errors: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ExtractContext:
+    """What an extraction may use; ``errors`` lists schema mismatches to correct."""
+
+    task: Task
+    page: PageState
+    previous: Any = None
+    errors: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Planner(Protocol):
+    """Decides what to do next, and extracts information at the end."""
+
+    async def decide(self, context: PlanContext) -> Decision:
+        """Return the next actions (or complete / terminate) for the page."""
+
+    async def extract(self, context: ExtractContext) -> Extraction:
+        """Return the information the task's data_extraction_goal asks for."""
+
+
+# --------------------------------------------------------------------------- store
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Keeps tasks, steps, organizations, keys and artifacts records.
+
+    Status changes are compare-and-set: ``update_task`` checks the lifecycle against the
+    stored status, atomically, and raises :class:`~skyvern_core.errors.InvalidTransitionError`
+    if the change is not allowed from it.
+    """
+
+    async def open(self) -> None:
+        """Connect and bring the schema up to date (idempotent)."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+    async def create_organization(self, organization: Organization) -> Organization:
+        """Store a new organization."""
+
+    async def get_organization(self, organization_id: str) -> Organization:
+        """Return an organization or raise NotFoundError."""
+
+    async def get_or_create_organization(self, name: str) -> Organization:
+        """Return the organization with that name, creating it if needed."""
+
+    async def add_api_key(self, organization_id: str, key_hash: str) -> str:
+        """Store a hashed API key for an organization; return the key record's id."""
+
+    async def find_api_key(self, key_hash: str) -> str | None:
+        """Return the organization id owning that hashed key, or None."""
+
+    async def create_task(self, task: Task) -> Task:
+        """Store a new task."""
+
+    async def get_task(self, task_id: str, organization_id: str | None = None) -> Task:
+        """Return a task (of that organization, if given) or raise NotFoundError."""
+
+    async def list_tasks(
+        self, organization_id: str, *, page: int = 1, page_size: int = 10
+    ) -> list[Task]:
+        """Return a page of an organization's tasks, newest first."""
+
+    async def update_task(
+        self, task_id: str, *, status: TaskStatus | None = None, **fields: Any
+    ) -> Task:
+        """Change fields of a task; a status change is checked against the lifecycle."""
+
+    async def claim_task(
+        self,
+        worker_id: str,
+        *,
+        lease_seconds: float,
+        task_id: str | None = None,
+    ) -> Task | None:
+        """Atomically move the oldest queued task (or that one) to running for a worker."""
+
+    async def renew_lease(self, task_id: str, worker_id: str, *, lease_seconds: float) -> bool:
+        """Extend a running task's lease; False if the worker no longer holds it."""
+
+    async def expired_leases(self, now: datetime) -> list[Task]:
+        """Return running tasks whose lease ran out."""
+
+    async def create_step(self, step: Step) -> Step:
+        """Store a new step."""
+
+    async def update_step(self, step_id: str, **fields: Any) -> Step:
+        """Change fields of a step; a status change is checked against the lifecycle."""
+
+    async def list_steps(self, task_id: str, organization_id: str | None = None) -> list[Step]:
+        """Return a task's steps by order, then retry_index."""
+
+    async def add_artifact(self, artifact: Artifact) -> Artifact:
+        """Record an artifact."""
+
+    async def get_artifact(self, artifact_id: str) -> Artifact:
+        """Return an artifact record or raise NotFoundError."""
+
+    async def list_artifacts(self, task_id: str) -> list[Artifact]:
+        """Return a task's artifacts in creation order."""
+
+
+# --------------------------------------------------------------------------- notifier
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Tells the outside world a task reached a final status."""
+
+    async def notify(self, task: Task) -> None:
+        """Send (or queue) the notification for a finished task."""
+
+
+# --------------------------------------------------------------------------- artifacts
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """Keeps artifact files and says where to fetch them."""
+
+    async def put(self, key: str, data: bytes | Path, *, content_type: str) -> str:
+        """Store bytes (or move a file) under ``key``; return its URI."""
+
+    async def read(self, uri: str) -> bytes:
+        """Return the bytes stored at ``uri``."""
+
+    async def url(self, uri: str) -> str:
+        """Return a URL a person can open for ``uri``."""

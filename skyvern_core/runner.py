@@ -1,0 +1,607 @@
+"""The step loop: see the page, decide, act, record — until the task ends.
+
+One :class:`TaskRunner` drives one claimed task to a final status. Whatever happens — a
+backend raising, a step timing out, the wall-clock limit, a cancel — the task ends in a
+final status with a readable reason, its browser session is closed and the notifier is
+told. Failure texts follow the Tasks API: ``Max steps per task (N) exceeded`` and
+``Max retries per step (N) exceeded``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import jsonschema
+
+from skyvern_core.config import Settings
+from skyvern_core.errors import (
+    ArtifactError,
+    BackendError,
+    BrowserError,
+    LLMError,
+    NotifierError,
+    SkyvernError,
+    StoreError,
+)
+from skyvern_core.ids import new_id
+from skyvern_core.models import (
+    RUNNER_ACTIONS,
+    ActionResult,
+    ActionType,
+    Artifact,
+    ArtifactKind,
+    CompleteAction,
+    Decision,
+    PageState,
+    Step,
+    StepStatus,
+    Task,
+    TaskStatus,
+    TerminateAction,
+    Usage,
+    utcnow,
+)
+from skyvern_core.protocols import (
+    ArtifactStore,
+    BrowserDriver,
+    BrowserSession,
+    ExtractContext,
+    Notifier,
+    PlanContext,
+    Planner,
+    ProxySettings,
+    SessionOptions,
+    Store,
+)
+
+__all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
+
+log = logging.getLogger(__name__)
+
+ACTION_SCREENSHOTS_KEPT = 3
+
+
+@dataclass(slots=True)
+class RunEvent:
+    """Progress of a run, for live display: ``kind`` is step_started, step_finished or
+    task_finished."""
+
+    kind: str
+    task: Task
+    step: Step | None = None
+
+
+EventCallback = Callable[[RunEvent], Any]
+
+
+class RunHandle:
+    """Lets the outside cancel a running task; the cancel reaches the runner at once."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        self.canceled = False
+        self._scope: anyio.CancelScope | None = None
+
+    def cancel(self) -> None:
+        """Stop the run before its next action (an action or model call under way is
+        interrupted)."""
+        self.canceled = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+
+class _TaskFailure(Exception):
+    """Ends the task at once with ``failed`` (not a retryable step failure)."""
+
+
+@dataclass(slots=True)
+class _Outcome:
+    ok: bool
+    reason: str | None = None
+    decision: Decision | None = None
+    results: list[ActionResult] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    complete: bool = False
+    terminate: str | None = None
+    extracted: Any = None
+    extracted_set: bool = False
+    fatal: bool = False
+
+
+def describe_error(exc: BaseException) -> str:
+    """A readable one-line reason for an exception raised by a backend."""
+    kinds = [
+        (BrowserError, "Browser error"),
+        (LLMError, "Planner error"),
+        (StoreError, "Store error"),
+        (NotifierError, "Notifier error"),
+        (ArtifactError, "Artifact store error"),
+    ]
+    text = str(exc).strip() or type(exc).__name__
+    for cls, label in kinds:
+        if isinstance(exc, cls):
+            return f"{label}: {text}"
+    if isinstance(exc, SkyvernError):
+        return text
+    return f"Internal error ({type(exc).__name__}): {text}"
+
+
+class TaskRunner:
+    """Runs claimed tasks with one set of backends."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        driver: BrowserDriver,
+        planner: Planner,
+        artifacts: ArtifactStore,
+        notifier: Notifier | None,
+        settings: Settings,
+        worker_id: str,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        self.store = store
+        self.driver = driver
+        self.planner = planner
+        self.artifacts = artifacts
+        self.notifier = notifier
+        self.settings = settings
+        self.worker_id = worker_id
+        self.on_event = on_event
+
+    async def run(self, task: Task, handle: RunHandle | None = None) -> Task:
+        """Drive a task already claimed (status ``running``) to a final status."""
+        handle = handle or RunHandle(task.task_id)
+        run = _Run(self, task, handle)
+        return await run.execute()
+
+    async def emit(self, event: RunEvent) -> None:
+        """Call the progress callback; its errors never affect the run."""
+        if self.on_event is None:
+            return
+        try:
+            result = self.on_event(event)
+            if hasattr(result, "__await__"):
+                await result
+        except Exception:
+            log.exception("progress callback failed")
+
+
+class _Run:
+    """The state of one task's run."""
+
+    def __init__(self, runner: TaskRunner, task: Task, handle: RunHandle) -> None:
+        self.r = runner
+        self.s = runner.settings
+        self.store = runner.store
+        self.task = task
+        self.handle = handle
+        self.session: BrowserSession | None = None
+        self.navigated = False
+        self.step: Step | None = None
+        self.history: list[Step] = []
+        self.usage = Usage(
+            input_tokens=task.input_token_count,
+            output_tokens=task.output_token_count,
+            cost=task.cost,
+        )
+        self.action_shots: list[str] = list(task.action_screenshot_artifact_ids)
+        self.artifact_dir = Path(self.s.resolved_artifact_dir) / task.task_id
+        self.last_page: PageState | None = None
+
+    # ------------------------------------------------------------------ top level
+
+    async def execute(self) -> Task:
+        status, reason, extracted, has_extracted = TaskStatus.failed, None, None, False
+        timed_out = False
+        try:
+            with anyio.CancelScope() as scope:
+                self.handle._scope = scope
+                if self.handle.canceled:
+                    scope.cancel()
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._keep_lease, tg.cancel_scope)
+                    with anyio.move_on_after(self.s.task_timeout) as limit:
+                        status, reason, extracted, has_extracted = await self._guarded()
+                    timed_out = limit.cancelled_caught
+                    tg.cancel_scope.cancel()
+            if timed_out:
+                status = TaskStatus.failed
+                reason = f"Task exceeded its time limit ({self.s.task_timeout:g} s)"
+        except Exception as exc:  # a bug or a store failure outside a step
+            log.exception("task %s failed outside a step", self.task.task_id)
+            status, reason = TaskStatus.failed, describe_error(exc)
+        finally:
+            self.handle._scope = None
+        if self.handle.canceled:
+            status, reason = TaskStatus.canceled, None
+        with anyio.CancelScope(shield=True):
+            finished = await self._finish(status, reason, extracted, has_extracted)
+        return finished
+
+    async def _keep_lease(self, scope: anyio.CancelScope) -> None:
+        """Renew the claim while running; a cancel recorded by another process stops us."""
+        interval = max(0.05, min(self.s.lease_seconds / 3, self.s.poll_interval))
+        while True:
+            await anyio.sleep(interval)
+            try:
+                held = await self.store.renew_lease(
+                    self.task.task_id, self.r.worker_id, lease_seconds=self.s.lease_seconds
+                )
+                if not held:
+                    current = await self.store.get_task(self.task.task_id)
+                    if current.status == TaskStatus.canceled:
+                        self.handle.cancel()
+                        return
+            except Exception:
+                log.warning("could not renew the lease of %s", self.task.task_id, exc_info=True)
+
+    async def _guarded(self) -> tuple[TaskStatus, str | None, Any, bool]:
+        # Errors outside a step (the session would not open, the store failed) end the
+        # task here, unwrapped, rather than as an exception group from the task group.
+        try:
+            return await self._drive()
+        except Exception as exc:
+            log.warning(
+                "task %s failed: %s",
+                self.task.task_id,
+                exc,
+                exc_info=not isinstance(exc, BackendError),
+            )
+            return TaskStatus.failed, describe_error(exc), None, False
+
+    async def _drive(self) -> tuple[TaskStatus, str | None, Any, bool]:
+        max_steps = self.task.max_steps
+        max_retries = self.s.max_retries
+        order, retry_index = 0, 0
+        errors: list[str] = []
+        extracted: Any = None
+        has_extracted = False
+        while True:
+            if order >= max_steps:
+                return (
+                    TaskStatus.failed,
+                    f"Max steps per task ({max_steps}) exceeded: the goal was not reached "
+                    f"in {max_steps} steps",
+                    extracted,
+                    has_extracted,
+                )
+            step = await self.store.create_step(
+                Step(
+                    step_id=new_id("step"),
+                    task_id=self.task.task_id,
+                    organization_id=self.task.organization_id,
+                    order=order,
+                    retry_index=retry_index,
+                )
+            )
+            self.step = await self.store.update_step(step.step_id, status=StepStatus.running)
+            await self.r.emit(RunEvent("step_started", self.task, self.step))
+            outcome = await self._attempt(self.step, errors)
+            if outcome.extracted_set:
+                extracted, has_extracted = outcome.extracted, True
+            self.step = await self._record(self.step, outcome)
+            self.history.append(self.step)
+            await self.r.emit(RunEvent("step_finished", self.task, self.step))
+            self.step = None
+            if outcome.fatal:
+                return TaskStatus.failed, outcome.reason, extracted, has_extracted
+            if not outcome.ok:
+                errors = [outcome.reason or "the step failed"]
+                if retry_index >= max_retries:
+                    return (
+                        TaskStatus.failed,
+                        f"Max retries per step ({max_retries}) exceeded: {outcome.reason}",
+                        extracted,
+                        has_extracted,
+                    )
+                retry_index += 1
+                continue
+            if outcome.terminate is not None:
+                return TaskStatus.terminated, outcome.terminate, extracted, has_extracted
+            if outcome.complete:
+                return TaskStatus.completed, None, extracted, has_extracted
+            order, retry_index, errors = order + 1, 0, []
+
+    async def _open_session(self) -> None:
+        proxy, note = self._proxy()
+        if note:
+            self.task = await self.store.update_task(self.task.task_id, proxy_note=note)
+        await self.r.driver.start()
+        self.session = await self.r.driver.new_session(
+            SessionOptions(
+                task_id=self.task.task_id,
+                artifact_dir=self.artifact_dir,
+                proxy=proxy,
+                record_video=self.s.record_video,
+                record_trace=self.s.record_trace,
+                viewport=(self.s.viewport_width, self.s.viewport_height),
+                user_agent=self.s.user_agent,
+            )
+        )
+
+    def _proxy(self) -> tuple[ProxySettings | None, str | None]:
+        location = self.task.request.proxy_location.value
+        if location == "NONE":
+            return None, None
+        server = self.s.proxies.get(location)
+        if not server:
+            return None, f"no proxy is configured for {location}; the task ran direct"
+        return ProxySettings(server=server), f"proxy for {location}"
+
+    # ------------------------------------------------------------------ one step
+
+    async def _attempt(self, step: Step, errors: list[str]) -> _Outcome:
+        outcome = _Outcome(ok=True)
+        try:
+            with anyio.fail_after(self.s.step_timeout):
+                await self._attempt_inner(step, errors, outcome)
+        except TimeoutError:
+            outcome.ok = False
+            outcome.reason = f"Step timed out after {self.s.step_timeout:g} s"
+        except _TaskFailure as exc:
+            outcome.ok, outcome.fatal, outcome.reason = False, True, str(exc)
+        except Exception as exc:
+            log.info(
+                "step %s failed: %s", step.step_id, exc, exc_info=not isinstance(exc, BackendError)
+            )
+            outcome.ok = False
+            outcome.reason = describe_error(exc)
+        return outcome
+
+    async def _attempt_inner(self, step: Step, errors: list[str], outcome: _Outcome) -> None:
+        if self.session is None:
+            await self._open_session()
+        assert self.session is not None
+        if not self.navigated:
+            await self.session.goto(self.task.request.url)
+            self.navigated = True
+        page = await self.session.snapshot()
+        self.last_page = page
+        request = self.task.request
+        if not (request.navigation_goal or "").strip():
+            # Extraction only: nothing to navigate, extract from the start page.
+            decision = Decision(reasoning="extraction-only task", actions=[CompleteAction()])
+        else:
+            decision = await self.r.planner.decide(
+                PlanContext(
+                    task=self.task,
+                    page=page,
+                    history=list(self.history),
+                    step=step,
+                    errors=list(errors),
+                )
+            )
+        outcome.decision = decision
+        outcome.usage = outcome.usage + decision.usage
+        acted = False
+        for index, action in enumerate(decision.actions):
+            if action.type in RUNNER_ACTIONS:
+                if isinstance(action, TerminateAction):
+                    outcome.terminate = action.reason or "the agent terminated the task"
+                    outcome.results.append(ActionResult(success=True))
+                    return
+                if acted:
+                    page = await self.session.snapshot()
+                    self.last_page = page
+                if action.type == ActionType.extract or request.data_extraction_goal:
+                    outcome.extracted = await self._extract(page, outcome)
+                    outcome.extracted_set = True
+                outcome.results.append(ActionResult(success=True))
+                if action.type == ActionType.complete:
+                    outcome.complete = True
+                    return
+                continue
+            await anyio.lowlevel.checkpoint()  # a cancel takes effect before each action
+            result = await self.session.execute(action, page)
+            acted = True
+            shot = await self.session.screenshot()
+            artifact = await self._save(
+                ArtifactKind.action_screenshot,
+                f"{step.step_id}/action_{index}.png",
+                shot,
+                "image/png",
+                step_id=step.step_id,
+            )
+            result = result.model_copy(update={"screenshot_artifact_id": artifact.artifact_id})
+            self.action_shots = [artifact.artifact_id, *self.action_shots][:ACTION_SCREENSHOTS_KEPT]
+            outcome.results.append(result)
+            if not result.success:
+                outcome.ok = False
+                outcome.reason = f"{action.type} failed: {result.error or 'no reason given'}"
+                return
+
+    async def _extract(self, page: PageState, outcome: _Outcome) -> Any:
+        schema = self.task.request.extracted_information_schema
+        extraction = await self.r.planner.extract(ExtractContext(task=self.task, page=page))
+        outcome.usage = outcome.usage + extraction.usage
+        if schema is None:
+            return extraction.data
+        problems = _schema_errors(extraction.data, schema)
+        if not problems:
+            return extraction.data
+        # One correction round with the validation errors, then give up clearly.
+        retry = await self.r.planner.extract(
+            ExtractContext(task=self.task, page=page, previous=extraction.data, errors=problems)
+        )
+        outcome.usage = outcome.usage + retry.usage
+        problems = _schema_errors(retry.data, schema)
+        if problems:
+            raise _TaskFailure(
+                "Extracted information does not match extracted_information_schema "
+                f"after a correction round: {'; '.join(problems[:3])}"
+            )
+        return retry.data
+
+    async def _record(self, step: Step, outcome: _Outcome) -> Step:
+        self.usage = self.usage + outcome.usage
+        decision = outcome.decision
+        fields: dict[str, Any] = {
+            "status": StepStatus.completed if outcome.ok else StepStatus.failed,
+            "input_token_count": outcome.usage.input_tokens,
+            "output_token_count": outcome.usage.output_tokens,
+            "cost": outcome.usage.cost,
+            "reasoning": decision.reasoning if decision else None,
+            "actions": list(decision.actions) if decision else [],
+            "action_results": outcome.results,
+            "failure_reason": None if outcome.ok else outcome.reason,
+            "page_url": self.last_page.url if self.last_page else None,
+            "is_last": outcome.ok and (outcome.complete or outcome.terminate is not None),
+        }
+        saved = await self.store.update_step(step.step_id, **fields)
+        self.task = await self.store.update_task(
+            self.task.task_id,
+            input_token_count=self.usage.input_tokens,
+            output_token_count=self.usage.output_tokens,
+            cost=self.usage.cost,
+            action_screenshot_artifact_ids=self.action_shots,
+        )
+        return saved
+
+    # ------------------------------------------------------------------ the end
+
+    async def _save(
+        self,
+        kind: ArtifactKind,
+        name: str,
+        data: bytes | Path,
+        content_type: str,
+        *,
+        step_id: str | None = None,
+    ) -> Artifact:
+        key = f"{self.task.task_id}/{name}"
+        uri = await self.r.artifacts.put(key, data, content_type=content_type)
+        size = len(data) if isinstance(data, bytes) else _size(uri, data)
+        return await self.store.add_artifact(
+            Artifact(
+                artifact_id=new_id("artifact"),
+                task_id=self.task.task_id,
+                organization_id=self.task.organization_id,
+                step_id=step_id,
+                kind=kind,
+                uri=uri,
+                content_type=content_type,
+                size=size,
+            )
+        )
+
+    async def _finish(
+        self, status: TaskStatus, reason: str | None, extracted: Any, has_extracted: bool
+    ) -> Task:
+        task_id = self.task.task_id
+        if self.step is not None:
+            # The step under way when the run stopped (cancel, time limit, error).
+            step_status = (
+                StepStatus.canceled if status == TaskStatus.canceled else (StepStatus.failed)
+            )
+            try:
+                await self.store.update_step(
+                    self.step.step_id,
+                    status=step_status,
+                    failure_reason=reason if step_status == StepStatus.failed else None,
+                    is_last=True,
+                )
+            except Exception:
+                log.warning("could not close step %s", self.step.step_id, exc_info=True)
+        elif self.history and self.history[-1].is_last is False:
+            try:
+                await self.store.update_step(self.history[-1].step_id, is_last=True)
+            except Exception:
+                log.warning("could not mark the last step of %s", task_id, exc_info=True)
+        fields: dict[str, Any] = {"finished_at": utcnow()}
+        fields.update(await self._final_artifacts())
+        if has_extracted:
+            fields["extracted_information"] = extracted
+        try:
+            current = await self.store.get_task(task_id)
+            if current.status == TaskStatus.canceled or current.status.is_final:
+                # Canceled from outside (its status is already recorded); keep the rest.
+                self.task = await self.store.update_task(task_id, **fields)
+            else:
+                self.task = await self.store.update_task(
+                    task_id, status=status, failure_reason=reason, **fields
+                )
+        except Exception:
+            log.exception("could not record the end of task %s", task_id)
+            self.task = self.task.model_copy(update={"status": status, "failure_reason": reason})
+        await self.r.emit(RunEvent("task_finished", self.task))
+        if self.r.notifier is not None:
+            try:
+                await self.r.notifier.notify(self.task)
+            except Exception:
+                log.exception("the notifier failed for task %s", task_id)
+        return self.task
+
+    async def _final_artifacts(self) -> dict[str, Any]:
+        """Final screenshot, then close the session and keep its recording and files."""
+        fields: dict[str, Any] = {}
+        session, self.session = self.session, None
+        if session is None:
+            return fields
+        try:
+            with anyio.fail_after(30):
+                shot = await session.screenshot(full_page=True)
+            art = await self._save(
+                ArtifactKind.final_screenshot, "screenshot_final.png", shot, "image/png"
+            )
+            fields["screenshot_artifact_id"] = art.artifact_id
+        except Exception as exc:
+            log.warning("no final screenshot for %s: %s", self.task.task_id, describe_error(exc))
+        try:
+            with anyio.fail_after(60):
+                left = await session.close()
+        except Exception as exc:
+            log.warning(
+                "closing the browser session of %s failed: %s",
+                self.task.task_id,
+                describe_error(exc),
+            )
+            return fields
+        for warning in left.warnings:
+            log.warning("task %s: %s", self.task.task_id, warning)
+        files: list[tuple[ArtifactKind, Path, str, str]] = []
+        if left.recording is not None:
+            files.append((ArtifactKind.recording, left.recording, "recording.webm", "video/webm"))
+        if left.trace is not None:
+            files.append((ArtifactKind.trace, left.trace, "trace.zip", "application/zip"))
+        for path in left.downloads:
+            files.append(
+                (ArtifactKind.download, path, f"downloads/{path.name}", "application/octet-stream")
+            )
+        for kind, path, name, content_type in files:
+            try:
+                art = await self._save(kind, name, path, content_type)
+            except Exception as exc:
+                log.warning(
+                    "could not keep %s of %s: %s", name, self.task.task_id, describe_error(exc)
+                )
+                continue
+            if kind == ArtifactKind.recording:
+                fields["recording_artifact_id"] = art.artifact_id
+        return fields
+
+
+def _schema_errors(data: Any, schema: Any) -> list[str]:
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator = validator_cls(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in error.path) or "(root)"
+        problems.append(f"at {where}: {error.message}")
+    return problems
+
+
+def _size(uri: str, original: Path) -> int:
+    for candidate in (original, Path(uri.removeprefix("file://"))):
+        try:
+            return candidate.stat().st_size
+        except OSError:
+            continue
+    return 0

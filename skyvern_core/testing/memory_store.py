@@ -1,0 +1,300 @@
+"""An in-memory :class:`~skyvern_core.protocols.Store`, for fast unit tests.
+
+It keeps the same rules as the SQL store (lifecycle checks, organization isolation,
+NotFoundError / ValueError / StoreError cases) and hands out copies, so a caller that
+mutates a returned record does not change what is stored. Nothing survives the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
+
+import anyio
+
+from skyvern_core import ids
+from skyvern_core.errors import NotFoundError, StoreError
+from skyvern_core.models import (
+    Artifact,
+    Organization,
+    Step,
+    Task,
+    TaskStatus,
+    check_step_transition,
+    check_task_transition,
+    utcnow,
+)
+
+__all__ = ["MemoryStore"]
+
+M = TypeVar("M", bound=Organization | Task | Step | Artifact)
+
+# Filled at read time by the agent, never stored.
+_TASK_NOT_STORED = frozenset({"screenshot_url", "recording_url", "action_screenshot_urls", "steps"})
+_TASK_UPDATABLE = (
+    frozenset(Task.model_fields)
+    - _TASK_NOT_STORED
+    - {
+        "task_id",
+        "organization_id",
+        "created_at",
+    }
+)
+_STEP_UPDATABLE = frozenset(Step.model_fields) - {
+    "step_id",
+    "task_id",
+    "organization_id",
+    "created_at",
+}
+
+
+def _check_fields(kind: str, fields: Mapping[str, Any], updatable: frozenset[str]) -> None:
+    unknown = sorted(set(fields) - updatable)
+    if unknown:
+        raise ValueError(f"cannot update {kind} field(s) {', '.join(unknown)}: unknown or fixed")
+
+
+def _stored(model: M) -> M:
+    """A validated deep copy, normalized the way a database round trip would."""
+    data = {key: _utc(value) for key, value in model.model_dump().items()}
+    if isinstance(model, Task):
+        data.update(steps=[], screenshot_url=None, recording_url=None, action_screenshot_urls=[])
+    return cast(M, type(model).model_validate(data))
+
+
+def _utc(value: Any) -> Any:
+    # A SQL store hands back UTC whatever offset it was given; so does this one.
+    if not isinstance(value, datetime):
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _later(previous: datetime) -> datetime:
+    now = utcnow()
+    return now if now > previous else previous + timedelta(microseconds=1)
+
+
+def _lease_delta(lease_seconds: float) -> timedelta:
+    if not lease_seconds > 0:
+        raise ValueError(f"lease_seconds must be positive, got {lease_seconds!r}")
+    return timedelta(seconds=lease_seconds)
+
+
+class MemoryStore:
+    """A store in dictionaries, guarded by one lock; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._orgs: dict[str, Organization] = {}
+        self._keys: dict[str, tuple[str, str]] = {}  # key_hash -> (key_id, organization_id)
+        self._tasks: dict[str, Task] = {}
+        self._steps: dict[str, Step] = {}
+        self._artifacts: dict[str, Artifact] = {}
+        self._lock = anyio.Lock()
+
+    async def open(self) -> None:
+        """Nothing to connect to."""
+
+    async def close(self) -> None:
+        """Nothing to release; the data stays until the object is dropped."""
+
+    # ------------------------------------------------------------------ organizations
+
+    async def create_organization(self, organization: Organization) -> Organization:
+        """Store a new organization (its id and name must be unused)."""
+        async with self._lock:
+            if organization.organization_id in self._orgs:
+                raise StoreError(f"organization {organization.organization_id!r} already exists")
+            if any(o.name == organization.name for o in self._orgs.values()):
+                raise StoreError(f"an organization named {organization.name!r} already exists")
+            self._orgs[organization.organization_id] = _stored(organization)
+            return _stored(organization)
+
+    async def get_organization(self, organization_id: str) -> Organization:
+        """Return an organization or raise NotFoundError."""
+        try:
+            return _stored(self._orgs[organization_id])
+        except KeyError:
+            raise NotFoundError(f"organization {organization_id!r} not found") from None
+
+    async def get_or_create_organization(self, name: str) -> Organization:
+        """Return the organization named ``name``, creating it if needed."""
+        async with self._lock:
+            for org in self._orgs.values():
+                if org.name == name:
+                    return _stored(org)
+            org = Organization(organization_id=ids.new_id("organization"), name=name)
+            self._orgs[org.organization_id] = org
+            return _stored(org)
+
+    async def add_api_key(self, organization_id: str, key_hash: str) -> str:
+        """Store a hashed API key of an existing organization; return the key record's id."""
+        async with self._lock:
+            await self.get_organization(organization_id)
+            if key_hash in self._keys:
+                raise StoreError("that API key hash is already stored")
+            key_id = ids.new_id("api_key")
+            self._keys[key_hash] = (key_id, organization_id)
+            return key_id
+
+    async def find_api_key(self, key_hash: str) -> str | None:
+        """Return the organization id owning that hashed key, or None."""
+        found = self._keys.get(key_hash)
+        return None if found is None else found[1]
+
+    # ------------------------------------------------------------------ tasks
+
+    def _task(self, task_id: str, organization_id: str | None = None) -> Task:
+        task = self._tasks.get(task_id)
+        if task is None or (
+            organization_id is not None and task.organization_id != organization_id
+        ):
+            raise NotFoundError(f"task {task_id!r} not found")
+        return task
+
+    async def create_task(self, task: Task) -> Task:
+        """Store a new task of an existing organization."""
+        async with self._lock:
+            await self.get_organization(task.organization_id)
+            if task.task_id in self._tasks:
+                raise StoreError(f"task {task.task_id!r} already exists")
+            self._tasks[task.task_id] = _stored(task)
+            return _stored(task)
+
+    async def get_task(self, task_id: str, organization_id: str | None = None) -> Task:
+        """Return a task (of that organization, if given) or raise NotFoundError."""
+        return _stored(self._task(task_id, organization_id))
+
+    async def list_tasks(
+        self, organization_id: str, *, page: int = 1, page_size: int = 10
+    ) -> list[Task]:
+        """Return a page of an organization's tasks, newest first."""
+        if page < 1 or page_size < 1:
+            raise ValueError(f"page and page_size must be >= 1, got {page} and {page_size}")
+        mine = [t for t in self._tasks.values() if t.organization_id == organization_id]
+        mine.sort(key=lambda t: (t.created_at, t.task_id), reverse=True)
+        start = (page - 1) * page_size
+        return [_stored(t) for t in mine[start : start + page_size]]
+
+    async def update_task(
+        self, task_id: str, *, status: TaskStatus | None = None, **fields: Any
+    ) -> Task:
+        """Change fields of a task; a status change is checked against the lifecycle."""
+        _check_fields("task", fields, _TASK_UPDATABLE)
+        async with self._lock:
+            current = self._task(task_id)
+            changes = dict(fields)
+            if status is not None:
+                check_task_transition(current.status, status)
+                changes["status"] = status
+            changes.setdefault("modified_at", _later(current.modified_at))
+            updated = Task.model_validate({**current.model_dump(), **changes})
+            self._tasks[task_id] = updated = _stored(updated)
+            return _stored(updated)
+
+    async def claim_task(
+        self, worker_id: str, *, lease_seconds: float, task_id: str | None = None
+    ) -> Task | None:
+        """Move the oldest queued task (or that one) to running for a worker."""
+        now = utcnow()
+        expires = now + _lease_delta(lease_seconds)
+        async with self._lock:
+            queued = [
+                t
+                for t in self._tasks.values()
+                if t.status == TaskStatus.queued and task_id in (None, t.task_id)
+            ]
+            if not queued:
+                return None
+            oldest = min(queued, key=lambda t: (t.created_at, t.task_id))
+            claimed = oldest.model_copy(
+                update={
+                    "status": TaskStatus.running,
+                    "worker_id": worker_id,
+                    "lease_expires_at": expires,
+                    "started_at": now,
+                    "modified_at": now,
+                }
+            )
+            self._tasks[claimed.task_id] = claimed
+            return _stored(claimed)
+
+    async def renew_lease(self, task_id: str, worker_id: str, *, lease_seconds: float) -> bool:
+        """Extend a running task's lease; False if the worker no longer holds it."""
+        expires = utcnow() + _lease_delta(lease_seconds)
+        async with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None or task.status != TaskStatus.running or task.worker_id != worker_id:
+                return False
+            self._tasks[task_id] = task.model_copy(update={"lease_expires_at": expires})
+            return True
+
+    async def expired_leases(self, now: datetime) -> list[Task]:
+        """Return running tasks whose lease ran out before ``now``, oldest lease first."""
+        now = _utc(now)
+        expired = [
+            t
+            for t in self._tasks.values()
+            if t.status == TaskStatus.running
+            and t.lease_expires_at is not None
+            and t.lease_expires_at < now
+        ]
+        expired.sort(key=lambda t: (t.lease_expires_at or now, t.task_id))
+        return [_stored(t) for t in expired]
+
+    # ------------------------------------------------------------------ steps
+
+    async def create_step(self, step: Step) -> Step:
+        """Store a new step of an existing task of the step's organization."""
+        async with self._lock:
+            self._task(step.task_id, step.organization_id)
+            if step.step_id in self._steps:
+                raise StoreError(f"step {step.step_id!r} already exists")
+            self._steps[step.step_id] = _stored(step)
+            return _stored(step)
+
+    async def update_step(self, step_id: str, **fields: Any) -> Step:
+        """Change fields of a step; a status change is checked against the lifecycle."""
+        _check_fields("step", fields, _STEP_UPDATABLE)
+        async with self._lock:
+            current = self._steps.get(step_id)
+            if current is None:
+                raise NotFoundError(f"step {step_id!r} not found")
+            changes = dict(fields)
+            if changes.get("status") is not None:
+                check_step_transition(current.status, changes["status"])
+            changes.setdefault("modified_at", _later(current.modified_at))
+            updated = Step.model_validate({**current.model_dump(), **changes})
+            self._steps[step_id] = updated = _stored(updated)
+            return _stored(updated)
+
+    async def list_steps(self, task_id: str, organization_id: str | None = None) -> list[Step]:
+        """Return a task's steps by order, then retry_index (NotFoundError if no such task)."""
+        self._task(task_id, organization_id)
+        steps = [s for s in self._steps.values() if s.task_id == task_id]
+        steps.sort(key=lambda s: (s.order, s.retry_index, s.created_at))
+        return [_stored(s) for s in steps]
+
+    # ------------------------------------------------------------------ artifacts
+
+    async def add_artifact(self, artifact: Artifact) -> Artifact:
+        """Record an artifact of an existing task of the artifact's organization."""
+        async with self._lock:
+            self._task(artifact.task_id, artifact.organization_id)
+            if artifact.artifact_id in self._artifacts:
+                raise StoreError(f"artifact {artifact.artifact_id!r} already exists")
+            self._artifacts[artifact.artifact_id] = _stored(artifact)
+            return _stored(artifact)
+
+    async def get_artifact(self, artifact_id: str) -> Artifact:
+        """Return an artifact record or raise NotFoundError."""
+        try:
+            return _stored(self._artifacts[artifact_id])
+        except KeyError:
+            raise NotFoundError(f"artifact {artifact_id!r} not found") from None
+
+    async def list_artifacts(self, task_id: str) -> list[Artifact]:
+        """Return a task's artifacts in creation order."""
+        found = [a for a in self._artifacts.values() if a.task_id == task_id]
+        found.sort(key=lambda a: (a.created_at, a.artifact_id))
+        return [_stored(a) for a in found]

@@ -1,0 +1,589 @@
+"""The behaviour every :class:`~skyvern_core.protocols.Store` must have, as a pytest suite.
+
+Subclass :class:`StoreContract` in a test module and provide a ``store`` fixture that yields
+an opened, empty store::
+
+    from skyvern_core.testing.store_contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        async def store(self, tmp_path):
+            store = MyStore(tmp_path / "db")
+            await store.open()
+            yield store
+            await store.close()
+
+The tests are ``async``: run them with pytest-asyncio (``asyncio_mode = "auto"``, or decorate
+the fixture with ``pytest_asyncio.fixture`` in strict mode).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import anyio
+import pytest
+
+from skyvern_core import ids
+from skyvern_core.errors import InvalidTransitionError, NotFoundError, StoreError
+from skyvern_core.models import (
+    TASK_TRANSITIONS,
+    ActionResult,
+    Artifact,
+    ArtifactKind,
+    ClickAction,
+    InputTextAction,
+    Organization,
+    ProxyLocation,
+    ScrollAction,
+    SelectOptionAction,
+    Step,
+    StepStatus,
+    Task,
+    TaskRequest,
+    TaskStatus,
+    TerminateAction,
+    utcnow,
+)
+from skyvern_core.protocols import Store
+
+__all__ = ["StoreContract"]
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+FINAL = [TaskStatus.completed, TaskStatus.failed, TaskStatus.terminated, TaskStatus.canceled]
+
+
+async def _org(store: Store, name: str | None = None) -> Organization:
+    org_id = ids.new_id("organization")
+    return await store.create_organization(
+        Organization(organization_id=org_id, name=name or f"org {org_id}")
+    )
+
+
+def _task(org: Organization, **fields: Any) -> Task:
+    values: dict[str, Any] = {
+        "task_id": ids.new_id("task"),
+        "organization_id": org.organization_id,
+        "request": TaskRequest(url="https://example.com/", navigation_goal="Sign up"),
+        "max_steps": 5,
+    }
+    return Task(**(values | fields))
+
+
+def _step(task: Task, order: int = 0, retry_index: int = 0, **fields: Any) -> Step:
+    values: dict[str, Any] = {
+        "step_id": ids.new_id("step"),
+        "task_id": task.task_id,
+        "organization_id": task.organization_id,
+        "order": order,
+        "retry_index": retry_index,
+    }
+    return Step(**(values | fields))
+
+
+def _artifact(task: Task, created_at: datetime, **fields: Any) -> Artifact:
+    values: dict[str, Any] = {
+        "artifact_id": ids.new_id("artifact"),
+        "task_id": task.task_id,
+        "organization_id": task.organization_id,
+        "kind": ArtifactKind.action_screenshot,
+        "uri": f"file:///artifacts/{task.task_id}/{created_at.timestamp()}.png",
+        "created_at": created_at,
+    }
+    return Artifact(**(values | fields))
+
+
+def _assert_utc(record: Task | Step | Artifact | Organization) -> None:
+    for name, value in record:
+        if isinstance(value, datetime):
+            assert value.utcoffset() == timedelta(0), f"{name} is not timezone-aware UTC: {value!r}"
+
+
+class StoreContract:
+    """Tests every store must pass; subclasses provide the ``store`` fixture."""
+
+    pytestmark = pytest.mark.asyncio
+
+    # ------------------------------------------------------------------ tasks
+
+    @pytest.mark.parametrize(
+        "extracted",
+        [
+            {"ref": "A-1", "items": [1, 2.5, None, True], "nested": {"deep": ["x"]}},
+            [{"a": 1}, "x", 3],
+            "plain text",
+            42,
+            0.25,
+            False,
+            None,
+        ],
+    )
+    async def test_task_round_trip_keeps_every_field(self, store: Store, extracted: Any) -> None:
+        org = await _org(store)
+        paris = timezone(timedelta(hours=2))
+        request = TaskRequest(
+            url="https://example.com/form?q=1",
+            navigation_goal="Fill the form",
+            data_extraction_goal="Get the reference number",
+            navigation_payload={"name": "Ada", "tags": ["a", "b"], "address": {"zip": None}},
+            webhook_callback_url="https://hooks.example.com/done",
+            proxy_location=ProxyLocation.RESIDENTIAL_GB,
+            extracted_information_schema={
+                "type": "object",
+                "properties": {"ref": {"type": "string"}},
+            },
+            totp_verification_url="https://otp.example.com/code",
+            totp_identifier="ada@example.com",
+            max_steps=7,
+        )
+        task = _task(
+            org,
+            status=TaskStatus.running,
+            request=request,
+            max_steps=7,
+            extracted_information=extracted,
+            failure_reason="nothing yet",
+            screenshot_artifact_id="art_final",
+            recording_artifact_id="art_video",
+            action_screenshot_artifact_ids=["art_2", "art_1"],
+            proxy_note="served directly",
+            input_token_count=1234,
+            output_token_count=56,
+            cost=0.0125,
+            worker_id="worker-1",
+            lease_expires_at=T0 + timedelta(minutes=5),
+            created_at=datetime(2024, 5, 1, 14, 0, 0, 123456, tzinfo=paris),
+            modified_at=T0 + timedelta(seconds=1),
+            started_at=T0 + timedelta(seconds=2),
+            finished_at=T0 + timedelta(seconds=3),
+        )
+        created = await store.create_task(task)
+        got = await store.get_task(task.task_id)
+        assert created == task
+        assert got == task
+        assert got.request.navigation_payload == {
+            "name": "Ada",
+            "tags": ["a", "b"],
+            "address": {"zip": None},
+        }
+        assert got.extracted_information == extracted
+        assert type(got.extracted_information) is type(extracted)
+        assert got.created_at == T0 + timedelta(microseconds=123456)
+        _assert_utc(got)
+
+    async def test_create_task_needs_an_existing_organization(self, store: Store) -> None:
+        ghost = Organization(organization_id=ids.new_id("organization"), name="ghost")
+        with pytest.raises(NotFoundError):
+            await store.create_task(_task(ghost))
+
+    async def test_create_task_twice_fails(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        with pytest.raises(StoreError):
+            await store.create_task(task)
+
+    async def test_get_task_of_another_organization_is_not_found(self, store: Store) -> None:
+        mine, other = await _org(store), await _org(store)
+        task = await store.create_task(_task(mine))
+        with pytest.raises(NotFoundError, match="not found") as info:
+            await store.get_task(task.task_id, other.organization_id)
+        assert other.organization_id not in str(info.value)
+        assert (await store.get_task(task.task_id, mine.organization_id)).task_id == task.task_id
+
+    async def test_get_missing_task_is_not_found(self, store: Store) -> None:
+        with pytest.raises(NotFoundError):
+            await store.get_task(ids.new_id("task"))
+
+    async def test_list_tasks_pages_newest_first(self, store: Store) -> None:
+        org, other = await _org(store), await _org(store)
+        tasks = [_task(org, created_at=T0 + timedelta(minutes=i)) for i in range(5)]
+        for i in (2, 0, 4, 1, 3):
+            await store.create_task(tasks[i])
+        await store.create_task(_task(other, created_at=T0 + timedelta(hours=1)))
+        newest_first = [t.task_id for t in reversed(tasks)]
+
+        pages = [
+            [t.task_id for t in await store.list_tasks(org.organization_id, page=p, page_size=2)]
+            for p in (1, 2, 3, 4)
+        ]
+        assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:], []]
+        everything = await store.list_tasks(org.organization_id, page_size=100)
+        assert [t.task_id for t in everything] == newest_first
+
+    async def test_list_tasks_breaks_timestamp_ties_by_id(self, store: Store) -> None:
+        org = await _org(store)
+        first, second = _task(org, created_at=T0), _task(org, created_at=T0)
+        await store.create_task(first)
+        await store.create_task(second)
+        listed = await store.list_tasks(org.organization_id)
+        assert [t.task_id for t in listed] == [second.task_id, first.task_id]
+
+    @pytest.mark.parametrize(("page", "page_size"), [(0, 10), (-1, 10), (1, 0)])
+    async def test_list_tasks_rejects_bad_pages(
+        self, store: Store, page: int, page_size: int
+    ) -> None:
+        org = await _org(store)
+        with pytest.raises(ValueError):
+            await store.list_tasks(org.organization_id, page=page, page_size=page_size)
+
+    async def test_every_legal_task_transition(self, store: Store) -> None:
+        org = await _org(store)
+        for current, allowed in TASK_TRANSITIONS.items():
+            for new in allowed:
+                task = await store.create_task(_task(org, status=current))
+                updated = await store.update_task(task.task_id, status=new)
+                assert updated.status == new, (current, new)
+                assert (await store.get_task(task.task_id)).status == new, (current, new)
+
+    async def test_illegal_task_transitions_raise_and_change_nothing(self, store: Store) -> None:
+        org = await _org(store)
+        illegal = [(c, n) for c in TaskStatus for n in TaskStatus if n not in TASK_TRANSITIONS[c]]
+        assert (TaskStatus.created, TaskStatus.running) in illegal
+        assert (TaskStatus.queued, TaskStatus.completed) in illegal
+        for current, new in illegal:
+            task = await store.create_task(_task(org, status=current))
+            with pytest.raises(InvalidTransitionError):
+                await store.update_task(task.task_id, status=new, failure_reason="not stored")
+            stored = await store.get_task(task.task_id)
+            assert (stored.status, stored.failure_reason) == (current, None), (current, new)
+
+    async def test_racing_final_transitions_have_one_winner(self, store: Store) -> None:
+        org = await _org(store)
+        task = await store.create_task(_task(org, status=TaskStatus.running))
+        wins: list[TaskStatus] = []
+        losses: list[InvalidTransitionError] = []
+
+        async def finish(status: TaskStatus) -> None:
+            try:
+                await store.update_task(task.task_id, status=status)
+            except InvalidTransitionError as exc:
+                losses.append(exc)
+            else:
+                wins.append(status)
+
+        async with anyio.create_task_group() as group:
+            for status in FINAL * 2:
+                group.start_soon(finish, status)
+        assert len(wins) == 1
+        assert len(losses) == len(FINAL) * 2 - 1
+        assert (await store.get_task(task.task_id)).status == wins[0]
+
+    async def test_update_task_changes_fields_and_modified_at(self, store: Store) -> None:
+        org = await _org(store)
+        task = await store.create_task(_task(org, status=TaskStatus.running))
+        updated = await store.update_task(
+            task.task_id,
+            status=TaskStatus.completed,
+            extracted_information={"ref": "A-1"},
+            input_token_count=10,
+            output_token_count=2,
+            cost=0.5,
+            screenshot_artifact_id="art_final",
+            action_screenshot_artifact_ids=["art_b", "art_a"],
+            finished_at=T0,
+        )
+        stored = await store.get_task(task.task_id)
+        assert stored == updated
+        assert stored.status == TaskStatus.completed
+        assert stored.extracted_information == {"ref": "A-1"}
+        assert (stored.input_token_count, stored.output_token_count, stored.cost) == (10, 2, 0.5)
+        assert stored.action_screenshot_artifact_ids == ["art_b", "art_a"]
+        assert stored.finished_at == T0
+        assert stored.request == task.request
+        assert stored.modified_at > task.modified_at
+        again = await store.update_task(task.task_id, proxy_note="checked")
+        assert again.modified_at > stored.modified_at
+
+    @pytest.mark.parametrize(
+        "field", ["no_such_field", "organization_id", "created_at", "steps", "screenshot_url"]
+    )
+    async def test_update_task_rejects_unknown_or_fixed_fields(
+        self, store: Store, field: str
+    ) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        change: dict[str, Any] = {field: "x"}
+        with pytest.raises(ValueError, match=field):
+            await store.update_task(task.task_id, **change)
+        assert await store.get_task(task.task_id) == task
+
+    async def test_update_missing_task_is_not_found(self, store: Store) -> None:
+        with pytest.raises(NotFoundError):
+            await store.update_task(ids.new_id("task"), status=TaskStatus.queued)
+
+    async def test_returned_tasks_are_copies(self, store: Store) -> None:
+        org = await _org(store)
+        task = await store.create_task(_task(org, extracted_information={"a": [1]}))
+        got = await store.get_task(task.task_id)
+        got.extracted_information["a"].append(2)
+        got.action_screenshot_artifact_ids.append("art_x")
+        got.request.navigation_goal = "changed"
+        assert await store.get_task(task.task_id) == task
+
+    # ------------------------------------------------------------------ steps
+
+    async def test_step_round_trip(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        step = _step(
+            task,
+            order=3,
+            retry_index=1,
+            status=StepStatus.completed,
+            input_token_count=900,
+            output_token_count=80,
+            cost=0.003,
+            reasoning="The form is visible; fill it.",
+            actions=[
+                ClickAction(element_id="e1", reasoning="open the form"),
+                InputTextAction(element_id="e2", text="Ada Lovelace"),
+                SelectOptionAction(element_id="e3", option="France"),
+                ScrollAction(direction="up"),
+                TerminateAction(reason="captcha"),
+            ],
+            action_results=[
+                ActionResult(success=True, data={"clicked": "e1", "n": [1, 2]}),
+                ActionResult(success=False, error="no such option", screenshot_artifact_id="a"),
+            ],
+            failure_reason="captcha",
+            page_url="https://example.com/form",
+            is_last=True,
+            created_at=T0,
+            modified_at=T0 + timedelta(seconds=1),
+        )
+        assert await store.create_step(step) == step
+        (got,) = await store.list_steps(task.task_id)
+        assert got == step
+        assert [type(a) for a in got.actions] == [type(a) for a in step.actions]
+        _assert_utc(got)
+
+    async def test_steps_are_listed_by_order_then_retry(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        for order, retry in [(2, 0), (1, 1), (0, 0), (1, 0)]:
+            await store.create_step(_step(task, order, retry))
+        listed = await store.list_steps(task.task_id)
+        assert [(s.order, s.retry_index) for s in listed] == [(0, 0), (1, 0), (1, 1), (2, 0)]
+
+    async def test_update_step_checks_transitions(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        step = await store.create_step(_step(task))
+        with pytest.raises(InvalidTransitionError):
+            await store.update_step(step.step_id, status=StepStatus.completed)
+        running = await store.update_step(step.step_id, status=StepStatus.running)
+        assert running.modified_at > step.modified_at
+        done = await store.update_step(
+            step.step_id,
+            status=StepStatus.completed,
+            actions=[ClickAction(element_id="e9")],
+            action_results=[ActionResult(success=True)],
+            input_token_count=5,
+            output_token_count=6,
+            cost=0.01,
+        )
+        for illegal in (StepStatus.running, StepStatus.failed, StepStatus.created):
+            with pytest.raises(InvalidTransitionError):
+                await store.update_step(step.step_id, status=illegal)
+        (stored,) = await store.list_steps(task.task_id)
+        assert stored == done
+        assert stored.status == StepStatus.completed
+        assert stored.actions == [ClickAction(element_id="e9")]
+        assert (stored.input_token_count, stored.output_token_count, stored.cost) == (5, 6, 0.01)
+
+    async def test_update_step_rejects_unknown_fields_and_missing_steps(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        step = await store.create_step(_step(task))
+        with pytest.raises(ValueError, match="colour"):
+            await store.update_step(step.step_id, colour="blue")
+        with pytest.raises(ValueError, match="task_id"):
+            await store.update_step(step.step_id, task_id=ids.new_id("task"))
+        with pytest.raises(NotFoundError):
+            await store.update_step(ids.new_id("step"), status=StepStatus.running)
+
+    async def test_steps_of_another_organization_are_not_found(self, store: Store) -> None:
+        mine, other = await _org(store), await _org(store)
+        task = await store.create_task(_task(mine))
+        await store.create_step(_step(task))
+        with pytest.raises(NotFoundError):
+            await store.list_steps(task.task_id, other.organization_id)
+        with pytest.raises(NotFoundError):
+            await store.create_step(_step(task, organization_id=other.organization_id))
+        assert len(await store.list_steps(task.task_id, mine.organization_id)) == 1
+
+    # ------------------------------------------------------------------ queue
+
+    async def test_claim_takes_the_oldest_queued_task(self, store: Store) -> None:
+        org = await _org(store)
+        await store.create_task(_task(org, status=TaskStatus.created, created_at=T0))
+        await store.create_task(_task(org, status=TaskStatus.running, created_at=T0))
+        newer = await store.create_task(
+            _task(org, status=TaskStatus.queued, created_at=T0 + timedelta(minutes=2))
+        )
+        older = await store.create_task(
+            _task(org, status=TaskStatus.queued, created_at=T0 + timedelta(minutes=1))
+        )
+        before = utcnow()
+        claimed = await store.claim_task("worker-a", lease_seconds=30)
+        after = utcnow()
+        assert claimed is not None and claimed.task_id == older.task_id
+        assert claimed.status == TaskStatus.running
+        assert claimed.worker_id == "worker-a"
+        assert claimed.lease_expires_at is not None and claimed.started_at is not None
+        lease = timedelta(seconds=30)
+        assert before + lease <= claimed.lease_expires_at <= after + lease
+        assert await store.get_task(older.task_id) == claimed
+        second = await store.claim_task("worker-b", lease_seconds=30)
+        assert second is not None and second.task_id == newer.task_id
+        assert await store.claim_task("worker-c", lease_seconds=30) is None
+
+    async def test_claim_a_given_task(self, store: Store) -> None:
+        org = await _org(store)
+        first = await store.create_task(_task(org, status=TaskStatus.queued, created_at=T0))
+        wanted = await store.create_task(
+            _task(org, status=TaskStatus.queued, created_at=T0 + timedelta(minutes=1))
+        )
+        waiting = await store.create_task(_task(org, status=TaskStatus.created))
+        claimed = await store.claim_task("w", lease_seconds=10, task_id=wanted.task_id)
+        assert claimed is not None and claimed.task_id == wanted.task_id
+        assert await store.claim_task("w", lease_seconds=10, task_id=wanted.task_id) is None
+        assert await store.claim_task("w", lease_seconds=10, task_id=waiting.task_id) is None
+        assert await store.claim_task("w", lease_seconds=10, task_id=ids.new_id("task")) is None
+        assert (await store.get_task(first.task_id)).status == TaskStatus.queued
+
+    async def test_claim_with_nothing_queued_returns_none(self, store: Store) -> None:
+        assert await store.claim_task("w", lease_seconds=10) is None
+
+    async def test_concurrent_claimers_of_one_task_have_one_winner(self, store: Store) -> None:
+        org = await _org(store)
+        task = await store.create_task(_task(org, status=TaskStatus.queued))
+        results: list[Task | None] = []
+
+        async def claim(worker: str) -> None:
+            results.append(await store.claim_task(worker, lease_seconds=30))
+
+        async with anyio.create_task_group() as group:
+            for n in range(8):
+                group.start_soon(claim, f"worker-{n}")
+        winners = [r for r in results if r is not None]
+        assert len(winners) == 1 and winners[0].task_id == task.task_id
+        assert (await store.get_task(task.task_id)).worker_id == winners[0].worker_id
+
+    async def test_concurrent_claimers_share_a_queue_without_doubles(self, store: Store) -> None:
+        org = await _org(store)
+        queued = {
+            (await store.create_task(_task(org, status=TaskStatus.queued))).task_id
+            for _ in range(5)
+        }
+        claimed: list[str] = []
+
+        async def claim(worker: str) -> None:
+            while (task := await store.claim_task(worker, lease_seconds=30)) is not None:
+                claimed.append(task.task_id)
+
+        async with anyio.create_task_group() as group:
+            for n in range(4):
+                group.start_soon(claim, f"worker-{n}")
+        assert sorted(claimed) == sorted(queued)
+
+    async def test_renew_lease_only_for_the_holder(self, store: Store) -> None:
+        org = await _org(store)
+        await store.create_task(_task(org, status=TaskStatus.queued))
+        task = await store.claim_task("holder", lease_seconds=30)
+        assert task is not None and task.lease_expires_at is not None
+        assert await store.renew_lease(task.task_id, "holder", lease_seconds=600)
+        renewed = await store.get_task(task.task_id)
+        assert renewed.lease_expires_at is not None
+        assert renewed.lease_expires_at > task.lease_expires_at + timedelta(seconds=500)
+        assert not await store.renew_lease(task.task_id, "intruder", lease_seconds=600)
+        await store.update_task(task.task_id, status=TaskStatus.completed)
+        assert not await store.renew_lease(task.task_id, "holder", lease_seconds=600)
+        assert not await store.renew_lease(ids.new_id("task"), "holder", lease_seconds=600)
+
+    async def test_expired_leases(self, store: Store) -> None:
+        org = await _org(store)
+        short = await store.create_task(_task(org, status=TaskStatus.queued, created_at=T0))
+        long = await store.create_task(
+            _task(org, status=TaskStatus.queued, created_at=T0 + timedelta(seconds=1))
+        )
+        await store.claim_task("w", lease_seconds=10, task_id=short.task_id)
+        await store.claim_task("w", lease_seconds=1000, task_id=long.task_id)
+        now = utcnow()
+        assert await store.expired_leases(now) == []
+        in_a_minute = [t.task_id for t in await store.expired_leases(now + timedelta(minutes=1))]
+        assert in_a_minute == [short.task_id]
+        later = [t.task_id for t in await store.expired_leases(now + timedelta(hours=1))]
+        assert later == [short.task_id, long.task_id]
+        await store.update_task(short.task_id, status=TaskStatus.failed)
+        later = [t.task_id for t in await store.expired_leases(now + timedelta(hours=1))]
+        assert later == [long.task_id]
+
+    # ------------------------------------------------------------------ organizations
+
+    async def test_organization_round_trip(self, store: Store) -> None:
+        org = Organization(
+            organization_id=ids.new_id("organization"),
+            name="Acme",
+            webhook_signing_secret="s3cret",
+            max_steps=25,
+            created_at=T0,
+        )
+        assert await store.create_organization(org) == org
+        got = await store.get_organization(org.organization_id)
+        assert got == org
+        assert got.webhook_signing_secret == "s3cret"
+        _assert_utc(got)
+        with pytest.raises(NotFoundError):
+            await store.get_organization(ids.new_id("organization"))
+
+    async def test_organization_names_are_unique(self, store: Store) -> None:
+        await _org(store, "Acme")
+        with pytest.raises(StoreError):
+            await _org(store, "Acme")
+
+    async def test_get_or_create_organization_is_idempotent(self, store: Store) -> None:
+        first = await store.get_or_create_organization("Acme")
+        assert await store.get_or_create_organization("Acme") == first
+        assert await store.get_organization(first.organization_id) == first
+        other = await store.get_or_create_organization("Globex")
+        assert other.organization_id != first.organization_id
+
+    async def test_concurrent_get_or_create_makes_one_organization(self, store: Store) -> None:
+        found: list[Organization] = []
+
+        async def get_or_create() -> None:
+            found.append(await store.get_or_create_organization("Initech"))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(10):
+                group.start_soon(get_or_create)
+        assert len({o.organization_id for o in found}) == 1
+
+    async def test_api_keys(self, store: Store) -> None:
+        acme, globex = await _org(store), await _org(store)
+        key_id = await store.add_api_key(acme.organization_id, "hash-acme")
+        assert isinstance(key_id, str) and key_id
+        await store.add_api_key(globex.organization_id, "hash-globex")
+        assert await store.find_api_key("hash-acme") == acme.organization_id
+        assert await store.find_api_key("hash-globex") == globex.organization_id
+        assert await store.find_api_key("hash-unknown") is None
+        with pytest.raises(NotFoundError):
+            await store.add_api_key(ids.new_id("organization"), "hash-ghost")
+
+    # ------------------------------------------------------------------ artifacts
+
+    async def test_artifacts(self, store: Store) -> None:
+        org = await _org(store)
+        task, other = await store.create_task(_task(org)), await store.create_task(_task(org))
+        artifacts = [
+            _artifact(task, T0 + timedelta(seconds=2), kind=ArtifactKind.recording, size=10),
+            _artifact(task, T0, content_type="image/png", size=2048),
+            _artifact(task, T0 + timedelta(seconds=1), step_id="stp_x"),
+        ]
+        for artifact in artifacts:
+            assert await store.add_artifact(artifact) == artifact
+        assert await store.get_artifact(artifacts[1].artifact_id) == artifacts[1]
+        listed = await store.list_artifacts(task.task_id)
+        assert listed == [artifacts[1], artifacts[2], artifacts[0]]
+        _assert_utc(listed[0])
+        assert await store.list_artifacts(other.task_id) == []
+        with pytest.raises(NotFoundError):
+            await store.get_artifact(ids.new_id("artifact"))
+        with pytest.raises(NotFoundError):
+            await store.add_artifact(_artifact(_task(org), T0))

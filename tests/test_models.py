@@ -1,0 +1,133 @@
+"""Models: request validation, the status lifecycle, IDs, settings."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from pydantic import ValidationError
+
+from skyvern_core import Settings
+from skyvern_core.errors import InvalidTransitionError
+from skyvern_core.ids import id_timestamp, new_id
+from skyvern_core.models import (
+    ProxyLocation,
+    StepStatus,
+    TaskRequest,
+    TaskStatus,
+    check_step_transition,
+    check_task_transition,
+)
+
+LEGAL_TASK = {
+    ("created", "queued"),
+    ("created", "failed"),
+    ("created", "canceled"),
+    ("queued", "running"),
+    ("queued", "failed"),
+    ("queued", "canceled"),
+    ("running", "completed"),
+    ("running", "terminated"),
+    ("running", "failed"),
+    ("running", "canceled"),
+}
+LEGAL_STEP = {
+    ("created", "running"),
+    ("created", "failed"),
+    ("created", "canceled"),
+    ("running", "completed"),
+    ("running", "failed"),
+    ("running", "canceled"),
+}
+
+
+@pytest.mark.parametrize(("cur", "new"), list(itertools.product(TaskStatus, TaskStatus)))
+def test_every_task_transition(cur: TaskStatus, new: TaskStatus):
+    if (cur.value, new.value) in LEGAL_TASK:
+        check_task_transition(cur, new)
+    else:
+        with pytest.raises(InvalidTransitionError, match=f"from '{cur.value}' to '{new.value}'"):
+            check_task_transition(cur, new)
+
+
+@pytest.mark.parametrize(("cur", "new"), list(itertools.product(StepStatus, StepStatus)))
+def test_every_step_transition(cur: StepStatus, new: StepStatus):
+    if (cur.value, new.value) in LEGAL_STEP:
+        check_step_transition(cur, new)
+    else:
+        with pytest.raises(InvalidTransitionError):
+            check_step_transition(cur, new)
+
+
+def test_final_statuses():
+    assert {s for s in TaskStatus if s.is_final} == {
+        TaskStatus.completed,
+        TaskStatus.terminated,
+        TaskStatus.failed,
+        TaskStatus.canceled,
+    }
+    assert {s for s in TaskStatus if s.is_cancelable} == {
+        TaskStatus.created,
+        TaskStatus.queued,
+        TaskStatus.running,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"url": "example.com"}, "url must be an absolute http or https URL"),
+        ({"url": "file:///etc/passwd"}, "url must be an absolute http or https URL"),
+        ({"webhook_callback_url": "ftp://x"}, "webhook_callback_url must be an absolute"),
+        ({"totp_verification_url": "/relative"}, "totp_verification_url must be an absolute"),
+        ({"proxy_location": "MOON"}, "proxy_location"),
+        ({"extracted_information_schema": {"type": 12}}, "not a valid JSON Schema at type"),
+        ({"extracted_information_schema": "{not json"}, "is not valid JSON"),
+        ({"navigation_goal": None}, "a task needs a navigation_goal"),
+        ({"max_steps": 0}, "max_steps"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_requests_name_the_field(fields: dict, message: str):
+    base = {"url": "https://example.com", "navigation_goal": "do it"}
+    with pytest.raises(ValidationError, match=message):
+        TaskRequest(**{**base, **fields})
+
+
+def test_request_accepts_the_spec_fields():
+    request = TaskRequest(
+        url="https://www.example.com",
+        navigation_goal="Apply for a job",
+        data_extraction_goal="Was the job application successful?",
+        navigation_payload={"name": "Chris P. Bacon", "nested": {"a": [1, 2]}},
+        webhook_callback_url="https://hooks.example.com/x",
+        proxy_location="RESIDENTIAL_GB",
+        extracted_information_schema='{"type": "object"}',
+        totp_verification_url="https://mywebsite.com/two_factor_code",
+        totp_identifier="myemail@example.com",
+    )
+    assert request.proxy_location is ProxyLocation.RESIDENTIAL_GB
+    assert request.extracted_information_schema == {"type": "object"}
+    assert ProxyLocation("US-CA").value == "US-CA"
+    assert TaskRequest(url="https://a.b", navigation_goal="x").proxy_location is ProxyLocation.NONE
+
+
+def test_ids_are_prefixed_unique_and_sortable():
+    ids = [new_id("task") for _ in range(2000)]
+    assert all(i.startswith("tsk_") and len(i) == 30 for i in ids)
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert new_id("step").startswith("stp_") and new_id("organization").startswith("o_")
+    import time
+
+    assert abs(id_timestamp(ids[0]) - time.time()) < 5
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SKYVERN_MAX_STEPS", "7")
+    monkeypatch.setenv("SKYVERN_PLUGINS", "sqlite, local_artifacts")
+    settings = Settings(max_retries=1)
+    assert settings.max_steps == 7 and settings.max_retries == 1
+    assert settings.plugins == ["sqlite", "local_artifacts"]
+    monkeypatch.setenv("SKYVERN_MAX_STEPS", "zero")
+    with pytest.raises(ValidationError, match="max_steps"):
+        Settings()

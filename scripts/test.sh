@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec .venv/bin/nox --no-venv -s lint typecheck tests -- "$@"
+# nox --no-venv runs its sessions with whatever "python", "ruff" and "mypy" PATH finds.
+export VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH"
+exec nox --no-venv -s lint typecheck tests -- "$@"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from skyvern_core.hookspecs import Register, hookimpl
 
+__all__ = ["register_stores"]
+
 
 @hookimpl
 def register_stores(register: Register) -> None:

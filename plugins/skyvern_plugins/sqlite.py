@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from skyvern_core.db.sqlstore import SQLStore
     from skyvern_core.plugins import BackendContext
 
+__all__ = ["make_store", "register_stores"]
+
 
 def make_store(ctx: BackendContext) -> SQLStore:
     """Build the SQLite store from the settings; refuse a URL of another database."""

@@ -86,7 +86,20 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, repr=False)
     llm_timeout: float = Field(default=90.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0)
-    llm_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    llm_fallback_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Models tried in turn when the main one keeps failing."
+    )
+    llm_retry_base_delay: float = Field(
+        default=1.0, ge=0, description="First backoff delay (seconds) on rate limits and errors."
+    )
+    llm_supports_images: bool | None = Field(
+        default=None, description="Attach screenshots; None asks litellm whether the model can."
+    )
+    llm_structured_output: bool | None = Field(
+        default=None,
+        description="Use the model's JSON-schema output; None asks litellm whether it has one.",
+    )
+    llm_temperature: float | None = Field(default=0.0, ge=0, le=2)
 
     # Notifications.
     webhook_secret: str | None = Field(

@@ -22,6 +22,8 @@ into a failed step with a readable reason.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ArtifactError",
     "BackendError",
@@ -97,7 +99,15 @@ class BrowserError(BackendError):
 
 
 class LLMError(BackendError):
-    """The LLM provider or the planner failed."""
+    """The LLM provider or the planner failed.
+
+    ``usage`` holds what the failed attempt still cost (a model may answer with
+    something unusable), so the step records it.
+    """
+
+    def __init__(self, message: str, *, usage: Any = None) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class StoreError(BackendError):

@@ -175,6 +175,7 @@ class PlanContext:
     step: Step
     errors: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
+    previous_page: PageState | None = None
 
 
 @dataclass(slots=True)
@@ -185,6 +186,7 @@ class ExtractContext:
     page: PageState
     previous: Any = None
     errors: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable

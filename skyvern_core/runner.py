@@ -59,6 +59,7 @@ from skyvern_core.protocols import (
     SessionOptions,
     Store,
 )
+from skyvern_core.secrets import redact, reveal_action, split_secrets
 
 __all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
 
@@ -195,6 +196,7 @@ class _Run:
         self.action_shots: list[str] = list(task.action_screenshot_artifact_ids)
         self.artifact_dir = Path(self.s.resolved_artifact_dir) / task.task_id
         self.last_page: PageState | None = None
+        self.secrets = split_secrets(task.request.navigation_payload)[1]
 
     # ------------------------------------------------------------------ top level
 
@@ -352,8 +354,13 @@ class _Run:
             log.info(
                 "step %s failed: %s", step.step_id, exc, exc_info=not isinstance(exc, BackendError)
             )
+            spent = getattr(exc, "usage", None)
+            if isinstance(spent, Usage):
+                outcome.usage = outcome.usage + spent
             outcome.ok = False
             outcome.reason = describe_error(exc)
+        if outcome.reason and self.secrets:
+            outcome.reason = redact(outcome.reason, self.secrets)
         return outcome
 
     async def _attempt_inner(self, step: Step, errors: list[str], outcome: _Outcome) -> None:
@@ -364,7 +371,7 @@ class _Run:
             await self.session.goto(self.task.request.url)
             self.navigated = True
         page = await self.session.snapshot()
-        self.last_page = page
+        previous_page, self.last_page = self.last_page, page
         request = self.task.request
         if not (request.navigation_goal or "").strip():
             # Extraction only: nothing to navigate, extract from the start page.
@@ -377,6 +384,8 @@ class _Run:
                     history=list(self.history),
                     step=step,
                     errors=list(errors),
+                    secrets=dict(self.secrets),
+                    previous_page=previous_page,
                 )
             )
         outcome.decision = decision
@@ -400,7 +409,9 @@ class _Run:
                     return
                 continue
             await anyio.lowlevel.checkpoint()  # a cancel takes effect before each action
-            result = await self.session.execute(action, page)
+            result = await self.session.execute(reveal_action(action, self.secrets), page)
+            if result.error and self.secrets:
+                result = result.model_copy(update={"error": redact(result.error, self.secrets)})
             acted = True
             shot = await self.session.screenshot()
             artifact = await self._save(
@@ -420,7 +431,9 @@ class _Run:
 
     async def _extract(self, page: PageState, outcome: _Outcome) -> Any:
         schema = self.task.request.extracted_information_schema
-        extraction = await self.r.planner.extract(ExtractContext(task=self.task, page=page))
+        extraction = await self.r.planner.extract(
+            ExtractContext(task=self.task, page=page, secrets=dict(self.secrets))
+        )
         outcome.usage = outcome.usage + extraction.usage
         if schema is None:
             return extraction.data
@@ -429,7 +442,13 @@ class _Run:
             return extraction.data
         # One correction round with the validation errors, then give up clearly.
         retry = await self.r.planner.extract(
-            ExtractContext(task=self.task, page=page, previous=extraction.data, errors=problems)
+            ExtractContext(
+                task=self.task,
+                page=page,
+                previous=extraction.data,
+                errors=problems,
+                secrets=dict(self.secrets),
+            )
         )
         outcome.usage = outcome.usage + retry.usage
         problems = _schema_errors(retry.data, schema)

@@ -1,0 +1,396 @@
+"""From the snapshot script's JSON to a :class:`PageState`, and from a page state to prompt text.
+
+The snapshot script (``snapshot.js``) reports every interactable element of a document with
+a stable id (``e12``; ``f1.e3`` inside child frame ``f1``) and a *locator* that finds it
+again from the top document:
+
+- a CSS path per document or shadow root (``html > body > form > input:nth-of-type(2)``,
+  or ``#email`` when that id names the element);
+- ``" >>> "`` enters the open shadow root of the element matched so far
+  (``html > body > my-widget >>> div > button``);
+- ``" |> "`` enters the document of the iframe matched so far
+  (``html > body > iframe:nth-of-type(2) |> html > body > input``).
+
+:func:`serialize` turns a page state into compact text for a language model: one line per
+element, what is in the viewport first, then a terse summary of what lies further down, then
+the page's headings and messages. :func:`count_tokens` counts that text as the model will.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag
+
+from skyvern_core.models import Element, ElementOption, PageState
+
+__all__ = [
+    "LOCATOR_FRAME",
+    "LOCATOR_SHADOW",
+    "SNAPSHOT_SCRIPT",
+    "build_page_state",
+    "count_tokens",
+    "element_from_raw",
+    "mark_new",
+    "serialize",
+    "to_json",
+]
+
+LOCATOR_SHADOW = " >>> "
+"""Joins a shadow host's locator and the path inside its open shadow root."""
+
+LOCATOR_FRAME = " |> "
+"""Joins an iframe's locator and the path inside its document."""
+
+SNAPSHOT_SCRIPT = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
+"""The text of ``snapshot.js``: an expression evaluating to ``snapshot(options)``."""
+
+TEXT_BUDGET = 1500
+OFFSCREEN_LISTED = 40
+PROMPT_OPTIONS = 12
+PROMPT_VALUE = 80
+
+_CHECKABLE = {"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}
+_PLAIN_TYPES = {None, "text", "checkbox", "radio", "submit", "button", "reset", "file", "image"}
+
+# Keys of the script's element JSON that become Element.attributes (as strings).
+_EXTRA_KEYS = {
+    "tag": "tag",
+    "readonly": "readonly",
+    "coveredBy": "covered_by",
+    "group": "group",
+    "href": "href",
+    "expanded": "expanded",
+    "selected": "selected",
+    "mixed": "mixed",
+    "invalid": "invalid",
+    "multiple": "multiple",
+    "proxy": "proxy",
+}
+
+
+# --------------------------------------------------------------------------- building
+
+
+def element_from_raw(item: Mapping[str, Any]) -> Element:
+    """Build an :class:`Element` from one element of the snapshot script's output."""
+    attributes: dict[str, str] = {}
+    for key, name in _EXTRA_KEYS.items():
+        value = item.get(key)
+        if value is None or value is False or value == "":
+            continue
+        attributes[name] = "true" if value is True else str(value)
+    options = None
+    raw_options = item.get("options")
+    if raw_options is not None:
+        options = [
+            ElementOption(
+                value=str(o.get("value", "")),
+                label=str(o.get("label", "")),
+                selected=bool(o.get("selected")),
+            )
+            for o in raw_options
+        ]
+        total = int(item.get("optionsTotal") or len(options))
+        if total > len(options):
+            attributes["options_total"] = str(total)
+    return Element(
+        id=str(item["id"]),
+        role=str(item.get("role") or item.get("tag") or "element"),
+        label=str(item.get("label") or ""),
+        type=item.get("type"),
+        value=item.get("value"),
+        checked=item.get("checked"),
+        options=options,
+        required=bool(item.get("required")),
+        disabled=bool(item.get("disabled")),
+        visibility=item.get("visibility") or "visible",
+        frame=item.get("frame") or None,
+        locator=item.get("locator"),
+        attributes=attributes,
+    )
+
+
+def build_page_state(
+    snapshots: Iterable[Mapping[str, Any]],
+    *,
+    url: str,
+    title: str = "",
+    screenshot: bytes | None = None,
+    tabs: list[str] | None = None,
+) -> PageState:
+    """Merge the script's output for the top document and each child frame into one state.
+
+    Page text is deduplicated across frames and capped at about 1,500 characters.
+    """
+    elements: list[Element] = []
+    seen_ids: set[str] = set()
+    texts: list[str] = []
+    for snap in snapshots:
+        for item in snap.get("elements", []):
+            el = element_from_raw(item)
+            if el.id in seen_ids:
+                continue
+            seen_ids.add(el.id)
+            elements.append(el)
+        texts.extend(str(t) for t in snap.get("text", []))
+    return PageState(
+        url=url,
+        title=title,
+        elements=elements,
+        text=_merge_text(texts),
+        screenshot=screenshot,
+        tabs=list(tabs or []),
+    )
+
+
+def _merge_text(lines: Iterable[str], budget: int = TEXT_BUDGET) -> str:
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        line = " ".join(line.split())
+        if not line or any(line in k for k in kept):
+            continue
+        if size + len(line) > budget:
+            room = budget - size
+            if room > 20:
+                kept.append(line[: room - 1].rstrip() + "…")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def mark_new(page: PageState, previous: PageState | None) -> None:
+    """Set ``Element.new`` on elements that were not on ``previous``.
+
+    Ids restart with each new document, so comparing is only meaningful on the same
+    document: when the URL (without its fragment) changed, nothing is marked. An id whose
+    element changed role or tag is treated as new.
+    """
+    if previous is None or urldefrag(page.url).url != urldefrag(previous.url).url:
+        for el in page.elements:
+            el.new = False
+        return
+    before = {e.id: (e.role, e.attributes.get("tag")) for e in previous.elements}
+    for el in page.elements:
+        el.new = before.get(el.id) != (el.role, el.attributes.get("tag"))
+
+
+# --------------------------------------------------------------------------- prompt text
+
+
+def _quote(text: str, limit: int = PROMPT_VALUE) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return '"' + text.replace('"', "'") + '"'
+
+
+def _options_text(el: Element) -> str:
+    options = el.options or []
+    total = int(el.attributes.get("options_total", len(options)))
+    shown = [o.label or o.value for o in options[:PROMPT_OPTIONS]]
+    more = total - len(shown)
+    inner = ", ".join(s.replace("]", ")") for s in shown)
+    if more > 0:
+        inner += f", …+{more}" if inner else f"…+{more}"
+    return f"options=[{inner}]"
+
+
+def _element_line(el: Element, *, terse: bool = False) -> str:
+    parts = [f"[{el.id}]", el.role]
+    if el.label:
+        parts.append(_quote(el.label))
+    if el.type not in _PLAIN_TYPES and el.role in ("textbox", "slider", "spinbutton"):
+        parts.append(f"type={el.type}")
+    if el.required:
+        parts.append("required")
+    if el.disabled:
+        parts.append("disabled")
+    attrs = el.attributes
+    if not terse:
+        if attrs.get("readonly"):
+            parts.append("readonly")
+        if attrs.get("invalid"):
+            parts.append("invalid")
+        if "group" in attrs:
+            parts.append(f"group={_quote(attrs['group'])}")
+    if el.role in _CHECKABLE or (el.checked is not None and el.role != "file"):
+        parts.append("mixed" if attrs.get("mixed") else "checked" if el.checked else "unchecked")
+    if attrs.get("selected") and el.role in ("tab", "treeitem", "option"):
+        parts.append("selected")
+    if not terse and "expanded" in attrs:
+        parts.append("expanded" if attrs["expanded"] == "true" else "collapsed")
+    if el.options is not None and not terse:
+        parts.append(_options_text(el))
+        chosen = [o.label or o.value for o in el.options if o.selected]
+        if chosen:
+            parts.append(f"selected={_quote(', '.join(chosen))}")
+    elif el.value:
+        parts.append(f"value={_quote(el.value)}")
+    if el.role == "link" and not el.label and "href" in attrs:
+        parts.append(f"href={_quote(attrs['href'])}")
+    if el.visibility == "covered":
+        by = attrs.get("covered_by")
+        parts.append(f"(covered by {by})" if by else "(covered)")
+    elif el.visibility == "offscreen" and not terse:
+        parts.append("(offscreen)")
+    elif el.visibility == "hidden":
+        parts.append("(hidden)")
+    if el.new:
+        parts.append("*new*")
+    return " ".join(parts)
+
+
+def serialize(page: PageState, previous: PageState | None = None) -> str:
+    """Compact prompt text for ``page``: one line per element, then the page text.
+
+    Elements in the viewport (``visible`` and ``covered``) come first, in full. Elements
+    further down are listed tersely — up to a budget, then counted by role. With
+    ``previous`` (the state at the step before), elements that appeared since are marked
+    ``*new*`` (and :attr:`Element.new` is set, see :func:`mark_new`).
+
+    Element lines look like ``[e12] textbox "Email" required value="a@b.c"`` or
+    ``[e4] select "Country" options=[France, Germany, …+40] selected="France"``; locators
+    (``" >>> "`` for shadow roots, ``" |> "`` for iframes) are kept out of the prompt and
+    returned by :func:`to_json`.
+    """
+    mark_new(page, previous)
+    lines = [f"URL: {page.url}"]
+    if page.title:
+        lines.append(f"Title: {page.title}")
+    if len(page.tabs) > 1:
+        lines.append(f"Open tabs: {', '.join(page.tabs)}")
+    in_view = [e for e in page.elements if e.visibility in ("visible", "covered")]
+    below = [e for e in page.elements if e.visibility == "offscreen"]
+    hidden = [e for e in page.elements if e.visibility == "hidden"]
+    lines.append("")
+    lines.append("Elements in view:" if in_view else "Elements in view: none")
+    lines.extend(_element_line(e) for e in in_view)
+    lines.extend(_element_line(e) for e in hidden)
+    if below:
+        lines.append("")
+        lines.append(f"Further down the page (scroll to reach, {len(below)} elements):")
+        # New elements first: they are usually what the last action revealed.
+        ordered = sorted(below, key=lambda e: not e.new)
+        listed = ordered[:OFFSCREEN_LISTED]
+        lines.extend(_element_line(e, terse=True) for e in listed)
+        rest = ordered[OFFSCREEN_LISTED:]
+        if rest:
+            counts = Counter(e.role for e in rest)
+            summary = ", ".join(f"{n} {role}" for role, n in counts.most_common())
+            lines.append(f"…and {len(rest)} more: {summary}")
+    if page.text:
+        lines.append("")
+        lines.append("Page text:")
+        lines.append(page.text)
+    return "\n".join(lines)
+
+
+def to_json(page: PageState, previous: PageState | None = None) -> dict[str, Any]:
+    """The page as JSON: per element its id, role, label, state, frame and locator.
+
+    Also ``prompt`` (exactly what :func:`serialize` returns) and its ``tokens``.
+    """
+    prompt = serialize(page, previous)
+    elements = []
+    for el in page.elements:
+        state: dict[str, Any] = {"visibility": el.visibility}
+        if el.type is not None:
+            state["type"] = el.type
+        if el.value is not None:
+            state["value"] = el.value
+        if el.checked is not None:
+            state["checked"] = el.checked
+        if el.options is not None:
+            state["options"] = [o.model_dump() for o in el.options]
+        for flag in ("required", "disabled", "new"):
+            if getattr(el, flag):
+                state[flag] = True
+        state.update(el.attributes)
+        elements.append(
+            {
+                "id": el.id,
+                "role": el.role,
+                "label": el.label,
+                "state": state,
+                "frame": el.frame,
+                "locator": el.locator,
+            }
+        )
+    return {
+        "url": page.url,
+        "title": page.title,
+        "elements": elements,
+        "text": page.text,
+        "prompt": prompt,
+        "tokens": count_tokens(prompt),
+    }
+
+
+# --------------------------------------------------------------------------- tokens
+
+_O200K_CACHE_NAME = "fb374d419588a4632f3f557e76b4b70aebbca790"
+"""tiktoken's cache file name for o200k_base: the sha1 of its download URL."""
+
+
+def _bundled_cache_dir() -> Path | None:
+    # find_spec locates litellm without importing it (importing it takes seconds).
+    try:
+        spec = importlib.util.find_spec("litellm")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location) / "litellm_core_utils" / "tokenizers"
+        if (folder / _O200K_CACHE_NAME).is_file():
+            return folder
+    return None
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> Any:
+    try:
+        import tiktoken
+    except ImportError:
+        return None
+    own = os.environ.get("TIKTOKEN_CACHE_DIR")
+    if own and (Path(own) / _O200K_CACHE_NAME).is_file():
+        folder: Path | None = Path(own)
+    else:
+        folder = _bundled_cache_dir()
+    if folder is None:
+        return None
+    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
+    try:
+        return tiktoken.get_encoding("o200k_base")
+    except Exception:
+        return None
+    finally:
+        if previous is None:
+            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = previous
+
+
+def count_tokens(text: str) -> int:
+    """Count tokens with the o200k_base encoding (GPT-4o and later), offline.
+
+    tiktoken would download the encoding; the copy shipped inside litellm's wheel
+    (``litellm/litellm_core_utils/tokenizers/``) is used instead, through
+    ``TIKTOKEN_CACHE_DIR``. When tiktoken or that file is unavailable, the count is an
+    estimate of one token per four characters.
+    """
+    encoding = _encoding()
+    if encoding is None:
+        return math.ceil(len(text) / 4)
+    return len(encoding.encode(text, disallowed_special=()))

@@ -1,0 +1,232 @@
+"""The LLM planner through the real litellm path, against a local OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from skyvern_core import Agent, Settings, TaskRequest, TaskStatus
+from skyvern_core.errors import LLMError
+from skyvern_core.models import ElementOption, StepStatus
+from skyvern_core.protocols import LLMMessage, LLMRequest
+from skyvern_core.testing import FakePage, InMemoryDriver, MemoryArtifactStore, element
+from skyvern_core.testing.memory_store import MemoryStore
+from skyvern_plugins.litellm_provider import LiteLLMProvider
+from tests.llm_server import LLMServer
+
+MODEL = "openai/gpt-4o-mini"  # litellm knows it takes images, JSON schemas, and its price
+LOGIN = "https://portal.example.test/login"
+HOME = "https://portal.example.test/home"
+PASSWORD = "Tr0ub4dor&3-horse"
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[LLMServer]:
+    server = LLMServer().start()
+    yield server
+    server.stop()
+
+
+def settings(server: LLMServer, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "llm_model": MODEL,
+        "llm_api_base": server.base_url,
+        "llm_api_key": "sk-local-test",
+        "llm_retry_base_delay": 0.01,
+        "llm_max_retries": 2,
+        "planner": "llm",
+    }
+    return Settings(**(values | extra))
+
+
+def portal() -> list[FakePage]:
+    return [
+        FakePage(
+            url=LOGIN,
+            title="Sign in — Portal",
+            elements=[
+                element("e1", "textbox", "Username", required=True),
+                element("e2", "textbox", "Password", type="password", required=True),
+                element(
+                    "e3",
+                    "combobox",
+                    "Region",
+                    options=[
+                        ElementOption(value="eu", label="Europe"),
+                        ElementOption(value="us", label="United States"),
+                    ],
+                ),
+                element("e4", "button", "Sign in"),
+            ],
+            text="Sign in to your account",
+            submit={"e4": HOME},
+        ),
+        FakePage(url=HOME, title="Dashboard", text="Welcome back, chris. Balance: $1,024.50"),
+    ]
+
+
+def decision(*actions: dict[str, Any], reached: bool = False, why: str = "ok") -> str:
+    return json.dumps({"reasoning": why, "goal_reached": reached, "actions": list(actions)})
+
+
+SIGN_IN = decision(
+    {"type": "input_text", "element_id": "e1", "text": "chris"},
+    {"type": "input_text", "element_id": "e2", "text": "{{secret:password}}"},
+    {"type": "select_option", "element_id": "e3", "option": "Europe"},
+    {"type": "click", "element_id": "e4"},
+    why="Fill the login form and submit.",
+)
+DONE = decision({"type": "complete"}, reached=True, why="The dashboard shows.")
+
+REQUEST = TaskRequest(
+    url=LOGIN,
+    navigation_goal="Sign in to the portal",
+    data_extraction_goal="What is the account balance?",
+    navigation_payload={"username": "chris", "password": PASSWORD, "region": "Europe"},
+    extracted_information_schema={
+        "type": "object",
+        "properties": {"balance": {"type": "string"}},
+        "required": ["balance"],
+    },
+)
+
+
+def make(server: LLMServer, driver: InMemoryDriver, **extra: Any) -> Agent:
+    return Agent(
+        driver=driver,
+        store=MemoryStore(),
+        artifact_store=MemoryArtifactStore(),
+        notifier="none",
+        settings=settings(server, **extra),
+    )
+
+
+async def test_a_task_runs_through_litellm_with_facts_screenshot_and_no_secret(
+    llm_server: LLMServer,
+):
+    llm_server.reset(SIGN_IN, DONE, json.dumps({"balance": "$1,024.50"}))
+    driver = InMemoryDriver(portal())
+    agent = make(llm_server, driver)
+    task = await agent.run(REQUEST)
+    await agent.aclose()
+
+    assert task.status == TaskStatus.completed, task.failure_reason
+    assert task.extracted_information == {"balance": "$1,024.50"}
+    first = llm_server.requests[0]
+    prompt = llm_server.user_text(0)
+    # The facts are in the prompt; the secret is not, anywhere in any request.
+    assert '"username": "chris"' in prompt and "{{secret:password}}" in prompt
+    assert all(PASSWORD not in json.dumps(r) for r in llm_server.requests)
+    assert "[e2]" in prompt and "Sign in" in prompt
+    # The screenshot went along; the answer was held to the decision schema.
+    assert llm_server.images(0)[0].startswith("data:image/png;base64,")
+    assert first["response_format"]["type"] == "json_schema"
+    assert first["response_format"]["json_schema"]["name"] == "decision"
+    # The browser got the real password; the record keeps the placeholder.
+    typed = [a.text for a in driver.executed if a.type == "input_text"]
+    assert typed == ["chris", PASSWORD]
+    assert task.steps[0].actions[1].text == "{{secret:password}}"
+    assert all(PASSWORD not in s.model_dump_json() for s in task.steps)
+    # Token counts are the model's own figures; cost comes from litellm's price list.
+    assert [s.input_token_count for s in task.steps] == [1500, 3000]  # step 2 + extraction
+    assert [s.output_token_count for s in task.steps] == [60, 120]
+    assert all(s.cost and s.cost > 0 for s in task.steps)
+    assert task.input_token_count == 4500
+    # The second step's prompt carries the first step's actions and their results.
+    history = llm_server.user_text(1)
+    assert 'input_text [e1] "chris" → ok' in history and "click [e4] → ok" in history
+
+
+async def test_malformed_json_gets_one_repair_round(llm_server: LLMServer):
+    llm_server.reset(
+        "Sure! Here is what I would do: click sign in", SIGN_IN, DONE, '{"balance": "1"}'
+    )
+    agent = make(llm_server, InMemoryDriver(portal()))
+    task = await agent.run(REQUEST)
+    await agent.aclose()
+    assert task.status == TaskStatus.completed
+    assert [(s.order, s.retry_index) for s in task.steps] == [(0, 0), (1, 0)]
+    assert task.steps[0].input_token_count == 3000  # both calls of the repaired step
+    repair = llm_server.requests[1]["messages"]
+    assert repair[-2]["content"].startswith("Sure!")
+    assert "not valid JSON" in repair[-1]["content"]
+
+
+async def test_an_answer_unusable_twice_fails_the_step_which_is_retried(llm_server: LLMServer):
+    bad = decision({"type": "click", "element_id": "e99"})
+    llm_server.reset(bad, bad, SIGN_IN, DONE, '{"balance": "1"}')
+    agent = make(llm_server, InMemoryDriver(portal()))
+    task = await agent.run(REQUEST)
+    await agent.aclose()
+    assert task.status == TaskStatus.completed
+    first = task.steps[0]
+    assert (first.order, first.retry_index, first.status) == (0, 0, StepStatus.failed)
+    assert first.failure_reason == (
+        "Planner error: the model's decision was unusable after one repair round: "
+        "action 0 (click) names element e99, which is not on the page"
+    )
+    assert first.input_token_count == 3000
+    assert "THE LAST ATTEMPT AT THIS STEP FAILED" in llm_server.user_text(2)
+
+
+async def test_rate_limits_and_server_errors_are_retried(llm_server: LLMServer):
+    llm_server.reset(429, 500, SIGN_IN, DONE, '{"balance": "1"}')
+    agent = make(llm_server, InMemoryDriver(portal()))
+    task = await agent.run(REQUEST)
+    await agent.aclose()
+    assert task.status == TaskStatus.completed
+    assert [(s.order, s.retry_index) for s in task.steps] == [(0, 0), (1, 0)]
+    assert len(llm_server.requests) == 5
+
+
+async def test_provider_gives_up_then_tries_the_fallback_model(llm_server: LLMServer):
+    provider = LiteLLMProvider(
+        settings(llm_server, llm_max_retries=1, llm_fallback_models=["openai/gpt-4o"])
+    )
+    request = LLMRequest(messages=[LLMMessage(role="user", content="hi")])
+    llm_server.reset(500, 503, "hello from the fallback")
+    response = await provider.complete(request)
+    assert response.text == "hello from the fallback"
+    assert [r["model"] for r in llm_server.requests] == ["gpt-4o-mini", "gpt-4o-mini", "gpt-4o"]
+    assert response.input_tokens == 1500 and response.cost and response.cost > 0
+
+    llm_server.reset(500, 500, 500, 500)
+    with pytest.raises(LLMError, match="gave up after 2 attempts"):
+        await provider.complete(request)
+
+
+async def test_extraction_that_cannot_meet_the_schema_fails_clearly(llm_server: LLMServer):
+    llm_server.reset(SIGN_IN, DONE, '{"amount": 1024.5}', '{"amount": "1024.50"}')
+    agent = make(llm_server, InMemoryDriver(portal()))
+    task = await agent.run(REQUEST)
+    await agent.aclose()
+    assert task.status == TaskStatus.failed
+    assert task.failure_reason.startswith(
+        "Extracted information does not match extracted_information_schema"
+    )
+    assert "'balance' is a required property" in task.failure_reason
+    correction = llm_server.user_text(3)
+    assert "did not match the schema" in correction and "'balance' is a required" in correction
+    assert llm_server.requests[2]["response_format"]["json_schema"]["schema"] == (
+        REQUEST.extracted_information_schema
+    )
+
+
+async def test_terminate_reason_becomes_the_failure_reason(llm_server: LLMServer):
+    reason = "The page asks for a date of birth, which the facts do not give"
+    llm_server.reset(decision({"type": "terminate", "reason": reason}))
+    agent = make(llm_server, InMemoryDriver(portal()))
+    task = await agent.run(REQUEST)
+    await agent.aclose()
+    assert task.status == TaskStatus.terminated
+    assert task.failure_reason == reason
+
+
+def test_without_a_model_the_provider_says_what_to_set():
+    from skyvern_core.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="SKYVERN_LLM_MODEL"):
+        LiteLLMProvider(Settings())

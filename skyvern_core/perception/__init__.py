@@ -2,7 +2,8 @@
 
 - ``snapshot.js`` (:data:`SNAPSHOT_SCRIPT`) runs inside a page or frame and lists every
   interactable element with a stable id, a label, its state, its visibility and a locator.
-- :func:`build_page_state` merges the script's output into a :class:`~skyvern_core.models.PageState`.
+- :func:`build_page_state` merges the script's output into a
+  :class:`~skyvern_core.models.PageState`.
 - :func:`serialize` turns a page state into compact prompt text; :func:`to_json` into JSON;
   :func:`count_tokens` counts tokens offline.
 """

@@ -29,6 +29,7 @@ from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError, InvalidTransitionError, UsageError
 from skyvern_core.ids import new_id
 from skyvern_core.models import Step, Task, TaskRequest, TaskStatus, utcnow
+from skyvern_core.netpolicy import check_url
 from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
 from skyvern_core.protocols import (
     ArtifactStore,
@@ -114,6 +115,7 @@ class Agent:
         self._stack: AsyncExitStack | None = None
         self._wake: anyio.Event = anyio.Event()
         self._pool: anyio.abc.TaskGroup | None = None
+        self.artifact_url: Callable[[str], Awaitable[str | None]] = self._artifact_store_url
 
     # ------------------------------------------------------------------ backends
 
@@ -178,6 +180,7 @@ class Agent:
             settings=self.settings,
             worker_id=self.worker_id,
             on_event=self.on_event,
+            describe=self._with_urls,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -245,6 +248,10 @@ class Agent:
     ) -> Task:
         """Validate and store a task as ``queued``, without running it."""
         req = self._request(request, fields)
+        for name in ("url", "webhook_callback_url", "totp_verification_url"):
+            value = getattr(req, name)
+            if value:
+                await check_url(value, self.settings, field=name)
         await self._open()
         org_id = organization_id or self.organization_id
         assert org_id is not None
@@ -424,13 +431,20 @@ class Agent:
         await self._open()
         return await self.store.list_steps(task_id, organization_id or self.organization_id)
 
+    async def _artifact_store_url(self, artifact_id: str) -> str | None:
+        artifact = await self.store.get_artifact(artifact_id)
+        return await self.artifacts.url(artifact.uri)
+
+    async def with_urls(self, task: Task) -> Task:
+        """A copy of ``task`` with its artifact URLs filled in (see :attr:`artifact_url`)."""
+        return await self._with_urls(task)
+
     async def _with_urls(self, task: Task) -> Task:
         async def url(artifact_id: str | None) -> str | None:
             if artifact_id is None:
                 return None
             try:
-                artifact = await self.store.get_artifact(artifact_id)
-                return await self.artifacts.url(artifact.uri)
+                return await self.artifact_url(artifact_id)
             except Exception:
                 log.warning("no URL for artifact %s", artifact_id, exc_info=True)
                 return None

@@ -105,12 +105,52 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(
         default=None, repr=False, description="Signing secret for webhooks of embedded use."
     )
-    webhook_max_attempts: int = Field(default=6, gt=0)
+    webhook_max_attempts: int = Field(
+        default=6, gt=0, description="Send attempts of one webhook before it is failed."
+    )
+    webhook_retry_base_delay: float = Field(
+        default=2.0,
+        ge=0,
+        description="First webhook retry delay (seconds); doubled per attempt, with jitter.",
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds one webhook attempt may take."
+    )
+
+    # One-time (2FA) codes.
+    totp_poll_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between asks to totp_verification_url (or the pushed codes).",
+    )
+    totp_timeout: float = Field(
+        default=300.0, gt=0, description="Seconds to wait for a one-time code before failing."
+    )
+    totp_code_ttl: float = Field(
+        default=600.0, gt=0, description="Seconds a pushed one-time code stays usable."
+    )
 
     # Artifacts.
     artifact_dir: Path | None = Field(default=None, description="Default: data_dir/artifacts.")
     public_base_url: str | None = Field(
-        default=None, description="Base URL where the HTTP app serves artifacts."
+        default=None,
+        description="Absolute URL where the HTTP app is reached (for artifact links in "
+        "webhooks); default: learned from incoming requests.",
+    )
+    artifact_url_ttl: float = Field(
+        default=7 * 24 * 3600.0, gt=0, description="Seconds a signed artifact link stays valid."
+    )
+    artifact_signing_secret: str | None = Field(
+        default=None,
+        repr=False,
+        description="Key for artifact links; default: one kept in data_dir/artifact-key.",
+    )
+
+    # Where tasks, webhooks and TOTP URLs may point.
+    refuse_private_networks: bool = Field(
+        default=False,
+        description="Also refuse private, loopback and unique-local addresses (link-local "
+        "and cloud metadata addresses are always refused).",
     )
 
     @field_validator("plugins", "llm_fallback_models", mode="before")

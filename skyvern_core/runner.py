@@ -10,7 +10,7 @@ told. Failure texts follow the Tasks API: ``Max steps per task (N) exceeded`` an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,7 @@ class TaskRunner:
         settings: Settings,
         worker_id: str,
         on_event: EventCallback | None = None,
+        describe: Callable[[Task], Awaitable[Task]] | None = None,
     ) -> None:
         self.store = store
         self.driver = driver
@@ -156,6 +157,7 @@ class TaskRunner:
         self.settings = settings
         self.worker_id = worker_id
         self.on_event = on_event
+        self.describe = describe
 
     async def run(self, task: Task, handle: RunHandle | None = None) -> Task:
         """Drive a task already claimed (status ``running``) to a final status."""
@@ -550,6 +552,11 @@ class _Run:
         except Exception:
             log.exception("could not record the end of task %s", task_id)
             self.task = self.task.model_copy(update={"status": status, "failure_reason": reason})
+        if self.r.describe is not None:
+            try:
+                self.task = await self.r.describe(self.task)
+            except Exception:
+                log.warning("could not fill the artifact URLs of %s", task_id, exc_info=True)
         await self.r.emit(RunEvent("task_finished", self.task))
         if self.r.notifier is not None:
             try:

@@ -1,0 +1,297 @@
+"""The HTTP API of the spec as a FastAPI app that mounts under any prefix."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from skyvern_core.agent import Agent
+from skyvern_core.asgi.links import ArtifactLinks, load_signing_key
+from skyvern_core.asgi.schemas import (
+    CreateTaskResponse,
+    StepResponse,
+    TaskDetails,
+    TaskListItem,
+    TaskRequestBody,
+    TotpBody,
+    TotpResponse,
+    step_response,
+    task_details,
+    task_list_item,
+)
+from skyvern_core.auth import resolve_key
+from skyvern_core.errors import (
+    ArtifactError,
+    InvalidTransitionError,
+    NotFoundError,
+    UsageError,
+)
+from skyvern_core.models import TaskRequest
+from skyvern_core.netpolicy import BlockedURLError
+
+__all__ = ["agent_lifespan", "create_app"]
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+
+
+def _invalid(loc: list[str | int], msg: str, kind: str = "value_error") -> JSONResponse:
+    return JSONResponse(
+        status_code=422, content={"detail": [{"loc": loc, "msg": msg, "type": kind}]}
+    )
+
+
+@asynccontextmanager
+async def agent_lifespan(agent: Agent, *, workers: bool = True) -> AsyncIterator[None]:
+    """Start the agent (and its workers) for the life of a server; use it in the lifespan
+    of a host app that mounts the API, since mounted apps get no lifespan of their own."""
+    await agent.start(workers=workers)
+    try:
+        yield
+    finally:
+        await agent.aclose()
+
+
+def create_app(
+    agent: Agent,
+    *,
+    manage_agent: bool = True,
+    workers: bool = True,
+    title: str = "skyvern-core Tasks API",
+) -> FastAPI:
+    """Build the app for ``agent``. With ``manage_agent`` the app starts and closes the
+    agent in its lifespan (with ``workers``, tasks run in this process)."""
+    settings = agent.settings
+    links = ArtifactLinks(load_signing_key(settings), settings.artifact_url_ttl)
+    state: dict[str, str | None] = {"base_url": settings.public_base_url}
+
+    async def signed_url(artifact_id: str) -> str | None:
+        base = state["base_url"]
+        if base is None:
+            # No request seen yet and no public_base_url: the artifact store's own URL.
+            artifact = await agent.store.get_artifact(artifact_id)
+            return await agent.artifacts.url(artifact.uri)
+        return links.url(base, artifact_id)
+
+    agent.artifact_url = signed_url
+
+    lifespan: Callable[[FastAPI], Any] | None = None
+    if manage_agent:
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            async with agent_lifespan(agent, workers=workers):
+                yield
+
+    app = FastAPI(
+        title=title,
+        version="1",
+        description="Create browser tasks, follow their steps, cancel them, fetch artifacts.",
+        lifespan=lifespan,
+    )
+    app.state.agent = agent
+    app.state.links = links
+
+    @app.middleware("http")
+    async def learn_base_url(request: Request, call_next: Any) -> Response:
+        if settings.public_base_url is None and "/api/v1" in request.url.path:
+            # Everything before /api/v1 is scheme, host and mount prefix: links made from
+            # it work however the app is mounted.
+            state["base_url"] = str(request.url).split("/api/v1", 1)[0]
+        response: Response = await call_next(request)
+        return response
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.exception_handler(InvalidTransitionError)
+    async def conflict(request: Request, exc: InvalidTransitionError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(BlockedURLError)
+    async def blocked(request: Request, exc: BlockedURLError) -> JSONResponse:
+        return _invalid(["body", exc.field], str(exc), "url_refused")
+
+    @app.exception_handler(UsageError)
+    async def usage(request: Request, exc: UsageError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    async def organization(
+        x_api_key: str | None = Header(default=None, description="Your API key."),
+    ) -> str:
+        if not x_api_key:
+            raise _Unauthorized(401, "missing x-api-key header")
+        org_id = await resolve_key(agent.store, x_api_key)
+        if org_id is None:
+            raise _Unauthorized(403, "invalid API key")
+        return org_id
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for error in exc.errors():
+            item = {
+                "loc": list(error.get("loc", ())),
+                "msg": str(error.get("msg", "")),
+                "type": str(error.get("type", "value_error")),
+            }
+            errors.append(item)
+        return JSONResponse(status_code=422, content={"detail": errors})
+
+    router = APIRouter(prefix="/api/v1")
+
+    def route(method: str, path: str, **kwargs: Any) -> Callable[[Any], Any]:
+        # Every route answers with and without a trailing slash (no redirect: clients
+        # that POST must not depend on following one).
+        def decorator(func: Any) -> Any:
+            router.add_api_route(path, func, methods=[method], **kwargs)
+            router.add_api_route(
+                path + "/", func, methods=[method], include_in_schema=False, **kwargs
+            )
+            return func
+
+        return decorator
+
+    @route(
+        "POST",
+        "/tasks",
+        response_model=CreateTaskResponse,
+        tags=["tasks"],
+        summary="Create a task (queued, runs in the background)",
+    )
+    async def create_task(
+        body: TaskRequestBody,
+        org_id: str = Depends(organization),
+        x_max_steps_override: str | None = Header(
+            default=None, description="A positive integer: this task's step limit."
+        ),
+    ) -> Any:
+        max_steps: int | None = None
+        if x_max_steps_override is not None:
+            try:
+                max_steps = int(x_max_steps_override.strip())
+            except ValueError:
+                max_steps = 0
+            if max_steps < 1:
+                return _invalid(
+                    ["header", "x-max-steps-override"],
+                    f"x-max-steps-override must be a positive integer, got "
+                    f"{x_max_steps_override!r}",
+                )
+        request = TaskRequest.model_validate(body.model_dump())
+        task_id = await agent.submit(request, organization_id=org_id, max_steps=max_steps)
+        return CreateTaskResponse(task_id=task_id)
+
+    @route(
+        "GET",
+        "/tasks",
+        response_model=list[TaskListItem],
+        tags=["tasks"],
+        summary="List the organization's tasks, newest first",
+    )
+    async def list_tasks(
+        org_id: str = Depends(organization),
+        page: int = Query(default=1, ge=1),
+        page_size: int = Query(default=10, ge=1, le=MAX_PAGE_SIZE),
+    ) -> Any:
+        tasks = await agent.list_tasks(page, page_size, organization_id=org_id)
+        return [task_list_item(t) for t in tasks]
+
+    @route(
+        "GET",
+        "/tasks/{task_id}",
+        response_model=TaskDetails,
+        tags=["tasks"],
+        summary="Task details",
+    )
+    async def get_task(task_id: str, org_id: str = Depends(organization)) -> Any:
+        return task_details(await agent.get_task(task_id, organization_id=org_id))
+
+    @route(
+        "GET",
+        "/tasks/{task_id}/steps",
+        response_model=list[StepResponse],
+        tags=["tasks"],
+        summary="The task's steps, in order, retries included",
+    )
+    async def list_steps(task_id: str, org_id: str = Depends(organization)) -> Any:
+        return [step_response(s) for s in await agent.list_steps(task_id, organization_id=org_id)]
+
+    @route(
+        "POST",
+        "/tasks/{task_id}/cancel",
+        response_model=TaskDetails,
+        tags=["tasks"],
+        summary="Cancel a created, queued or running task",
+    )
+    async def cancel_task(task_id: str, org_id: str = Depends(organization)) -> Any:
+        return task_details(await agent.cancel(task_id, organization_id=org_id))
+
+    @route(
+        "POST",
+        "/totp",
+        response_model=TotpResponse,
+        tags=["totp"],
+        summary="Push a verification code, or the SMS or e-mail text holding one",
+    )
+    async def push_totp(body: TotpBody, org_id: str = Depends(organization)) -> Any:
+        from skyvern_core.totp import push_code
+
+        await agent.start(workers=False)
+        try:
+            expires_at = await push_code(
+                agent.store,
+                org_id,
+                body.totp_identifier,
+                body.content,
+                ttl=settings.totp_code_ttl,
+            )
+        except ValueError as exc:
+            return _invalid(["body", "content"], str(exc))
+        return TotpResponse(totp_identifier=body.totp_identifier, expires_at=expires_at)
+
+    @route(
+        "GET",
+        "/artifacts/{artifact_id}",
+        tags=["artifacts"],
+        response_class=Response,
+        summary="An artifact, through a signed link from a task's details",
+    )
+    async def get_artifact(
+        artifact_id: str, expires: int = Query(), signature: str = Query()
+    ) -> Response:
+        problem = links.check(artifact_id, expires, signature)
+        if problem is not None:
+            return JSONResponse(status_code=403, content={"detail": problem})
+        artifact = await agent.store.get_artifact(artifact_id)
+        path_of = getattr(agent.artifacts, "path_of", None)
+        if path_of is not None:
+            try:
+                return FileResponse(path_of(artifact.uri), media_type=artifact.content_type)
+            except ArtifactError:
+                pass
+        data = await agent.artifacts.read(artifact.uri)
+        return Response(content=data, media_type=artifact.content_type)
+
+    app.include_router(router)
+
+    @app.exception_handler(_Unauthorized)
+    async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={"detail": exc.detail})
+
+    return app
+
+
+class _Unauthorized(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail

@@ -1,0 +1,162 @@
+"""The shapes of the HTTP API: request bodies and responses, as the spec documents them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from skyvern_core.models import ProxyLocation, Step, Task, TaskRequest
+
+__all__ = [
+    "CreateTaskResponse",
+    "StepResponse",
+    "TaskDetails",
+    "TaskListItem",
+    "TaskRequestBody",
+    "TotpBody",
+    "TotpResponse",
+    "step_response",
+    "task_details",
+    "task_list_item",
+]
+
+REQUEST_FIELDS = (
+    "url",
+    "webhook_callback_url",
+    "navigation_goal",
+    "data_extraction_goal",
+    "navigation_payload",
+    "proxy_location",
+    "extracted_information_schema",
+    "totp_verification_url",
+    "totp_identifier",
+)
+
+
+class TaskRequestBody(TaskRequest):
+    """``POST /tasks``: the task request; ``proxy_location`` is required over HTTP."""
+
+    proxy_location: ProxyLocation = Field(
+        description="Where the traffic should come from (RESIDENTIAL, US-CA, ..., NONE)."
+    )
+
+
+class CreateTaskResponse(BaseModel):
+    """The id of the task just created."""
+
+    task_id: str
+
+
+class TaskDetails(BaseModel):
+    """``GET /tasks/{task_id}``: the spec's task details."""
+
+    request: dict[str, Any]
+    task_id: str
+    status: str
+    created_at: datetime
+    modified_at: datetime
+    extracted_information: Any = None
+    screenshot_url: str | None = None
+    recording_url: str | None = None
+    action_screenshot_urls: list[str] = Field(default_factory=list)
+    failure_reason: str | None = None
+    max_steps: int
+    input_token_count: int = 0
+    output_token_count: int = 0
+    cost: float | None = None
+    proxy_note: str | None = None
+
+
+class TaskListItem(TaskDetails):
+    """An item of ``GET /tasks``: the task details with the request's fields also flat."""
+
+    model_config = ConfigDict(extra="allow")
+
+    url: str
+    navigation_goal: str | None = None
+    data_extraction_goal: str | None = None
+    navigation_payload: Any = None
+    webhook_callback_url: str | None = None
+    proxy_location: str | None = None
+    extracted_information_schema: Any = None
+    totp_verification_url: str | None = None
+    totp_identifier: str | None = None
+
+
+class StepResponse(BaseModel):
+    """A step of ``GET /tasks/{task_id}/steps``."""
+
+    organization_id: str
+    task_id: str
+    step_id: str
+    status: str
+    order: int
+    retry_index: int
+    input_token_count: int
+    output_token_count: int
+    cost: float | None = None
+    is_last: bool
+    created_at: datetime
+    modified_at: datetime
+    failure_reason: str | None = None
+    reasoning: str | None = None
+    page_url: str | None = None
+    actions: list[dict[str, Any]] = Field(default_factory=list)
+    action_results: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class TotpBody(BaseModel):
+    """``POST /totp``: a code, or the whole SMS or e-mail holding one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    totp_identifier: str = Field(min_length=1, description="The e-mail or phone number.")
+    content: str = Field(min_length=1, description="The code or the message that holds it.")
+    task_id: str | None = None
+
+
+class TotpResponse(BaseModel):
+    """The code was taken; it is used once and expires."""
+
+    totp_identifier: str
+    expires_at: datetime
+
+
+def _request(task: Task) -> dict[str, Any]:
+    data = task.request.model_dump(mode="json")
+    return {name: data.get(name) for name in REQUEST_FIELDS}
+
+
+def task_details(task: Task) -> TaskDetails:
+    """The response body for a task."""
+    return TaskDetails(
+        request=_request(task),
+        task_id=task.task_id,
+        status=task.status.value,
+        created_at=task.created_at,
+        modified_at=task.modified_at,
+        extracted_information=task.extracted_information,
+        screenshot_url=task.screenshot_url,
+        recording_url=task.recording_url,
+        action_screenshot_urls=task.action_screenshot_urls,
+        failure_reason=task.failure_reason,
+        max_steps=task.max_steps,
+        input_token_count=task.input_token_count,
+        output_token_count=task.output_token_count,
+        cost=task.cost,
+        proxy_note=task.proxy_note,
+    )
+
+
+def task_list_item(task: Task) -> TaskListItem:
+    """A list item: the details plus the request's fields flat."""
+    details = task_details(task).model_dump()
+    return TaskListItem(**details, **details["request"])
+
+
+def step_response(step: Step) -> StepResponse:
+    """The response body for a step."""
+    data = step.model_dump(mode="json")
+    return StepResponse(**{k: data[k] for k in StepResponse.model_fields if k in data})

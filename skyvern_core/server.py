@@ -1,0 +1,67 @@
+"""Running the HTTP API and managing organizations from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+
+from skyvern_core.agent import Agent
+from skyvern_core.auth import NewOrganization, create_organization
+from skyvern_core.config import Settings
+
+__all__ = ["OrgCreated", "create_org", "serve"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgCreated:
+    """What ``skyvern-core org create`` prints once."""
+
+    organization_id: str
+    name: str
+    api_key: str
+    webhook_signing_secret: str
+
+
+def create_org(
+    name: str, *, settings: Settings | None = None, max_steps: int | None = None
+) -> OrgCreated:
+    """Create an organization in the configured store; return its key and secret."""
+
+    async def main() -> NewOrganization:
+        agent = Agent(settings=settings or Settings())
+        try:
+            await agent.start(workers=False)
+            return await create_organization(agent.store, name, max_steps=max_steps)
+        finally:
+            await agent.aclose()
+
+    made = anyio.run(main)
+    return OrgCreated(
+        made.organization.organization_id, name, made.api_key, made.webhook_signing_secret
+    )
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: bool = True,
+    settings: Settings | None = None,
+) -> None:
+    """Serve the API with uvicorn on the configured backends (workers in this process
+    unless ``workers`` is False, for an API host whose tasks run on worker machines)."""
+    import uvicorn
+
+    from skyvern_core.asgi import create_app
+
+    settings = settings or Settings()
+    if settings.public_base_url is None and host not in ("0.0.0.0", "::"):
+        settings = Settings(
+            **{
+                **settings.model_dump(exclude_unset=True),
+                "public_base_url": f"http://{host}:{port}",
+            }
+        )
+    agent = Agent(settings=settings)
+    uvicorn.run(create_app(agent, workers=workers), host=host, port=port, log_level="info")

@@ -1,0 +1,364 @@
+"""The HTTP API through a real uvicorn server on 127.0.0.1, with httpx."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from skyvern_core import Agent
+from skyvern_core.asgi import agent_lifespan, create_app
+from skyvern_core.auth import NewOrganization, create_organization
+from skyvern_core.db.sqlstore import SQLStore
+from skyvern_core.models import (
+    ClickAction,
+    CompleteAction,
+    Decision,
+    InputTextAction,
+    PageState,
+)
+from skyvern_core.protocols import PlanContext
+from skyvern_core.testing import FakePage, InMemoryDriver, ScriptedPlanner, element
+from tests.servers import UvicornThread
+
+START = "https://jobs.example.test/apply"
+DONE = "https://jobs.example.test/thanks"
+
+
+def site() -> list[FakePage]:
+    return [
+        FakePage(
+            url=START,
+            title="Apply",
+            elements=[
+                element("e1", "textbox", "Name", required=True),
+                element("e2", "button", "Submit"),
+            ],
+            submit={"e2": DONE},
+        ),
+        FakePage(url=DONE, title="Thanks", text="Confirmation JA-77"),
+    ]
+
+
+class SitePlanner(ScriptedPlanner):
+    """Fills and submits on the form, completes on the thanks page; optionally slow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slow = 0.0
+
+    async def decide(self, context: PlanContext) -> Decision:
+        self.contexts.append(context)
+        if self.slow:
+            await anyio.sleep(self.slow)
+        if context.page.url == START:
+            return Decision(
+                actions=[InputTextAction(element_id="e1", text="Ada"), ClickAction(element_id="e2")]
+            )
+        return Decision(actions=[CompleteAction()])
+
+    async def extract(self, context: Any) -> Any:
+        from skyvern_core.models import Extraction
+
+        page: PageState = context.page
+        return Extraction(data={"confirmation": page.text.split()[-1]})
+
+
+BODY = {
+    "url": START,
+    "navigation_goal": "Apply",
+    "data_extraction_goal": "The confirmation number",
+    "navigation_payload": {"name": "Ada"},
+    "proxy_location": "RESIDENTIAL",
+}
+
+
+class Api:
+    """The running server, its planner and two organizations' clients."""
+
+    def __init__(self, tmp: Path) -> None:
+        db = f"sqlite:///{tmp / 'api.db'}"
+
+        async def orgs() -> tuple[NewOrganization, NewOrganization]:
+            store = SQLStore(db)
+            await store.open()
+            a = await create_organization(store, "Acme")
+            b = await create_organization(store, "Globex")
+            await store.close()
+            return a, b
+
+        self.acme, self.globex = anyio.run(orgs)
+        self.planner = SitePlanner()
+        self.agent = Agent(
+            driver=InMemoryDriver(site()),
+            planner=self.planner,
+            store="sqlite",
+            notifier="none",
+            data_dir=tmp,
+            database_url=db,
+            poll_interval=0.05,
+        )
+        self.server = UvicornThread(create_app(self.agent)).start()
+        self.url = self.server.url + "/api/v1"
+        self.a = httpx.Client(base_url=self.url, headers={"x-api-key": self.acme.api_key})
+        self.b = httpx.Client(base_url=self.url, headers={"x-api-key": self.globex.api_key})
+
+    def wait(self, task_id: str, *, until: Any = None, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            task = self.a.get(f"/tasks/{task_id}").json()
+            if (until and task["status"] == until) or (
+                not until and task["status"] in ("completed", "failed", "terminated", "canceled")
+            ):
+                return task
+            time.sleep(0.05)
+        raise AssertionError(f"task {task_id} still {task['status']}")
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    api = Api(tmp_path_factory.mktemp("api"))
+    yield api
+    api.server.stop()
+
+
+def test_create_run_and_read_a_task(api: Api):
+    response = api.a.post("/tasks", json=BODY)
+    assert response.status_code == 200, response.text
+    task_id = response.json()["task_id"]
+    assert task_id.startswith("tsk_")
+    task = api.wait(task_id)
+    assert task["status"] == "completed"
+    assert task["extracted_information"] == {"confirmation": "JA-77"}
+    assert task["request"] == {
+        "url": START,
+        "webhook_callback_url": None,
+        "navigation_goal": "Apply",
+        "data_extraction_goal": "The confirmation number",
+        "navigation_payload": {"name": "Ada"},
+        "proxy_location": "RESIDENTIAL",
+        "extracted_information_schema": None,
+        "totp_verification_url": None,
+        "totp_identifier": None,
+    }
+    assert task["failure_reason"] is None and task["max_steps"] == 10
+    assert "no proxy is configured for RESIDENTIAL" in task["proxy_note"]
+    for field in ("created_at", "modified_at"):
+        assert "T" in task[field]
+    # Artifact links are absolute, signed, and open without the key.
+    shot = task["screenshot_url"]
+    assert shot.startswith(api.server.url + "/api/v1/artifacts/art_")
+    assert len(task["action_screenshot_urls"]) == 2
+    image = httpx.get(shot)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content[:4] == b"\x89PNG"
+    assert httpx.get(shot.replace("signature=", "signature=0")).status_code == 403
+    expired = shot.split("?")[0] + "?expires=1&signature=" + "0" * 64
+    assert httpx.get(expired).json() == {"detail": "the link's signature is not valid"}
+
+    steps = api.a.get(f"/tasks/{task_id}/steps").json()
+    assert [(s["order"], s["retry_index"], s["status"]) for s in steps] == [
+        (0, 0, "completed"),
+        (1, 0, "completed"),
+    ]
+    assert steps[-1]["is_last"] and not steps[0]["is_last"]
+    assert all(s["step_id"].startswith("stp_") and s["task_id"] == task_id for s in steps)
+    assert {
+        "created_at",
+        "modified_at",
+        "input_token_count",
+        "output_token_count",
+        "organization_id",
+    } <= set(steps[0])
+    assert steps[0]["actions"][0] == {
+        "type": "input_text",
+        "element_id": "e1",
+        "text": "Ada",
+        "reasoning": None,
+    }
+
+
+def test_trailing_slashes_and_openapi(api: Api):
+    created = api.a.post("/tasks/", json=BODY)
+    assert created.status_code == 200
+    task_id = created.json()["task_id"]
+    assert api.a.get(f"/tasks/{task_id}/").status_code == 200
+    assert api.a.get(f"/tasks/{task_id}/steps/").status_code == 200
+    assert isinstance(api.a.get("/tasks/").json(), list)
+    schema = httpx.get(api.server.url + "/openapi.json").json()
+    assert {
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tasks/{task_id}/steps",
+        "/api/v1/tasks/{task_id}/cancel",
+        "/api/v1/totp",
+    } <= set(schema["paths"])
+    api.wait(task_id)
+
+
+def test_keys_and_isolation_between_organizations(api: Api):
+    missing = httpx.get(api.url + "/tasks")
+    assert missing.status_code == 401 and missing.json() == {"detail": "missing x-api-key header"}
+    wrong = httpx.get(api.url + "/tasks", headers={"x-api-key": "sk_nope"})
+    assert wrong.status_code == 403 and wrong.json() == {"detail": "invalid API key"}
+
+    task_id = api.a.post("/tasks", json=BODY).json()["task_id"]
+    api.wait(task_id)
+    for method, path in [
+        ("GET", f"/tasks/{task_id}"),
+        ("GET", f"/tasks/{task_id}/steps"),
+        ("POST", f"/tasks/{task_id}/cancel"),
+    ]:
+        response = api.b.request(method, path)
+        assert response.status_code == 404, (method, path)
+        assert "not found" in response.json()["detail"]
+    assert task_id not in {t["task_id"] for t in api.b.get("/tasks?page_size=100").json()}
+    assert api.a.get("/tasks/tsk_doesnotexist").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "headers", "loc"),
+    [
+        ({"url": "notaurl"}, {}, ["body", "url"]),
+        ({"url": "ftp://example.com"}, {}, ["body", "url"]),
+        ({"proxy_location": None}, {}, ["body", "proxy_location"]),
+        ({"proxy_location": "MARS"}, {}, ["body", "proxy_location"]),
+        ({"webhook_callback_url": "nope"}, {}, ["body", "webhook_callback_url"]),
+        (
+            {"extracted_information_schema": {"type": "nope"}},
+            {},
+            ["body", "extracted_information_schema"],
+        ),
+        ({"url": "http://169.254.169.254/latest/meta-data"}, {}, ["body", "url"]),
+        ({}, {"x-max-steps-override": "many"}, ["header", "x-max-steps-override"]),
+        ({}, {"x-max-steps-override": "0"}, ["header", "x-max-steps-override"]),
+        ({}, {"x-max-steps-override": "-3"}, ["header", "x-max-steps-override"]),
+    ],
+)
+def test_bad_requests_name_the_field_and_create_nothing(
+    api: Api, change: dict[str, Any], headers: dict[str, str], loc: list[str]
+):
+    before = len(api.a.get("/tasks?page_size=100").json())
+    body = {k: v for k, v in {**BODY, **change}.items() if v is not None}
+    response = api.a.post("/tasks", json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, list) and detail[0]["loc"][: len(loc)] == loc
+    assert detail[0]["msg"] and detail[0]["type"]
+    assert len(api.a.get("/tasks?page_size=100").json()) == before
+
+
+def test_body_that_is_not_json_is_a_422(api: Api):
+    response = api.a.post(
+        "/tasks", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_max_steps_override_header(api: Api):
+    task_id = api.a.post("/tasks", json=BODY, headers={"x-max-steps-override": "1"}).json()[
+        "task_id"
+    ]
+    task = api.wait(task_id)
+    assert task["max_steps"] == 1
+    assert task["status"] == "failed"
+    assert task["failure_reason"].startswith("Max steps per task (1) exceeded")
+
+
+def test_pagination_newest_first_with_flat_request_fields(api: Api):
+    ids = [api.a.post("/tasks", json=BODY).json()["task_id"] for _ in range(3)]
+    for task_id in ids:
+        api.wait(task_id)
+    first = api.a.get("/tasks", params={"page": 1, "page_size": 2}).json()
+    second = api.a.get("/tasks", params={"page": 2, "page_size": 2}).json()
+    assert [t["task_id"] for t in first] == [ids[2], ids[1]]
+    assert second[0]["task_id"] == ids[0]
+    item = first[0]
+    assert item["url"] == START and item["navigation_goal"] == "Apply"
+    assert item["proxy_location"] == "RESIDENTIAL" and item["request"]["url"] == START
+    for params, field in [
+        ({"page": 0}, "page"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 101}, "page_size"),
+        ({"page": "x"}, "page"),
+    ]:
+        response = api.a.get("/tasks", params=params)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", field]
+
+
+def test_cancel_a_running_task(api: Api):
+    api.planner.slow = 2.0
+    try:
+        task_id = api.a.post("/tasks", json=BODY).json()["task_id"]
+        api.wait(task_id, until="running")
+        started = time.monotonic()
+        response = api.a.post(f"/tasks/{task_id}/cancel")
+        assert response.status_code == 200
+        assert response.json()["status"] == "canceled"
+        assert response.json()["task_id"] == task_id
+        task = api.wait(task_id)
+        assert task["status"] == "canceled" and time.monotonic() - started < 1.5
+        again = api.a.post(f"/tasks/{task_id}/cancel")
+        assert again.status_code == 409
+        assert "'canceled' to 'canceled'" in again.json()["detail"]
+    finally:
+        api.planner.slow = 0.0
+
+
+def test_mounted_under_a_prefix(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'mounted.db'}"
+
+    async def org() -> NewOrganization:
+        store = SQLStore(db)
+        await store.open()
+        made = await create_organization(store, "Mounted")
+        await store.close()
+        return made
+
+    made = anyio.run(org)
+    agent = Agent(
+        driver=InMemoryDriver(site()),
+        planner=SitePlanner(),
+        store="sqlite",
+        notifier="none",
+        data_dir=tmp_path,
+        database_url=db,
+        poll_interval=0.05,
+    )
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(host: FastAPI):  # type: ignore[no-untyped-def]
+        async with agent_lifespan(agent):
+            yield
+
+    host = FastAPI(lifespan=lifespan)
+
+    @host.get("/health")
+    def health() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    host.mount("/agent", create_app(agent, manage_agent=False))
+    server = UvicornThread(host).start()
+    try:
+        client = httpx.Client(base_url=server.url, headers={"x-api-key": made.api_key})
+        assert client.get("/health").json() == {"ok": "yes"}
+        task_id = client.post("/agent/api/v1/tasks", json=BODY).json()["task_id"]
+        deadline = time.monotonic() + 10
+        while (task := client.get(f"/agent/api/v1/tasks/{task_id}").json())["status"] != (
+            "completed"
+        ):
+            assert time.monotonic() < deadline, task
+            time.sleep(0.05)
+        assert task["screenshot_url"].startswith(server.url + "/agent/api/v1/artifacts/")
+        assert httpx.get(task["screenshot_url"]).status_code == 200
+    finally:
+        server.stop()

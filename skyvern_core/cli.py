@@ -54,6 +54,12 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scrape(args: argparse.Namespace) -> int:
+    from skyvern_core.perception.scrape import run
+
+    return run(args.url, as_json=args.json, screenshot=args.screenshot)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skyvern-core`` command."""
     parser = argparse.ArgumentParser(
@@ -63,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = sub.add_parser("plugins", help="list installed plugins and their backends")
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(func=_plugins)
+    scrape = sub.add_parser("scrape", help="print what the agent sees of a page")
+    scrape.add_argument("url", help="the page to open")
+    scrape.add_argument("--json", action="store_true", help="print JSON, with locators")
+    scrape.add_argument("--screenshot", metavar="FILE", help="save a PNG of the viewport")
+    scrape.set_defaults(func=_scrape)
     return parser
 
 

@@ -127,11 +127,13 @@ def build_page_state(
 ) -> PageState:
     """Merge the script's output for the top document and each child frame into one state.
 
-    Page text is deduplicated across frames and capped at about 1,500 characters.
+    Page text — headings, messages and dialog titles first, then other text in view — is
+    deduplicated across frames and capped at about 1,500 characters.
     """
     elements: list[Element] = []
     seen_ids: set[str] = set()
     texts: list[str] = []
+    more: list[str] = []
     for snap in snapshots:
         for item in snap.get("elements", []):
             el = element_from_raw(item)
@@ -140,11 +142,12 @@ def build_page_state(
             seen_ids.add(el.id)
             elements.append(el)
         texts.extend(str(t) for t in snap.get("text", []))
+        more.extend(str(t) for t in snap.get("more", []))
     return PageState(
         url=url,
         title=title,
         elements=elements,
-        text=_merge_text(texts),
+        text=_merge_text([*texts, *more]),
         screenshot=screenshot,
         tabs=list(tabs or []),
     )

@@ -33,6 +33,7 @@
   var VALUE_MAX = 200;
   var OPTIONS_MAX = 30;
   var TEXT_ITEM_MAX = 300;
+  var MORE_MAX = 3000;
 
   var WIDGET_ROLES = {
     button: 1, link: 1, checkbox: 1, switch: 1, radio: 1, combobox: 1, listbox: 1,
@@ -81,6 +82,9 @@
     // and costs no layout once the tree is laid out; textContent is the fast path for leaves
     // and huge containers.
     if (!el) return "";
+    if (el.shadowRoot || (el.childElementCount > 0 && el.querySelector("slot"))) {
+      return norm(flatText(el.shadowRoot || el, null, []).join("")).slice(0, 2000);
+    }
     var t = el.textContent || "";
     if (t.length > 2000) return norm(t.slice(0, 2000));
     if (el.childElementCount > 0 && typeof el.innerText === "string") t = el.innerText;
@@ -222,23 +226,76 @@
     return map;
   }
 
+  var INLINE = {
+    SPAN: 1, B: 1, I: 1, EM: 1, STRONG: 1, A: 1, SMALL: 1, CODE: 1, LABEL: 1, ABBR: 1,
+    SUB: 1, SUP: 1, MARK: 1, U: 1, S: 1, SLOT: 1, FONT: 1
+  };
+
+  // Text along the flat tree: into shadow roots and through slots to the nodes they show,
+  // skipping `skip` (the control a label wraps) and non-text elements.
+  function flatText(node, skip, out) {
+    for (var c = node.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 3) {
+        out.push(c.nodeValue);
+        continue;
+      }
+      if (c.nodeType !== 1 || c === skip) continue;
+      var tag = c.tagName;
+      if (tag === "STYLE" || tag === "SCRIPT" || tag === "TEMPLATE" || tag === "OPTION" ||
+          tag === "SELECT" || tag === "TEXTAREA") continue;
+      var block = !INLINE[tag];
+      if (block) out.push(" ");
+      if (tag === "SLOT") {
+        var assigned = c.assignedNodes({ flatten: true });
+        if (assigned.length) {
+          for (var i = 0; i < assigned.length; i++) {
+            if (assigned[i].nodeType === 3) out.push(assigned[i].nodeValue);
+            else if (assigned[i].nodeType === 1) flatText(assigned[i], skip, out);
+          }
+        } else {
+          flatText(c, skip, out);
+        }
+      } else {
+        flatText(c.shadowRoot || c, skip, out);
+      }
+      if (block) out.push(" ");
+    }
+    return out;
+  }
+
   // The visible text of a label, without the text of the control it wraps (a select's
   // options would otherwise end up in the label).
   function labelText(label, control) {
-    if (!label.contains(control)) return textOf(label);
+    return norm(flatText(label, control, []).join(""));
+  }
+
+  function isControl(n) {
+    return n.nodeType === 1 && (n.matches("input, select, textarea, button, fieldset, table") ||
+      !!n.querySelector("input, select, textarea, button"));
+  }
+
+  // The text right after a checkbox or radio ("<input type=radio> Mr"), up to the next
+  // control or line break.
+  function followingText(el) {
     var parts = [];
-    var walker = label.ownerDocument.createTreeWalker(label, NodeFilter.SHOW_TEXT);
-    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
-      var p = n.parentElement;
-      if (p && (p === control || control.contains(p))) continue;
-      if (p && (p.tagName === "OPTION" || p.tagName === "SCRIPT" || p.tagName === "STYLE")) continue;
-      parts.push(n.nodeValue);
+    for (var s = el.nextSibling, hops = 0; s && hops < 6; s = s.nextSibling, hops++) {
+      if (s.nodeType === 3) {
+        parts.push(s.nodeValue);
+      } else if (s.nodeType === 1) {
+        if (s.tagName === "BR" || isControl(s) || !INLINE[s.tagName]) break;
+        parts.push(flatText(s, null, []).join(""));
+      }
     }
-    return norm(parts.join(" "));
+    return norm(parts.join(""));
   }
 
   function nearbyText(el) {
     // A preceding table cell, sibling text, or the text just before the control's parent.
+    var type = el.tagName === "INPUT" ? (el.getAttribute("type") || "").toLowerCase() : "";
+    if (type === "checkbox" || type === "radio") {
+      var after = followingText(el);
+      if (after) return after;
+    }
     var cell = el.closest ? el.closest("td, th") : null;
     if (cell) {
       for (var prev = cell.previousElementSibling; prev; prev = prev.previousElementSibling) {
@@ -253,8 +310,8 @@
           var tt = norm(s.nodeValue);
           if (tt) return tt;
         } else if (s.nodeType === 1) {
-          if (s.matches && s.matches("input, select, textarea, button, fieldset, table")) break;
-          if (s.querySelector && s.querySelector("input, select, textarea, button")) break;
+          if (s.tagName === "STYLE" || s.tagName === "SCRIPT" || s.tagName === "TEMPLATE") continue;
+          if (isControl(s)) break;
           var st = textOf(s);
           if (st) return st;
         }
@@ -322,15 +379,19 @@
       var v = el.value || (type === "submit" ? "Submit" : type === "reset" ? "Reset" : "");
       if (v) return v;
     }
+    // A button or link is called by the text it shows; its title is only a tooltip.
+    var ownText = !isField && !VALUE_ROLES[kind];
+    if (ownText) {
+      var own = textOf(el);
+      if (own) return own;
+    }
     var ph = el.getAttribute("placeholder") || el.getAttribute("aria-placeholder");
     if (ph && norm(ph)) return norm(ph);
     var title = el.getAttribute("title");
     if (title && norm(title)) return norm(title);
     var alt = el.getAttribute("alt");
     if (alt && norm(alt)) return norm(alt);
-    if (!isField && !VALUE_ROLES[kind]) {
-      var own = textOf(el);
-      if (own) return own;
+    if (ownText) {
       var img = el.querySelector ? el.querySelector("img[alt], [aria-label], svg title") : null;
       if (img) {
         var it = img.getAttribute("alt") || img.getAttribute("aria-label") || textOf(img);
@@ -402,6 +463,15 @@
     return { list: out, total: found.length };
   }
 
+  // What an autocomplete shows next to its empty input: the chosen value (or placeholder)
+  // sits in a sibling, as in react-select.
+  function shownBeside(input) {
+    var box = input.parentElement;
+    if (!box || box.childElementCount > 5) return "";
+    var t = typeof box.innerText === "string" ? box.innerText : box.textContent;
+    return norm(t);
+  }
+
   function popupOf(el) {
     var ids = el.getAttribute("aria-controls") || el.getAttribute("aria-owns");
     if (!ids) return null;
@@ -468,6 +538,8 @@
       }
       if (role === "combobox" && tag !== "INPUT" && tag !== "SELECT") {
         item.value = cap(textOf(el), VALUE_MAX);
+      } else if (role === "combobox" && tag === "INPUT" && !el.value) {
+        item.value = cap(shownBeside(el), VALUE_MAX);
       }
       var exp = el.getAttribute("aria-expanded");
       if (exp !== null) item.expanded = exp === "true";
@@ -497,6 +569,8 @@
     this.styleCache = new Map();
     this.hiddenFileInputs = [];
     this.controlled = new Set();
+    this.more = [];
+    this.moreSize = 0;
   }
 
   Snap.prototype.cursor = function (el) {
@@ -601,6 +675,25 @@
     }
   };
 
+  // Other text in view (a confirmation's order number, a quoted price), kept apart from
+  // the headings and messages so that those come first.
+  Snap.prototype.bodyText = function (el, ctx) {
+    var r = el.getBoundingClientRect();
+    var clip = ctx.clip;
+    if (r.bottom <= clip.y || r.top >= clip.y + clip.h || r.right <= clip.x ||
+        r.left >= clip.x + clip.w || !isRendered(el, r)) {
+      return;
+    }
+    var t = cap(textOf(el), TEXT_ITEM_MAX);
+    if (!t || this.textSeen.has(t)) return;
+    for (var i = 0; i < this.more.length; i++) {
+      if (this.more[i].indexOf(t) !== -1) return;
+    }
+    this.textSeen.add(t);
+    this.more.push(t);
+    this.moreSize += t.length;
+  };
+
   Snap.prototype.isLeafWithText = function (el) {
     if (el.childElementCount > 3) return false;
     for (var c = el.firstChild; c; c = c.nextSibling) {
@@ -665,6 +758,7 @@
       }
       if (!owned && tag !== "LABEL" && tag !== "BODY" && tag !== "HTML" &&
           this.isLeafWithText(el)) {
+        if (this.moreSize < MORE_MAX) this.bodyText(el, ctx);
         var target = this.pointerTarget(el);
         if (target && !this.reported.has(target) && !this.insideReported(target)) {
           var trect = target.getBoundingClientRect();
@@ -861,6 +955,7 @@
     token: state.token,
     elements: snap.elements,
     text: snap.text,
+    more: snap.more,
     frames: snap.frames,
     stats: { elements: snap.elements.length, ms: Date.now() - started }
   };

@@ -1,0 +1,1282 @@
+"""A :class:`~skyvern_core.protocols.BrowserDriver` on Playwright's async API and Chromium.
+
+One browser per driver (launched, or reached over CDP with ``Settings.cdp_url``), one new
+isolated context per session: cookies and storage are never shared between tasks.
+
+Seeing: :meth:`PlaywrightSession.snapshot` evaluates ``snapshot.js`` in every frame of the
+current tab (cross-origin ones included) and merges the results, with a viewport
+screenshot.
+
+Acting: every action is carried out, then checked on the page; failures come back as
+``ActionResult(success=False, error=...)`` in words a person understands. The click policy:
+
+- an element covered by a modal dialog or by an overlay a person would have to deal with
+  (one holding buttons or links, such as a cookie banner) is NOT clicked: the result names
+  the overlay (``covered by div.cookie-banner "We use cookies"``) so the planner can close
+  or accept it first; nothing presses Escape on its own;
+- an element covered by a passive layer (a transparent div, a sticky header) is scrolled
+  to the middle of the viewport and tried again; if the layer is still on top, the click is
+  delivered with JavaScript (``data["method"] == "js"``), which is what a person's click
+  would have reached;
+- a normal click that Playwright refuses (the element never becomes stable, say) also
+  falls back to a JavaScript click, and says so in ``data``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import anyio
+
+from skyvern_core.config import Settings
+from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
+from skyvern_core.models import (
+    Action,
+    ActionResult,
+    CheckAction,
+    ClickAction,
+    Element,
+    GoBackAction,
+    GotoUrlAction,
+    HoverAction,
+    InputTextAction,
+    KeypressAction,
+    PageState,
+    ScrollAction,
+    SelectOptionAction,
+    UploadFileAction,
+    WaitAction,
+)
+from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
+from skyvern_core.protocols import SessionArtifacts, SessionOptions
+
+if TYPE_CHECKING:
+    from playwright.async_api import (
+        Browser,
+        BrowserContext,
+        Download,
+        ElementHandle,
+        Frame,
+        Page,
+        Playwright,
+        Request,
+    )
+
+__all__ = ["PlaywrightDriver", "PlaywrightSession", "ensure_ffmpeg", "find_chromium"]
+
+log = logging.getLogger(__name__)
+
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+"""Chromium flags: nothing phones home (the machine's network may be closed)."""
+
+SETTLE_CAP = 1.5
+"""Seconds an action waits at most for the page to settle afterwards."""
+QUIET_WINDOW = 0.15
+"""Seconds without a request in flight that count as settled."""
+ACTION_TIMEOUT_MS = 5_000
+NAVIGATION_TIMEOUT_MS = 30_000
+
+_SNAPSHOT = f"(opts) => JSON.stringify(({SNAPSHOT_SCRIPT.strip()})(opts))"
+_API = "window[Symbol.for('skyvern-core.snapshot')].api"
+_FRAME_ID = (
+    "(el) => { const s = window[Symbol.for('skyvern-core.snapshot')];"
+    " return s ? s.frames.get(el) || null : null; }"
+)
+_RESOLVE = "(a) => { const s = window[Symbol.for('skyvern-core.snapshot')];"
+_RESOLVE += " return s && s.api ? s.api.resolve(a.id, a.locator, a.tag, a.token) : null; }"
+
+_KEYS = {
+    "enter": "Enter",
+    "return": "Enter",
+    "tab": "Tab",
+    "esc": "Escape",
+    "escape": "Escape",
+    "space": " ",
+    "spacebar": " ",
+    "backspace": "Backspace",
+    "delete": "Delete",
+    "del": "Delete",
+    "up": "ArrowUp",
+    "down": "ArrowDown",
+    "left": "ArrowLeft",
+    "right": "ArrowRight",
+    "arrowup": "ArrowUp",
+    "arrowdown": "ArrowDown",
+    "arrowleft": "ArrowLeft",
+    "arrowright": "ArrowRight",
+    "pageup": "PageUp",
+    "pagedown": "PageDown",
+    "home": "Home",
+    "end": "End",
+    "ctrl": "Control",
+    "control": "Control",
+    "cmd": "Meta",
+    "meta": "Meta",
+    "alt": "Alt",
+    "shift": "Shift",
+}
+
+
+def _import_playwright() -> Any:
+    try:
+        from playwright import async_api
+    except ImportError as exc:
+        raise MissingExtraError("playwright", "playwright") from exc
+    return async_api
+
+
+def _readable(exc: BaseException) -> str:
+    """The first line of a Playwright error, without the API name and the call log."""
+    text = str(exc).strip().split("\n", 1)[0]
+    text = re.sub(r"^[A-Za-z]+\.[a-z_A-Z]+: ", "", text)
+    return text or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- finding things
+
+
+def find_chromium(settings: Settings, playwright_executable: str | None) -> str | None:
+    """The Chromium to launch: ``Settings.browser_path``, else Playwright's own browser if
+    it is installed (``None``: let Playwright use it), else a Chromium or Chrome on PATH.
+
+    Raises :class:`~skyvern_core.errors.ConfigurationError` when there is none.
+    """
+    if settings.browser_path:
+        path = shutil.which(settings.browser_path) or settings.browser_path
+        if not Path(path).exists():
+            raise ConfigurationError(f"browser_path {settings.browser_path!r} does not exist")
+        return path
+    if playwright_executable and Path(playwright_executable).exists():
+        return None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
+        if Path(path).exists():
+            return path
+    raise ConfigurationError(
+        "no Chromium found: run 'playwright install chromium', install a Chromium "
+        "(e.g. apt-get install chromium) or set SKYVERN_BROWSER_PATH"
+    )
+
+
+def _playwright_package_dir() -> Path | None:
+    try:
+        import playwright
+    except ImportError:
+        return None
+    return Path(playwright.__file__).parent
+
+
+def browsers_path(env: dict[str, str] | None = None) -> Path:
+    """Where Playwright keeps its browsers and ffmpeg (``PLAYWRIGHT_BROWSERS_PATH``)."""
+    env = dict(os.environ) if env is None else env
+    configured = env.get("PLAYWRIGHT_BROWSERS_PATH")
+    if configured == "0":
+        package = _playwright_package_dir()
+        if package is not None:
+            return package / "driver" / "package" / ".local-browsers"
+    if configured:
+        return Path(configured).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ms-playwright"
+    if sys.platform == "win32":
+        return Path(env.get("LOCALAPPDATA", Path.home())) / "ms-playwright"
+    cache = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "ms-playwright"
+
+
+def _ffmpeg_name() -> str:
+    if sys.platform == "darwin":
+        return "ffmpeg-mac"
+    if sys.platform == "win32":
+        return "ffmpeg-win64.exe"
+    return "ffmpeg-linux"
+
+
+def ensure_ffmpeg(env: dict[str, str] | None = None) -> tuple[bool, str | None]:
+    """Make sure Playwright finds the ffmpeg it records videos with.
+
+    Playwright looks for ``<browsers path>/ffmpeg-<revision>/ffmpeg-linux``; the revision is
+    read from Playwright's ``browsers.json``. When that file is missing but a system ffmpeg
+    is on PATH, the folder is created and the system ffmpeg linked there. Returns whether
+    video can be recorded, and a warning when it cannot.
+    """
+    package = _playwright_package_dir()
+    manifest = package / "driver" / "package" / "browsers.json" if package else None
+    try:
+        data = json.loads(manifest.read_text()) if manifest else {}
+        revision = next(b["revision"] for b in data["browsers"] if b["name"] == "ffmpeg")
+    except (OSError, ValueError, KeyError, StopIteration):
+        return False, "video not recorded: Playwright's browsers.json names no ffmpeg revision"
+    target = browsers_path(env) / f"ffmpeg-{revision}" / _ffmpeg_name()
+    if target.exists():
+        return True, None
+    path_env = (env if env is not None else os.environ).get("PATH")
+    system = shutil.which("ffmpeg", path=path_env)
+    if system is None:
+        return False, (
+            f"video not recorded: no ffmpeg (Playwright looks for {target}, and there is no "
+            "ffmpeg on PATH); install it with 'playwright install ffmpeg' or your package "
+            "manager"
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        target.symlink_to(system)
+    except OSError as exc:
+        return False, f"video not recorded: could not link {system} to {target}: {exc}"
+    return True, None
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+class PlaywrightDriver:
+    """Chromium through Playwright: one browser per driver, one context per session."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._lock = asyncio.Lock()
+        self._video_ok: bool | None = None
+        self._video_warning: str | None = None
+        self.sessions: list[PlaywrightSession] = []
+
+    @property
+    def browser(self) -> Browser:
+        """The running browser (after :meth:`start`)."""
+        if self._browser is None:
+            raise BrowserError("the browser is not started")
+        return self._browser
+
+    async def start(self) -> None:
+        """Launch Chromium, or connect to ``Settings.cdp_url`` (idempotent)."""
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                return
+            api = _import_playwright()
+            # The ffmpeg check reads the same environment the Playwright process starts with.
+            self._video_ok, self._video_warning = ensure_ffmpeg()
+            if self._playwright is None:
+                self._playwright = await api.async_playwright().start()
+            chromium = self._playwright.chromium
+            try:
+                if self.settings.cdp_url:
+                    self._browser = await chromium.connect_over_cdp(self.settings.cdp_url)
+                else:
+                    executable = find_chromium(self.settings, chromium.executable_path)
+                    self._browser = await chromium.launch(
+                        executable_path=executable,
+                        headless=self.settings.headless,
+                        args=LAUNCH_ARGS,
+                    )
+            except api.Error as exc:
+                where = self.settings.cdp_url or "Chromium"
+                raise BrowserError(f"could not start {where}: {_readable(exc)}") from exc
+
+    async def new_session(self, options: SessionOptions) -> PlaywrightSession:
+        """Open a new isolated context (own cookies and storage) with one tab."""
+        await self.start()
+        api = _import_playwright()
+        warnings: list[str] = []
+        record = options.record_video and bool(self._video_ok)
+        if options.record_video and not self._video_ok and self._video_warning:
+            warnings.append(self._video_warning)
+        try:
+            context, page = await self._open_context(options, record)
+        except api.Error as exc:
+            if not record or "ffmpeg" not in str(exc).lower():
+                raise BrowserError(f"could not open a browser context: {_readable(exc)}") from exc
+            warnings.append(f"video not recorded: {_readable(exc)}")
+            record = False
+            context, page = await self._open_context(options, False)
+        session = PlaywrightSession(self, context, page, options, warnings, record)
+        await session._begin()
+        self.sessions.append(session)
+        return session
+
+    async def _open_context(
+        self, options: SessionOptions, record: bool
+    ) -> tuple[BrowserContext, Page]:
+        width, height = options.viewport
+        kwargs: dict[str, Any] = {
+            "viewport": {"width": width, "height": height},
+            "accept_downloads": True,
+        }
+        if options.user_agent:
+            kwargs["user_agent"] = options.user_agent
+        if options.proxy is not None:
+            proxy: dict[str, str] = {"server": options.proxy.server}
+            for name in ("username", "password", "bypass"):
+                value = getattr(options.proxy, name)
+                if value:
+                    proxy[name] = value
+            kwargs["proxy"] = proxy
+        if record:
+            video_dir = options.artifact_dir / "video"
+            video_dir.mkdir(parents=True, exist_ok=True)
+            kwargs["record_video_dir"] = str(video_dir)
+            kwargs["record_video_size"] = {"width": width, "height": height}
+        context = await self.browser.new_context(**kwargs)
+        try:
+            page = await context.new_page()
+        except BaseException:
+            await context.close()
+            raise
+        return context, page
+
+    async def close(self) -> None:
+        """Close every session, the browser and Playwright."""
+        for session in list(self.sessions):
+            if not session.closed:
+                with contextlib.suppress(Exception):
+                    await session.close()
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            with contextlib.suppress(Exception):
+                await self._playwright.stop()
+            self._playwright = None
+
+
+# --------------------------------------------------------------------------- a session
+
+
+@dataclass(slots=True)
+class _Known:
+    """Where an element of the last snapshot lives."""
+
+    frame: str
+    locator: str | None
+    tag: str | None
+    label: str
+    role: str
+
+
+class PlaywrightSession:
+    """One task's browser context: its tabs, its snapshot ids and its downloads."""
+
+    def __init__(
+        self,
+        driver: PlaywrightDriver,
+        context: BrowserContext,
+        page: Page,
+        options: SessionOptions,
+        warnings: list[str],
+        recording: bool,
+    ) -> None:
+        self.driver = driver
+        self.context = context
+        self.page = page
+        self.options = options
+        self.warnings = warnings
+        self.recording = recording
+        self.closed = False
+        self.downloads: list[Path] = []
+        self._first_page = page
+        self._new_pages: list[Page] = []
+        self._pending_downloads: list[asyncio.Task[Path | None]] = []
+        self._inflight: set[Request] = set()
+        self._last_request = 0.0
+        self._frames: dict[str, Frame] = {}
+        self._tokens: dict[str, str] = {}
+        self._known: dict[str, _Known] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    async def _begin(self) -> None:
+        self.context.on("page", self._on_page)
+        self.context.on("request", self._on_request)
+        self.context.on("requestfinished", self._on_request_done)
+        self.context.on("requestfailed", self._on_request_done)
+        self.context.set_default_timeout(ACTION_TIMEOUT_MS)
+        self.context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        self._watch(self.page)
+        if self.options.record_trace:
+            try:
+                await self.context.tracing.start(screenshots=True, snapshots=True)
+            except Exception as exc:
+                self.warnings.append(f"trace not recorded: {_readable(exc)}")
+                self.options.record_trace = False
+
+    # ------------------------------------------------------------------ events
+
+    def _watch(self, page: Page) -> None:
+        page.on("download", self._on_download)
+
+    def _on_page(self, page: Page) -> None:
+        self._watch(page)
+        self._new_pages.append(page)
+
+    def _on_request(self, request: Request) -> None:
+        self._inflight.add(request)
+        self._last_request = time.monotonic()
+
+    def _on_request_done(self, request: Request) -> None:
+        self._inflight.discard(request)
+        self._last_request = time.monotonic()
+
+    def _on_download(self, download: Download) -> None:
+        self._pending_downloads.append(asyncio.ensure_future(self._save_download(download)))
+
+    async def _save_download(self, download: Download) -> Path | None:
+        folder = self.options.artifact_dir / "downloads"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = Path(download.suggested_filename or "download").name or "download"
+        target = folder / name
+        stem, suffix, n = target.stem, target.suffix, 1
+        while target.exists():
+            n += 1
+            target = folder / f"{stem} ({n}){suffix}"
+        try:
+            await download.save_as(target)
+        except Exception as exc:
+            self.warnings.append(f"download {name} failed: {_readable(exc)}")
+            return None
+        self.downloads.append(target)
+        return target
+
+    async def _settle(self, cap: float = SETTLE_CAP) -> None:
+        """Wait until the page has loaded and no request is in flight for a moment."""
+        deadline = time.monotonic() + cap
+        with contextlib.suppress(Exception):
+            await self.page.wait_for_load_state("domcontentloaded", timeout=cap * 1000)
+        while time.monotonic() < deadline:
+            quiet = time.monotonic() - self._last_request
+            if not self._inflight and quiet >= QUIET_WINDOW:
+                return
+            await asyncio.sleep(0.03)
+
+    async def _follow_new_tab(self, data: dict[str, Any]) -> None:
+        pages = [p for p in self._new_pages if not p.is_closed()]
+        self._new_pages.clear()
+        if not pages:
+            return
+        self.page = pages[-1]
+        with contextlib.suppress(Exception):
+            await self.page.wait_for_load_state("domcontentloaded", timeout=SETTLE_CAP * 1000)
+        await self._settle()
+        data["new_tab"] = self.page.url
+
+    async def _collect_downloads(self, data: dict[str, Any]) -> None:
+        if not self._pending_downloads:
+            return
+        pending, self._pending_downloads = self._pending_downloads, []
+        done = await asyncio.gather(*pending, return_exceptions=True)
+        paths = [str(p) for p in done if isinstance(p, Path)]
+        if paths:
+            data["download"] = paths[0] if len(paths) == 1 else paths
+
+    # ------------------------------------------------------------------ protocol
+
+    async def goto(self, url: str) -> None:
+        """Open ``url`` in the current tab; raise BrowserError if it cannot be opened."""
+        error = await self._navigate(url)
+        if error:
+            raise BrowserError(error)
+
+    async def _navigate(self, url: str) -> str | None:
+        api = _import_playwright()
+        try:
+            await self.page.goto(url, wait_until="domcontentloaded")
+        except api.Error as exc:
+            return f"could not open {url}: {_readable(exc)}"
+        await self._settle()
+        return None
+
+    async def snapshot(self) -> PageState:
+        """Evaluate the snapshot script in every frame and merge the results."""
+        page = self.page
+        api = _import_playwright()
+        self._frames, self._tokens, known = {}, {}, {}
+        try:
+            raws = await self._snapshot_frame(page.main_frame, {"frames": False}, "")
+            # caret="initial": hiding the caret leaves style="" on the site's inputs.
+            shot = await page.screenshot(type="png", caret="initial")
+        except api.Error as exc:
+            raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
+        for raw in raws:
+            for item in raw["elements"]:
+                locator = item.get("locator") or ""
+                known[item["id"]] = _Known(
+                    frame=item.get("frame") or "",
+                    locator=locator.rsplit(" |> ", 1)[-1] or None,
+                    tag=item.get("tag"),
+                    label=item.get("label") or "",
+                    role=item.get("role") or "",
+                )
+        self._known = known
+        title = raws[0].get("title", "") if raws else ""
+        return build_page_state(
+            raws,
+            url=page.url,
+            title=title,
+            screenshot=shot,
+            tabs=[p.url for p in self.context.pages],
+        )
+
+    async def _snapshot_frame(self, frame: Frame, opts: dict[str, Any], path: str) -> list[Any]:
+        api = _import_playwright()
+        try:
+            raw = json.loads(await frame.evaluate(_SNAPSHOT, opts))
+        except api.Error as exc:
+            if path == "":
+                # The top document navigating mid-snapshot: one more try once it loaded.
+                with contextlib.suppress(api.Error):
+                    await frame.wait_for_load_state("domcontentloaded", timeout=3000)
+                raw = json.loads(await frame.evaluate(_SNAPSHOT, opts))
+            else:
+                log.debug("frame %s not read: %s", path, exc)
+                return []
+        self._frames[path] = frame
+        self._tokens[path] = raw.get("token", "")
+        out = [raw]
+        reported = {f["frame"]: f for f in raw.get("frames", [])}
+        if not reported:
+            return out
+        for child in frame.child_frames:
+            if child.is_detached():
+                continue
+            try:
+                handle = await child.frame_element()
+                local = await frame.evaluate(_FRAME_ID, handle)
+            except api.Error:
+                continue
+            if not local:
+                continue
+            child_path = f"{path}.{local}" if path else local
+            info = reported.get(child_path)
+            if info is None:
+                continue
+            out.extend(
+                await self._snapshot_frame(
+                    child,
+                    {
+                        "frames": False,
+                        "framePrefix": info["prefix"],
+                        "locatorPrefix": info["locator"] + " |> ",
+                        "clip": info["clip"],
+                        "frameVisibility": info["visibility"],
+                    },
+                    child_path,
+                )
+            )
+        return out
+
+    async def screenshot(self, *, full_page: bool = False) -> bytes:
+        """A PNG of the viewport, or of the whole page."""
+        api = _import_playwright()
+        try:
+            return await self.page.screenshot(type="png", full_page=full_page, caret="initial")
+        except api.Error as exc:
+            raise BrowserError(f"could not take a screenshot: {_readable(exc)}") from exc
+
+    async def close(self) -> SessionArtifacts:
+        """Close the context; return the video, trace and downloads it produced."""
+        if self.closed:
+            return SessionArtifacts(downloads=list(self.downloads), warnings=list(self.warnings))
+        self.closed = True
+        artifacts = SessionArtifacts(warnings=self.warnings)
+        if self._pending_downloads:
+            await self._collect_downloads({})
+        if self.options.record_trace:
+            trace = self.options.artifact_dir / "trace.zip"
+            try:
+                trace.parent.mkdir(parents=True, exist_ok=True)
+                await self.context.tracing.stop(path=str(trace))
+                artifacts.trace = trace
+            except Exception as exc:
+                self.warnings.append(f"trace not saved: {_readable(exc)}")
+        video = self._first_page.video if self.recording else None
+        try:
+            await self.context.close()
+        except Exception as exc:
+            self.warnings.append(f"the browser context did not close cleanly: {_readable(exc)}")
+        if video is not None:
+            try:
+                path = anyio.Path(await video.path())
+                if await path.exists() and (await path.stat()).st_size > 0:
+                    artifacts.recording = Path(path)
+                else:
+                    self.warnings.append("the video recording is empty")
+            except Exception as exc:
+                self.warnings.append(f"video not saved: {_readable(exc)}")
+        if self._tmp is not None:
+            self._tmp.cleanup()
+        artifacts.downloads = list(self.downloads)
+        with contextlib.suppress(ValueError):
+            self.driver.sessions.remove(self)
+        return artifacts
+
+    # ------------------------------------------------------------------ acting
+
+    async def execute(self, action: Action, page: PageState) -> ActionResult:
+        """Carry out one action, check its effect and say how it went."""
+        api = _import_playwright()
+        handlers: dict[type, Callable[[Any, PageState], Any]] = {
+            ClickAction: self._click,
+            InputTextAction: self._input_text,
+            SelectOptionAction: self._select_option,
+            CheckAction: self._check,
+            UploadFileAction: self._upload,
+            ScrollAction: self._scroll,
+            KeypressAction: self._keypress,
+            HoverAction: self._hover,
+            WaitAction: self._wait,
+            GoBackAction: self._go_back,
+            GotoUrlAction: self._goto_action,
+        }
+        handler = handlers.get(type(action))
+        if handler is None:
+            return ActionResult(
+                success=False, error=f"{action.type} is not carried out by the browser driver"
+            )
+        url_before = self.page.url
+        try:
+            result: ActionResult = await handler(action, page)
+        except _Failed as failure:
+            result = ActionResult(success=False, error=str(failure), data=failure.data)
+        except api.Error as exc:
+            result = ActionResult(success=False, error=_readable(exc))
+        if result.success or self._pending_downloads or self._new_pages:
+            await self._collect_downloads(result.data)
+            await self._follow_new_tab(result.data)
+        if self.page.url != url_before and "url" not in result.data:
+            result.data["url"] = self.page.url
+        return result
+
+    # -- elements
+
+    def _describe(self, element_id: str, page: PageState | None) -> str:
+        known = self._known.get(element_id)
+        el: Element | None = page.element(element_id) if page is not None else None
+        role = known.role if known else el.role if el else ""
+        label = known.label if known else el.label if el else ""
+        if role and label:
+            return f'{element_id} ({role} "{label}")'
+        return f"{element_id} ({role})" if role else element_id
+
+    async def _element(self, element_id: str, page: PageState | None) -> ElementHandle:
+        """The element with that id, or a failure saying it is gone."""
+        api = _import_playwright()
+        known = self._known.get(element_id)
+        if known is None and page is not None:
+            el = page.element(element_id)
+            if el is not None:
+                local = (el.locator or "").rsplit(" |> ", 1)[-1] or None
+                known = _Known(el.frame or "", local, el.attributes.get("tag"), el.label, el.role)
+        if known is None:
+            raise _Failed(f"there is no element {element_id} on the page")
+        frame = self._frames.get(known.frame)
+        if frame is None or frame.is_detached() or frame.page is not self.page:
+            raise _Failed(f"element {element_id} is no longer on the page")
+        args = {
+            "id": element_id,
+            "locator": known.locator,
+            "tag": known.tag,
+            "token": self._tokens.get(known.frame, ""),
+        }
+        try:
+            handle = await frame.evaluate_handle(_RESOLVE, args)
+        except api.Error as exc:
+            raise _Failed(f"element {element_id} is no longer on the page") from exc
+        element = handle.as_element()
+        if element is None:
+            await handle.dispose()
+            raise _Failed(f"element {element_id} is no longer on the page")
+        return element
+
+    async def _info(self, el: ElementHandle) -> dict[str, Any]:
+        return await el.evaluate(
+            """(el) => ({
+                tag: el.tagName.toLowerCase(),
+                type: (el.getAttribute('type') || '').toLowerCase(),
+                role: (el.getAttribute('role') || '').toLowerCase(),
+                disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
+                readonly: !!el.readOnly || el.getAttribute('aria-readonly') === 'true',
+                editable: el.isContentEditable,
+                rendered: (() => { const r = el.getBoundingClientRect();
+                  return r.width > 0 && r.height > 0 && (!el.checkVisibility ||
+                    el.checkVisibility({visibilityProperty: true})); })(),
+                checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked :
+                  el.getAttribute('aria-checked'),
+            })"""
+        )
+
+    async def _proxy_of(self, el: ElementHandle) -> ElementHandle | None:
+        """The visible label standing in for a hidden checkbox, radio or file input."""
+        handle = await el.evaluate_handle(
+            """(el) => {
+                const vis = (x) => { const r = x.getBoundingClientRect();
+                  return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
+                    x.checkVisibility({visibilityProperty: true})); };
+                for (const l of el.labels || []) if (vis(l)) return l;
+                let scope = el.parentElement;
+                for (let d = 0; scope && d < 2; d++, scope = scope.parentElement) {
+                  for (const c of scope.querySelectorAll(
+                      'button, [role=button], label, a, .btn, [class*=upload]')) {
+                    if (c !== el && !(c.contains(el) && c.tagName !== 'LABEL') && vis(c)) return c;
+                  }
+                }
+                return null;
+            }"""
+        )
+        proxy = handle.as_element()
+        if proxy is None:
+            await handle.dispose()
+        return proxy
+
+    async def _click_handle(
+        self, el: ElementHandle, element_id: str, page: PageState | None
+    ) -> dict[str, Any]:
+        """Click like a person; returns data; raises _Failed with the reason."""
+        api = _import_playwright()
+        data: dict[str, Any] = {}
+        with contextlib.suppress(api.Error):
+            await el.scroll_into_view_if_needed(timeout=2000)
+        hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+        if not hit.get("rendered", True):
+            raise _Failed(f"element {self._describe(element_id, page)} is not visible")
+        if hit.get("inView") and not hit.get("ok"):
+            if hit.get("modal") or hit.get("interactive"):
+                raise _Failed(
+                    f"element {self._describe(element_id, page)} is covered by {hit['by']}; "
+                    "close or answer it first",
+                    data={"covered_by": hit["by"]},
+                )
+            # A passive layer on top: a sticky header clears once the element is centred.
+            await el.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'center'})")
+            hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+            if hit.get("inView") and not hit.get("ok"):
+                if hit.get("modal") or hit.get("interactive"):
+                    raise _Failed(
+                        f"element {self._describe(element_id, page)} is covered by "
+                        f"{hit['by']}; close or answer it first",
+                        data={"covered_by": hit["by"]},
+                    )
+                await el.evaluate("(el) => el.click()")
+                return {"method": "js", "covered_by": hit["by"]}
+        try:
+            await el.click(timeout=ACTION_TIMEOUT_MS)
+        except api.Error as exc:
+            reason = _readable(exc)
+            info = await self._info(el)
+            if not info["rendered"]:
+                raise _Failed(f"element {self._describe(element_id, page)} is not visible") from exc
+            if "intercepts pointer events" in str(exc):
+                hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+                if hit.get("modal") or hit.get("interactive"):
+                    by = hit.get("by", "another element")
+                    raise _Failed(
+                        f"element {self._describe(element_id, page)} is covered by {by}; "
+                        "close or answer it first",
+                        data={"covered_by": by},
+                    ) from exc
+            log.info("click on %s fell back to JavaScript: %s", element_id, reason)
+            await el.evaluate("(el) => el.click()")
+            data = {"method": "js", "note": f"the normal click failed: {reason}"}
+        return data
+
+    async def _click(self, action: ClickAction, page: PageState) -> ActionResult:
+        el = await self._element(action.element_id, page)
+        info = await self._info(el)
+        if info["disabled"]:
+            raise _Failed(f"element {self._describe(action.element_id, page)} is disabled")
+        if info["tag"] == "input" and info["type"] == "file":
+            raise _Failed(
+                f"element {self._describe(action.element_id, page)} is a file input: "
+                "use upload_file with a path or a URL"
+            )
+        target = el
+        if not info["rendered"] and info["tag"] == "input":
+            target = await self._proxy_of(el) or el
+        before = await self._checked_state(el, info)
+        data = await self._click_handle(target, action.element_id, page)
+        await self._settle()
+        after = await self._checked_state(el, info)
+        if before is not None and after is not None and before != after:
+            data["checked"] = after == "true" or after is True
+        return ActionResult(success=True, data=data)
+
+    async def _checked_state(self, el: ElementHandle, info: dict[str, Any]) -> Any:
+        if info["type"] not in ("checkbox", "radio") and info["role"] not in (
+            "checkbox",
+            "switch",
+            "radio",
+        ):
+            return None
+        api = _import_playwright()
+        try:
+            return await el.evaluate(
+                "(el) => el.type === 'checkbox' || el.type === 'radio' ? el.checked :"
+                " el.getAttribute('aria-checked')"
+            )
+        except api.Error:
+            return None
+
+    # -- typing
+
+    async def _input_text(self, action: InputTextAction, page: PageState) -> ActionResult:
+        el = await self._element(action.element_id, page)
+        info = await self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["tag"] == "select" or (
+            info["role"] in ("combobox", "listbox") and (info["tag"] != "input")
+        ):
+            result = await self._select_option(
+                SelectOptionAction(element_id=action.element_id, option=action.text), page
+            )
+            result.data["note"] = "a list, not a text field: the option was chosen instead"
+            return result
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        if info["readonly"]:
+            raise _Failed(f"element {name} is read-only")
+        if info["type"] in ("checkbox", "radio", "file", "submit", "button", "image"):
+            raise _Failed(f"element {name} is not a text field ({info['type']})")
+        secret = info["type"] == "password"
+        if info["editable"] and info["tag"] not in ("input", "textarea"):
+            kept = await self._type_editable(el, action.text)
+        else:
+            kept = await self._fill(el, action.text, info)
+        await self._settle()
+        if kept == action.text:
+            return ActionResult(success=True, data={})
+        shown = "••••" if secret and kept else kept
+        raise _Failed(f"the field kept {shown!r} instead of the text typed into {name}")
+
+    async def _fill(self, el: ElementHandle, text: str, info: dict[str, Any]) -> str:
+        api = _import_playwright()
+        read = "(el) => el.value"
+        with contextlib.suppress(api.Error):
+            await el.scroll_into_view_if_needed(timeout=2000)
+        try:
+            await el.fill(text, timeout=ACTION_TIMEOUT_MS)
+        except api.Error as exc:
+            raise _Failed(f"could not type into the field: {_readable(exc)}") from exc
+        kept = await el.evaluate(read)
+        if kept != text and info["type"] not in ("date", "time", "datetime-local", "month"):
+            # Some fields only react to real key presses (masks, key handlers): type it.
+            await el.fill("")
+            await el.type(text)
+            kept = await el.evaluate(read)
+        await el.evaluate("(el) => el.dispatchEvent(new Event('change', {bubbles: true}))")
+        return str(kept)
+
+    async def _type_editable(self, el: ElementHandle, text: str) -> str:
+        await el.click()
+        await el.evaluate(
+            """(el) => { el.focus(); const r = document.createRange();
+                r.selectNodeContents(el); const s = getSelection();
+                s.removeAllRanges(); s.addRange(r); }"""
+        )
+        await self.page.keyboard.press("Delete")
+        await self.page.keyboard.insert_text(text)
+        return str(await el.evaluate("(el) => el.innerText.replace(/\\n$/, '')"))
+
+    # -- lists
+
+    async def _select_option(self, action: SelectOptionAction, page: PageState) -> ActionResult:
+        el = await self._element(action.element_id, page)
+        info = await self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        if info["tag"] == "select":
+            return await self._select_native(el, action.option, name)
+        return await self._select_custom(el, action.option, name, info)
+
+    async def _select_native(self, el: ElementHandle, option: str, name: str) -> ActionResult:
+        found = await el.evaluate(
+            """(el, want) => {
+                const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
+                const w = norm(want);
+                const opts = Array.from(el.options);
+                const match = opts.find((o) => norm(o.label || o.text) === w)
+                  || opts.find((o) => o.value === want || norm(o.value) === w)
+                  || opts.find((o) => norm(o.label || o.text).startsWith(w) && w.length > 1);
+                return {
+                  value: match ? match.value : null,
+                  index: match ? match.index : -1,
+                  labels: opts.map((o) => (o.label || o.text).trim()),
+                };
+            }""",
+            option,
+        )
+        if found["value"] is None:
+            raise _Failed(
+                f"{name} has no option {option!r}; the options are: {_list(found['labels'])}"
+            )
+        await el.select_option(index=found["index"], timeout=ACTION_TIMEOUT_MS)
+        await self._settle()
+        chosen = await el.evaluate(
+            "(el) => Array.from(el.selectedOptions).map((o) => (o.label || o.text).trim())"
+        )
+        label = found["labels"][found["index"]]
+        if label not in chosen:
+            raise _Failed(f"{name} still shows {_list(chosen) or 'nothing'} after choosing")
+        return ActionResult(success=True, data={"selected": label, "value": found["value"]})
+
+    async def _select_custom(
+        self, el: ElementHandle, option: str, name: str, info: dict[str, Any]
+    ) -> ActionResult:
+        api = _import_playwright()
+        shown_before = await el.evaluate(_DISPLAYED)
+        if info["tag"] == "input" and not info["readonly"]:
+            # An autocomplete: typing filters the list and often is what opens it.
+            with contextlib.suppress(api.Error):
+                await el.fill(option)
+        if info["role"] != "listbox":
+            with contextlib.suppress(api.Error):
+                await el.click(timeout=ACTION_TIMEOUT_MS)
+        deadline = time.monotonic() + 2.0
+        found: dict[str, Any] = {"labels": []}
+        while True:
+            found = await el.evaluate(_FIND_OPTION, option)
+            if found.get("index", -1) >= 0 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        if found.get("index", -1) < 0:
+            with contextlib.suppress(api.Error):
+                await self.page.keyboard.press("Escape")
+            available = _list(found["labels"]) if found["labels"] else "none appeared"
+            raise _Failed(f"{name} has no option {option!r}; the options are: {available}")
+        handle = await el.evaluate_handle(
+            "(el, i) => window[Symbol.for('skyvern-core.snapshot')].lastOptions[i]",
+            found["index"],
+        )
+        target = handle.as_element()
+        if target is None:
+            raise _Failed(f"the option {option!r} of {name} disappeared before it was clicked")
+        try:
+            await target.click(timeout=ACTION_TIMEOUT_MS)
+        except api.Error:
+            await target.evaluate("(el) => el.click()")
+        await self._settle()
+        shown_after = await el.evaluate(_DISPLAYED)
+        selected = await target.evaluate(
+            "(o) => o.isConnected && (o.getAttribute('aria-selected') === 'true')"
+        )
+        label = found["label"] or option
+        if _norm(label) in _norm(shown_after) or (shown_after != shown_before and selected):
+            return ActionResult(success=True, data={"selected": label})
+        if shown_after != shown_before or selected:
+            return ActionResult(success=True, data={"selected": label, "shown": shown_after})
+        raise _Failed(
+            f"{name} still shows {shown_after!r} after choosing {label!r}; "
+            f"the options are: {_list(found['labels'])}"
+        )
+
+    # -- checkboxes
+
+    async def _check(self, action: CheckAction, page: PageState) -> ActionResult:
+        el = await self._element(action.element_id, page)
+        info = await self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        native = info["tag"] == "input" and info["type"] in ("checkbox", "radio")
+        aria = info["role"] in ("checkbox", "switch", "radio", "menuitemcheckbox")
+        if not native and not aria:
+            raise _Failed(f"element {name} is not a checkbox, radio button or switch")
+        if not action.checked and (info["type"] == "radio" or info["role"] == "radio"):
+            if not _is_on(info["checked"]):
+                return ActionResult(success=True, data={"checked": False, "changed": False})
+            raise _Failed(f"{name} is a radio button: choose another option to clear it")
+        if _is_on(info["checked"]) == action.checked:
+            return ActionResult(success=True, data={"checked": action.checked, "changed": False})
+        target = el
+        if not info["rendered"]:
+            proxy = await self._proxy_of(el)
+            if proxy is None:
+                raise _Failed(f"element {name} is hidden and has no visible label to click")
+            target = proxy
+        data = await self._click_handle(target, action.element_id, page)
+        await self._settle()
+        state = _is_on((await self._info(el))["checked"])
+        if state != action.checked:
+            # A handler that swallowed the click (or a label outside the flow): once more, in JS.
+            await el.evaluate("(el) => el.click()")
+            await self._settle(0.5)
+            state = _is_on((await self._info(el))["checked"])
+        if state != action.checked:
+            want = "checked" if action.checked else "unchecked"
+            raise _Failed(f"{name} stayed {'checked' if state else 'unchecked'}, not {want}")
+        return ActionResult(success=True, data={**data, "checked": state, "changed": True})
+
+    # -- files
+
+    async def _upload(self, action: UploadFileAction, page: PageState) -> ActionResult:
+        api = _import_playwright()
+        el = await self._element(action.element_id, page)
+        name = self._describe(action.element_id, page)
+        path = await self._local_file(action.file)
+        input_handle = await el.evaluate_handle(
+            """(el) => {
+                if (el.tagName === 'INPUT' && el.type === 'file') return el;
+                if (el.control && el.control.type === 'file') return el.control;
+                const inside = el.querySelector && el.querySelector('input[type=file]');
+                if (inside) return inside;
+                let scope = el.parentElement;
+                for (let d = 0; scope && d < 3; d++, scope = scope.parentElement) {
+                  const found = scope.querySelectorAll('input[type=file]');
+                  if (found.length === 1) return found[0];
+                }
+                return null;
+            }"""
+        )
+        file_input = input_handle.as_element()
+        if file_input is not None:
+            await file_input.set_input_files(str(path))
+        else:
+            try:
+                async with self.page.expect_file_chooser(timeout=3000) as chooser_info:
+                    await el.click()
+                chooser = await chooser_info.value
+                await chooser.set_files(str(path))
+            except api.Error as exc:
+                raise _Failed(
+                    f"element {name} is not a file input and clicking it opened no file dialog"
+                ) from exc
+            await self._settle()
+            return ActionResult(success=True, data={"file": path.name})
+        await self._settle()
+        names = await file_input.evaluate(
+            "(el) => el.isConnected ? Array.from(el.files || []).map((f) => f.name) : null"
+        )
+        if names is not None and path.name not in names:
+            raise _Failed(f"the file input of {name} holds no file after the upload")
+        return ActionResult(success=True, data={"file": path.name})
+
+    async def _local_file(self, file: str) -> Path:
+        if urlsplit(file).scheme in ("http", "https"):
+            return await self._download_url(file)
+        path = await anyio.Path(file).expanduser()
+        if not await path.is_file():
+            raise _Failed(f"no such file to upload: {file}")
+        return Path(path)
+
+    async def _download_url(self, url: str) -> Path:
+        import httpx
+
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="skyvern-upload-")
+        name = Path(unquote(urlsplit(url).path)).name or "upload"
+        try:
+            async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
+                response = await client.get(url)
+                response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise _Failed(f"could not download {url} to upload it: {exc}") from exc
+        disposition = response.headers.get("content-disposition", "")
+        match = re.search(r'filename="?([^";]+)"?', disposition)
+        if match:
+            name = Path(match.group(1)).name or name
+        target = Path(self._tmp.name) / name
+        target.write_bytes(response.content)
+        return target
+
+    # -- the rest
+
+    async def _scroll(self, action: ScrollAction, page: PageState) -> ActionResult:
+        if action.element_id:
+            el = await self._element(action.element_id, page)
+            await el.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+            await self._settle(0.5)
+            hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+            if not hit.get("inView"):
+                raise _Failed(
+                    f"element {self._describe(action.element_id, page)} could not be scrolled "
+                    "into view"
+                )
+            return ActionResult(
+                success=True, data={"covered_by": hit["by"]} if hit.get("by") else {}
+            )
+        moved = await self.page.evaluate(_SCROLL_PAGE, 1 if action.direction == "down" else -1)
+        await self._settle(0.5)
+        if not moved:
+            where = "bottom" if action.direction == "down" else "top"
+            return ActionResult(
+                success=True, data={"moved": False, "note": f"already at the {where}"}
+            )
+        return ActionResult(success=True, data={"moved": True})
+
+    async def _keypress(self, action: KeypressAction, page: PageState) -> ActionResult:
+        key = _key_name(action.key)
+        if action.element_id:
+            el = await self._element(action.element_id, page)
+            await el.focus()
+            await el.press(key, timeout=ACTION_TIMEOUT_MS)
+        else:
+            await self.page.keyboard.press(key)
+        await self._settle()
+        return ActionResult(success=True, data={"key": key})
+
+    async def _hover(self, action: HoverAction, page: PageState) -> ActionResult:
+        el = await self._element(action.element_id, page)
+        name = self._describe(action.element_id, page)
+        await el.scroll_into_view_if_needed(timeout=2000)
+        hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+        if hit.get("inView") and not hit.get("ok"):
+            raise _Failed(
+                f"element {name} is covered by {hit['by']}", data={"covered_by": hit["by"]}
+            )
+        await el.hover(timeout=ACTION_TIMEOUT_MS)
+        await self._settle(0.5)
+        if not await el.evaluate("(el) => el.matches(':hover')"):
+            raise _Failed(f"the pointer is not over {name} after hovering")
+        return ActionResult(success=True)
+
+    async def _wait(self, action: WaitAction, page: PageState) -> ActionResult:
+        seconds = max(0.0, min(action.seconds, 10.0))
+        await asyncio.sleep(seconds)
+        return ActionResult(success=True, data={"waited": seconds})
+
+    async def _go_back(self, action: GoBackAction, page: PageState) -> ActionResult:
+        before = self.page.url
+        response = await self.page.go_back(wait_until="domcontentloaded")
+        if response is None and self.page.url == before:
+            raise _Failed("there is no page to go back to")
+        if self.page.url == "about:blank" and before != "about:blank":
+            # The blank page every new tab starts on is not a page the task visited.
+            await self.page.go_forward(wait_until="domcontentloaded")
+            raise _Failed("there is no page to go back to")
+        await self._settle()
+        return ActionResult(success=True, data={"url": self.page.url})
+
+    async def _goto_action(self, action: GotoUrlAction, page: PageState) -> ActionResult:
+        error = await self._navigate(action.url)
+        if error:
+            raise _Failed(error)
+        return ActionResult(success=True, data={"url": self.page.url})
+
+
+class _Failed(Exception):
+    """An action failed; the message is for people."""
+
+    def __init__(self, message: str, *, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.data = data or {}
+
+
+# What a combobox shows: its text, an input's value, or — for an autocomplete whose input
+# is emptied after a choice — the text beside the input (react-select's "single value").
+_DISPLAYED = """(el) => {
+    let t = el.tagName === 'INPUT' ? el.value : (el.innerText || el.textContent || '');
+    if (el.tagName === 'INPUT' && !t && el.parentElement
+        && el.parentElement.childElementCount <= 5) t = el.parentElement.innerText || '';
+    return t.replace(/\\s+/g, ' ').trim().slice(0, 200);
+}"""
+
+# Finds an option by its text among [role=option] / list items that are visible now,
+# preferring the combobox's own popup; remembers them for the click that follows.
+_FIND_OPTION = """(el, want) => {
+    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
+    const vis = (x) => { const r = x.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
+        x.checkVisibility({visibilityProperty: true})); };
+    const roots = [];
+    for (const attr of ['aria-controls', 'aria-owns']) {
+      const id = (el.getAttribute(attr) || '').split(/\\s+/)[0];
+      const popup = id && (el.getRootNode().getElementById
+        ? el.getRootNode().getElementById(id) : document.getElementById(id));
+      if (popup) roots.push(popup);
+    }
+    if (el.getAttribute('role') === 'listbox') roots.push(el);
+    roots.push(el.getRootNode(), document);
+    let options = [];
+    for (const root of roots) {
+      options = Array.from(root.querySelectorAll('[role=option]')).filter(vis);
+      if (!options.length && root !== document && root !== el.getRootNode()) {
+        options = Array.from(root.querySelectorAll('li')).filter(vis);
+      }
+      if (!options.length && root === document) {
+        options = Array.from(document.querySelectorAll(
+          '[role=listbox] li, ul[class*=option] li, ul[class*=menu] li, ul[class*=dropdown] li,'
+          + ' [class*=option]:not(select):not(option)')).filter(vis);
+      }
+      if (options.length) break;
+    }
+    const state = window[Symbol.for('skyvern-core.snapshot')];
+    if (state) state.lastOptions = options;
+    const labels = options.map((o) => (o.getAttribute('aria-label') || o.innerText || '')
+      .replace(/\\s+/g, ' ').trim()).filter((s, i, a) => s && a.indexOf(s) === i);
+    const w = norm(want);
+    const texts = options.map((o) => norm(o.getAttribute('aria-label') || o.innerText));
+    let index = texts.findIndex((t) => t === w);
+    if (index < 0) index = options.findIndex((o) => norm(o.getAttribute('data-value')) === w);
+    if (index < 0 && w.length > 1) index = texts.findIndex((t) => t.startsWith(w));
+    if (index < 0 && w.length > 2) index = texts.findIndex((t) => t.includes(w));
+    const chosen = index >= 0 ? (options[index].getAttribute('aria-label')
+      || options[index].innerText || '').replace(/\\s+/g, ' ').trim() : null;
+    return {index, label: chosen, labels: labels.slice(0, 30).concat(labels.length > 30
+      ? ['…+' + (labels.length - 30)] : [])};
+}"""
+
+# Scrolls the window, or the largest scrollable box under the viewport's centre, by most of
+# a screen; true when something moved.
+_SCROLL_PAGE = """(dir) => {
+    const doc = document.scrollingElement || document.documentElement;
+    const before = doc.scrollTop;
+    window.scrollBy({top: dir * window.innerHeight * 0.8, behavior: 'instant'});
+    if (doc.scrollTop !== before) return true;
+    let el = document.elementFromPoint(window.innerWidth / 2, window.innerHeight / 2);
+    while (el && el !== doc) {
+      const s = getComputedStyle(el);
+      if (/(auto|scroll|overlay)/.test(s.overflowY) && el.scrollHeight > el.clientHeight) {
+        const top = el.scrollTop;
+        el.scrollBy({top: dir * el.clientHeight * 0.8, behavior: 'instant'});
+        if (el.scrollTop !== top) return true;
+      }
+      el = el.parentElement;
+    }
+    return false;
+}"""
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").split()).lower()
+
+
+def _is_on(value: Any) -> bool:
+    return value is True or value == "true"
+
+
+def _list(labels: list[str], limit: int = 30) -> str:
+    shown = [str(label) for label in labels[:limit]]
+    more = len(labels) - len(shown)
+    return ", ".join(shown) + (f", …+{more}" if more > 0 else "")
+
+
+def _key_name(key: str) -> str:
+    parts = [p.strip() for p in key.replace(" + ", "+").split("+")] if len(key) > 1 else [key]
+    out = []
+    for part in parts:
+        if not part:
+            continue
+        out.append(_KEYS.get(part.lower(), part if len(part) == 1 else part[:1].upper() + part[1:]))
+    return "+".join(out) or key

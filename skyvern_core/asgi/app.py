@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import TypeAdapter
 
 from skyvern_core.agent import Agent
 from skyvern_core.asgi.links import ArtifactLinks, load_signing_key
@@ -40,6 +42,16 @@ __all__ = ["agent_lifespan", "create_app"]
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
+KEY_CACHE_SECONDS = 30.0
+
+_TASK_LIST = TypeAdapter(list[TaskListItem])
+_STEP_LIST = TypeAdapter(list[StepResponse])
+
+
+def _json(body: bytes) -> Response:
+    # Answering with ready JSON skips FastAPI's second validation of the response model
+    # (the model still documents the route).
+    return Response(content=body, media_type="application/json")
 
 
 def _invalid(loc: list[str | int], msg: str, kind: str = "value_error") -> JSONResponse:
@@ -99,15 +111,6 @@ def create_app(
     app.state.agent = agent
     app.state.links = links
 
-    @app.middleware("http")
-    async def learn_base_url(request: Request, call_next: Any) -> Response:
-        if settings.public_base_url is None and "/api/v1" in request.url.path:
-            # Everything before /api/v1 is scheme, host and mount prefix: links made from
-            # it work however the app is mounted.
-            state["base_url"] = str(request.url).split("/api/v1", 1)[0]
-        response: Response = await call_next(request)
-        return response
-
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
@@ -124,14 +127,29 @@ def create_app(
     async def usage(request: Request, exc: UsageError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"detail": str(exc)})
 
+    known_keys: dict[str, tuple[str, float]] = {}
+
     async def organization(
+        request: Request,
         x_api_key: str | None = Header(default=None, description="Your API key."),
     ) -> str:
+        if settings.public_base_url is None:
+            # Everything before /api/v1 is scheme, host and mount prefix: links made from
+            # it work however the app is mounted.
+            state["base_url"] = str(request.url).split("/api/v1", 1)[0]
         if not x_api_key:
             raise _Unauthorized(401, "missing x-api-key header")
+        now = time.monotonic()
+        hit = known_keys.get(x_api_key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
         org_id = await resolve_key(agent.store, x_api_key)
         if org_id is None:
             raise _Unauthorized(403, "invalid API key")
+        if len(known_keys) > 10_000:
+            known_keys.clear()
+        # A short memory of good keys spares a store read on every request.
+        known_keys[x_api_key] = (org_id, now + KEY_CACHE_SECONDS)
         return org_id
 
     @app.exception_handler(RequestValidationError)
@@ -188,7 +206,7 @@ def create_app(
                 )
         request = TaskRequest.model_validate(body.model_dump())
         task_id = await agent.submit(request, organization_id=org_id, max_steps=max_steps)
-        return CreateTaskResponse(task_id=task_id)
+        return _json(CreateTaskResponse(task_id=task_id).model_dump_json().encode())
 
     @route(
         "GET",
@@ -203,7 +221,7 @@ def create_app(
         page_size: int = Query(default=10, ge=1, le=MAX_PAGE_SIZE),
     ) -> Any:
         tasks = await agent.list_tasks(page, page_size, organization_id=org_id)
-        return [task_list_item(t) for t in tasks]
+        return _json(_TASK_LIST.dump_json([task_list_item(t) for t in tasks]))
 
     @route(
         "GET",
@@ -213,7 +231,8 @@ def create_app(
         summary="Task details",
     )
     async def get_task(task_id: str, org_id: str = Depends(organization)) -> Any:
-        return task_details(await agent.get_task(task_id, organization_id=org_id))
+        task = await agent.get_task(task_id, organization_id=org_id)
+        return _json(task_details(task).model_dump_json().encode())
 
     @route(
         "GET",
@@ -223,7 +242,8 @@ def create_app(
         summary="The task's steps, in order, retries included",
     )
     async def list_steps(task_id: str, org_id: str = Depends(organization)) -> Any:
-        return [step_response(s) for s in await agent.list_steps(task_id, organization_id=org_id)]
+        steps = await agent.list_steps(task_id, organization_id=org_id)
+        return _json(_STEP_LIST.dump_json([step_response(s) for s in steps]))
 
     @route(
         "POST",
@@ -233,7 +253,8 @@ def create_app(
         summary="Cancel a created, queued or running task",
     )
     async def cancel_task(task_id: str, org_id: str = Depends(organization)) -> Any:
-        return task_details(await agent.cancel(task_id, organization_id=org_id))
+        task = await agent.cancel(task_id, organization_id=org_id)
+        return _json(task_details(task).model_dump_json().encode())
 
     @route(
         "POST",

@@ -19,6 +19,8 @@ from skyvern_core.testing import (
 )
 from skyvern_core.testing.memory_store import MemoryStore
 
+pytest_plugins = ["skyvern_core.testing.sites.fixtures"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:

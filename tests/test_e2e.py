@@ -1,0 +1,222 @@
+"""End to end: a real Chromium, the fixture sites, litellm against a local model server.
+
+The model server answers like a model would, from what it received: it reads the element
+lines and the facts out of the prompt and decides from them, so these tests fail if the
+prompt lacks what a model needs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skyvern_core import Agent, TaskRequest, TaskStatus
+from skyvern_core.testing.sites import FixtureSites
+from tests.llm_server import LLMServer
+
+pytestmark = pytest.mark.browser
+
+LINE = re.compile(r'^\[(?P<id>[\w.]+)\] (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
+
+# label (as the page shows it, lower case prefix) -> (kind, fact path in the payload)
+FIELDS = [
+    ("first name", "input", "first_name"),
+    ("last name", "input", "last_name"),
+    ("date of birth", "input", "date_of_birth"),
+    ("zip code", "input", "zip"),
+    ("email", "input", "email"),
+    ("year", "select", "vehicle.year"),
+    ("make", "select", "vehicle.make"),
+    ("model", "select", "vehicle.model"),
+    ("commuting", "check", "vehicle.commutes"),
+    ("premium", "check", "premium_coverage"),
+    ("roadside assistance", "check", "roadside_assistance"),
+    ("i confirm", "check", "confirm_accuracy"),
+]
+NEXT = ("continue", "get my quote")
+
+PAYLOAD = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "date_of_birth": "1990-04-12",
+    "zip": "94107",
+    "email": "ada@example.test",
+    "vehicle": {"year": "2019", "make": "Toyota", "model": "Corolla", "commutes": True},
+    "premium_coverage": True,
+    "roadside_assistance": True,
+    "confirm_accuracy": True,
+}
+
+
+def user_text(body: dict[str, Any]) -> str:
+    content = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return "\n".join(p["text"] for p in content if p.get("type") == "text")
+
+
+def fact(facts: dict[str, Any], path: str) -> Any:
+    value: Any = facts
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def model(body: dict[str, Any]) -> str:
+    """A stand-in for an LLM: decide from the prompt alone."""
+    prompt = user_text(body)
+    if body["response_format"]["json_schema"]["name"] == "extraction":
+        monthly = re.search(r"(\$[\d,]+\.\d\d) a month", prompt)
+        quote = re.search(r"Quote number (Q-\d+)", prompt)
+        return json.dumps(
+            {
+                "monthly_premium": monthly.group(1) if monthly else None,
+                "quote_number": quote.group(1) if quote else None,
+            }
+        )
+    facts_line = re.search(r"^FACTS \(JSON\): (.*)$", prompt, re.M)
+    facts = json.loads(facts_line.group(1)) if facts_line else {}
+    if "Your quote is ready" in prompt:
+        return json.dumps({"reasoning": "The quote shows.", "goal_reached": True, "actions": []})
+    actions: list[dict[str, Any]] = []
+    next_button = None
+    for el in LINE.finditer(prompt):
+        label, rest = el["label"].lower(), el["rest"]
+        if "disabled" in rest:
+            continue
+        if el["role"] == "button" and label in NEXT:
+            next_button = el["id"]
+        for prefix, kind, path in FIELDS:
+            if not label.startswith(prefix):
+                continue
+            value = fact(facts, path)
+            if value is None:
+                continue
+            if kind == "input" and "value=" not in rest:
+                actions.append({"type": "input_text", "element_id": el["id"], "text": value})
+            elif kind == "select" and f'selected="{value}"' not in rest:
+                actions.append(
+                    {"type": "select_option", "element_id": el["id"], "option": str(value)}
+                )
+            elif kind == "check" and "unchecked" in rest and value is True:
+                actions.append({"type": "check", "element_id": el["id"], "checked": True})
+            break
+    if next_button:
+        actions.append({"type": "click", "element_id": next_button})
+    return json.dumps(
+        {
+            "reasoning": "Fill what the facts give, then go on.",
+            "goal_reached": False,
+            "actions": actions,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[LLMServer]:
+    server = LLMServer(prompt_tokens=1200, completion_tokens=80).start()
+    yield server
+    server.stop()
+
+
+def agent_for(server: LLMServer, data_dir: Path, chromium: str) -> Agent:
+    return Agent(
+        driver="playwright",
+        planner="llm",
+        store="sqlite",
+        notifier="none",
+        data_dir=data_dir,
+        browser_path=chromium,
+        llm_model="openai/gpt-4o-mini",
+        llm_api_base=server.base_url,
+        llm_api_key="sk-local",
+        llm_retry_base_delay=0.01,
+        record_trace=True,
+    )
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "monthly_premium": {"type": "string", "pattern": r"^\$[\d,]+\.\d\d$"},
+        "quote_number": {"type": "string", "pattern": r"^Q-\d+$"},
+    },
+    "required": ["monthly_premium", "quote_number"],
+}
+
+
+async def test_a_three_step_quote_through_litellm_in_chromium(
+    model_server: LLMServer, sites: FixtureSites, chromium_executable: str, tmp_path: Path
+):
+    model_server.reset(*([model] * 12))
+    agent = agent_for(model_server, tmp_path, chromium_executable)
+    task = await agent.run(
+        TaskRequest(
+            url=sites.url("insurance/"),
+            navigation_goal="Get a car insurance quote with premium coverage and roadside "
+            "assistance",
+            data_extraction_goal="The monthly premium and the quote number",
+            navigation_payload=PAYLOAD,
+            extracted_information_schema=SCHEMA,
+        )
+    )
+    await agent.aclose()
+    assert task.status == TaskStatus.completed, [s.failure_reason for s in task.steps]
+
+    # What the insurer received is what the facts said.
+    quote = next(s for s in reversed(sites.submissions) if s.path == "/insurance/quote")
+    assert quote.fields["first_name"] == "Ada" and quote.fields["dob"] == "1990-04-12"
+    assert quote.fields["vehicle_make"] == "Toyota" and quote.fields["vehicle_model"] == "Corolla"
+    assert quote.fields["coverage"] == "premium" and quote.fields["roadside"] == "yes"
+    # The extraction matches the schema and the page the insurer rendered.
+    assert task.extracted_information["quote_number"] == quote.reference
+    assert task.extracted_information["monthly_premium"].startswith("$")
+
+    steps = task.steps
+    assert all(s.status == "completed" for s in steps) and steps[-1].is_last
+    assert len(steps) >= 4  # three form pages, then the quote page
+    assert all(s.input_token_count >= 1200 and s.cost for s in steps)
+    # Every prompt went out with a screenshot.
+    assert all(model_server.images(i) for i in range(len(steps)))
+
+    # Artifacts: action screenshots, the final page, a webm recording, a trace.
+    for url in [task.screenshot_url, task.recording_url, *task.action_screenshot_urls]:
+        assert url and url.startswith("file://")
+    assert Path(task.screenshot_url.removeprefix("file://")).read_bytes()[:4] == b"\x89PNG"
+    video = Path(task.recording_url.removeprefix("file://")).read_bytes()
+    assert video[:4] == b"\x1a\x45\xdf\xa3" and len(video) > 1000
+    assert len(task.action_screenshot_urls) == 3
+    traces = list((tmp_path / "artifacts" / task.task_id).glob("trace*.zip"))
+    assert traces and traces[0].stat().st_size > 0
+
+
+async def test_an_unmeetable_schema_fails_clearly(
+    model_server: LLMServer, sites: FixtureSites, chromium_executable: str, tmp_path: Path
+):
+    schema = {
+        "type": "object",
+        "properties": {"policy_number": {"type": "string", "pattern": r"^POL-\d+$"}},
+        "required": ["policy_number"],
+    }
+    model_server.reset(*([model] * 12))
+    agent = agent_for(model_server, tmp_path, chromium_executable)
+    task = await agent.run(
+        TaskRequest(
+            url=sites.url("insurance/"),
+            navigation_goal="Get a car insurance quote",
+            data_extraction_goal="The policy number",
+            navigation_payload=PAYLOAD,
+            extracted_information_schema=schema,
+        )
+    )
+    await agent.aclose()
+    assert task.status == TaskStatus.failed
+    assert task.failure_reason.startswith(
+        "Extracted information does not match extracted_information_schema"
+    )
+    assert "'policy_number' is a required property" in task.failure_reason

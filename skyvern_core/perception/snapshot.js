@@ -641,6 +641,21 @@
       if (g && g !== item.label) item.group = g;
     }
     var v = this.visibility(proxy || el, proxy ? proxy.getBoundingClientRect() : rect, ctx);
+    if (v.vis === "covered" && !proxy && el.labels && el.labels.length &&
+        (role === "radio" || role === "checkbox")) {
+      // A transparent radio or checkbox laid under the cards of its group: what a person
+      // sees and clicks is its label, so the label's visibility is the control's.
+      for (var li = 0; li < el.labels.length; li++) {
+        var lr = el.labels[li].getBoundingClientRect();
+        if (isRendered(el.labels[li], lr)) {
+          v = this.visibility(el.labels[li], lr, ctx);
+          if (v.vis !== "covered") {
+            proxy = el.labels[li];
+            break;
+          }
+        }
+      }
+    }
     item.visibility = v.vis;
     if (v.by) item.coveredBy = v.by;
     if (proxy) item.proxy = true;

@@ -40,6 +40,7 @@ from skyvern_core.protocols import (
     Store,
 )
 from skyvern_core.runner import EventCallback, RunEvent, RunHandle, TaskRunner, describe_error
+from skyvern_core.totp import TotpResolver
 
 __all__ = ["Agent", "RunEvent"]
 
@@ -181,6 +182,7 @@ class Agent:
             worker_id=self.worker_id,
             on_event=self.on_event,
             describe=self._with_urls,
+            totp=TotpResolver(self.store, self.settings),
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -196,6 +198,11 @@ class Agent:
             self._pool = await self._stack.enter_async_context(anyio.create_task_group())
             for index in range(self.settings.concurrency):
                 self._pool.start_soon(self._worker, index)
+            notifier = self._backend("notifier")
+            serve = getattr(notifier, "serve", None)
+            if serve is not None:
+                # The notifier's retry loop (webhook deliveries) lives as long as the pool.
+                self._pool.start_soon(serve)
 
     async def aclose(self) -> None:
         """Stop the workers, fail tasks still running here, and close every backend."""
@@ -206,7 +213,7 @@ class Agent:
             stack, self._stack, self._pool = self._stack, None, None
             await stack.aclose()
         backends, self._backends = self._backends, {}
-        for kind in ("driver", "llm_provider", "store"):
+        for kind in ("driver", "llm_provider", "notifier", "store"):
             backend = backends.get(kind)
             close: Callable[[], Awaitable[Any]] | None = getattr(backend, "close", None)
             if close is not None:

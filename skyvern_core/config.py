@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         description="Planner plugin; 'auto' picks 'llm' when llm_model is set, else 'offline'.",
     )
     llm_provider: str = Field(default="litellm", description="LLM provider plugin.")
-    notifier: str = Field(default="none", description="Notifier plugin.")
+    notifier: str = Field(default="webhook", description="Notifier plugin.")
     artifact_store: str = Field(default="local", description="Artifact store plugin.")
     plugins: Annotated[list[str] | None, NoDecode] = Field(
         default=None,

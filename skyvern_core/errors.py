@@ -3,6 +3,7 @@
 The hierarchy separates a caller's mistake from a failure at run time::
 
     SkyvernError
+    ├── WebhookVerificationError   a received webhook is not authentic (or too old)
     ├── UsageError                 the caller asked for something invalid
     │   ├── ConfigurationError     settings or backend choice that cannot work
     │   │   └── MissingExtraError  an optional dependency is not installed
@@ -14,7 +15,8 @@ The hierarchy separates a caller's mistake from a failure at run time::
         ├── LLMError               the LLM provider or the planner
         ├── StoreError             the store
         ├── NotifierError          the notifier
-        └── ArtifactError          the artifact store
+        ├── ArtifactError          the artifact store
+        └── TOTPError              no one-time (2FA) code could be had for a task
 
 Backends translate their own exceptions into these, so the runner can turn any of them
 into a failed step with a readable reason.
@@ -36,13 +38,24 @@ __all__ = [
     "NotifierError",
     "SkyvernError",
     "StoreError",
+    "TOTPError",
     "UnknownBackendError",
     "UsageError",
+    "WebhookVerificationError",
 ]
 
 
 class SkyvernError(Exception):
     """Base class of every error raised by skyvern-core."""
+
+
+class WebhookVerificationError(SkyvernError):
+    """A received webhook request is not authentic: its signature is missing or wrong, or
+    its timestamp is too old (a replay) or too far in the future.
+
+    Raised on the receiving side by :func:`skyvern_core.webhooks.verify`; a receiver should
+    answer such a request with 401 and not act on it.
+    """
 
 
 class UsageError(SkyvernError):
@@ -120,3 +133,8 @@ class NotifierError(BackendError):
 
 class ArtifactError(BackendError):
     """The artifact store failed."""
+
+
+class TOTPError(BackendError):
+    """No one-time (2FA) code could be had for a task: the verification URL or the pushed
+    codes gave none in time, or the TOTP secret is unusable. The message says which."""

@@ -28,6 +28,7 @@ __all__ = [
     "ClickAction",
     "CompleteAction",
     "Decision",
+    "DeliveryStatus",
     "Element",
     "ElementOption",
     "ExtractAction",
@@ -48,9 +49,12 @@ __all__ = [
     "TaskRequest",
     "TaskStatus",
     "TerminateAction",
+    "TotpCode",
     "UploadFileAction",
     "Usage",
     "WaitAction",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "check_step_transition",
     "check_task_transition",
     "utcnow",
@@ -619,3 +623,69 @@ class Task(BaseModel):
     def url(self) -> str:
         """The start URL of the request."""
         return self.request.url
+
+
+# --------------------------------------------------------------------------- webhooks, 2FA
+
+
+class DeliveryStatus(StrEnum):
+    """The lifecycle of a webhook delivery: pending → delivered | failed (final)."""
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether no further attempt will be made."""
+        return self is not DeliveryStatus.pending
+
+
+class WebhookDelivery(BaseModel):
+    """One notification of a finished task to its ``webhook_callback_url``.
+
+    ``payload`` is the JSON body as text, fixed when the delivery is created, so every
+    attempt (each signed afresh) sends the same bytes. A task has at most one delivery per
+    URL.
+    """
+
+    delivery_id: str
+    task_id: str
+    organization_id: str
+    url: str
+    payload: str = Field(description="The JSON body every attempt sends.")
+    status: DeliveryStatus = DeliveryStatus.pending
+    attempts: int = Field(default=0, ge=0, description="Attempts made so far.")
+    next_attempt_at: datetime | None = Field(
+        default_factory=utcnow,
+        description="When a pending delivery is (re)sent; None once it is final.",
+    )
+    last_error: str | None = Field(default=None, description="Why the last attempt failed.")
+    created_at: datetime = Field(default_factory=utcnow)
+    modified_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookAttempt(BaseModel):
+    """One attempt to send a webhook delivery, as recorded in the store."""
+
+    delivery_id: str
+    attempt: int = Field(ge=1, description="1 for the first attempt, then 2, 3...")
+    at: datetime = Field(description="When the attempt started.")
+    http_status: int | None = Field(default=None, description="None when no answer came.")
+    error: str | None = Field(default=None, description="Why it failed; None if delivered.")
+    duration_ms: float = Field(default=0.0, ge=0)
+
+
+class TotpCode(BaseModel):
+    """A one-time code pushed for a ``totp_identifier``; given out once, before it expires."""
+
+    totp_id: str
+    organization_id: str
+    totp_identifier: str
+    code: str = Field(repr=False)
+    expires_at: datetime
+    source_text_hash: str | None = Field(
+        default=None, description="SHA-256 of the SMS or e-mail text the code came from."
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None

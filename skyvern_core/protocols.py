@@ -18,12 +18,16 @@ from skyvern_core.models import (
     ActionResult,
     Artifact,
     Decision,
+    DeliveryStatus,
     Extraction,
     Organization,
     PageState,
     Step,
     Task,
     TaskStatus,
+    TotpCode,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 
 __all__ = [
@@ -205,7 +209,8 @@ class Planner(Protocol):
 
 @runtime_checkable
 class Store(Protocol):
-    """Keeps tasks, steps, organizations, keys and artifacts records.
+    """Keeps tasks, steps, organizations, keys, artifacts records, webhook deliveries (with
+    their attempts) and pushed one-time codes.
 
     Status changes are compare-and-set: ``update_task`` checks the lifecycle against the
     stored status, atomically, and raises :class:`~skyvern_core.errors.InvalidTransitionError`
@@ -281,6 +286,76 @@ class Store(Protocol):
 
     async def list_artifacts(self, task_id: str) -> list[Artifact]:
         """Return a task's artifacts in creation order."""
+
+    async def create_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        """Store a new webhook delivery of an existing task of its organization.
+
+        A task has one delivery per URL: if one exists already for ``delivery.task_id`` and
+        ``delivery.url``, it is returned unchanged and nothing is stored, so notifying twice
+        for a task never sends twice. NotFoundError if the task is unknown (or another
+        organization's).
+        """
+
+    async def claim_delivery(
+        self, delivery_id: str, *, now: datetime, until: datetime
+    ) -> WebhookDelivery | None:
+        """Take a due delivery for sending, atomically.
+
+        If the delivery is ``pending`` and its ``next_attempt_at`` is at or before ``now``,
+        move ``next_attempt_at`` to ``until`` (a lease: a sender that dies mid-attempt leaves
+        it to be taken again after ``until``) and return it; otherwise return None. Of
+        concurrent claimers, one wins.
+        """
+
+    async def record_attempt(
+        self,
+        delivery_id: str,
+        *,
+        at: datetime,
+        http_status: int | None,
+        error: str | None,
+        duration_ms: float,
+        status: DeliveryStatus,
+        next_attempt_at: datetime | None = None,
+    ) -> WebhookDelivery:
+        """Log one attempt of a pending delivery and set its outcome, atomically.
+
+        The attempt gets the next number (``attempts + 1``); the delivery takes ``status``,
+        ``last_error=error`` and, while still ``pending``, ``next_attempt_at`` (which must
+        then be given; it is cleared once final). Returns the updated delivery.
+        NotFoundError for an unknown delivery; InvalidTransitionError if it is final already.
+        """
+
+    async def due_deliveries(self, now: datetime, limit: int = 100) -> list[WebhookDelivery]:
+        """Return up to ``limit`` pending deliveries whose ``next_attempt_at`` is at or before
+        ``now``, the most overdue first."""
+
+    async def list_deliveries(self, task_id: str) -> list[WebhookDelivery]:
+        """Return a task's deliveries in creation order."""
+
+    async def list_attempts(self, delivery_id: str) -> list[WebhookAttempt]:
+        """Return a delivery's attempts, first attempt first."""
+
+    async def add_totp_code(
+        self,
+        organization_id: str,
+        totp_identifier: str,
+        code: str,
+        expires_at: datetime,
+        source_text_hash: str | None = None,
+    ) -> TotpCode:
+        """Store a pushed one-time code for an identifier of an existing organization."""
+
+    async def take_totp_code(
+        self,
+        organization_id: str,
+        totp_identifier: str,
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> str | None:
+        """Give out the newest unused code of the identifier that has not expired at ``now``
+        (and was pushed at or after ``not_before``, if given), marking it used, atomically:
+        a code is given out once. None if there is no such code."""
 
 
 # --------------------------------------------------------------------------- notifier

@@ -28,6 +28,7 @@ from skyvern_core.errors import (
     NotifierError,
     SkyvernError,
     StoreError,
+    TOTPError,
 )
 from skyvern_core.ids import new_id
 from skyvern_core.models import (
@@ -60,6 +61,7 @@ from skyvern_core.protocols import (
     Store,
 )
 from skyvern_core.secrets import redact, reveal_action, split_secrets
+from skyvern_core.totp import TotpResolver, wants_code, with_code
 
 __all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
 
@@ -148,6 +150,7 @@ class TaskRunner:
         worker_id: str,
         on_event: EventCallback | None = None,
         describe: Callable[[Task], Awaitable[Task]] | None = None,
+        totp: TotpResolver | None = None,
     ) -> None:
         self.store = store
         self.driver = driver
@@ -158,6 +161,7 @@ class TaskRunner:
         self.worker_id = worker_id
         self.on_event = on_event
         self.describe = describe
+        self.totp = totp
 
     async def run(self, task: Task, handle: RunHandle | None = None) -> Task:
         """Drive a task already claimed (status ``running``) to a final status."""
@@ -199,6 +203,7 @@ class _Run:
         self.artifact_dir = Path(self.s.resolved_artifact_dir) / task.task_id
         self.last_page: PageState | None = None
         self.secrets = split_secrets(task.request.navigation_payload)[1]
+        self._step_scope = anyio.CancelScope()
 
     # ------------------------------------------------------------------ top level
 
@@ -345,7 +350,8 @@ class _Run:
     async def _attempt(self, step: Step, errors: list[str]) -> _Outcome:
         outcome = _Outcome(ok=True)
         try:
-            with anyio.fail_after(self.s.step_timeout):
+            with anyio.fail_after(self.s.step_timeout) as scope:
+                self._step_scope = scope
                 await self._attempt_inner(step, errors, outcome)
         except TimeoutError:
             outcome.ok = False
@@ -411,6 +417,8 @@ class _Run:
                     return
                 continue
             await anyio.lowlevel.checkpoint()  # a cancel takes effect before each action
+            if wants_code(action):
+                action = with_code(action, await self._one_time_code())
             result = await self.session.execute(reveal_action(action, self.secrets), page)
             if result.error and self.secrets:
                 result = result.model_copy(update={"error": redact(result.error, self.secrets)})
@@ -430,6 +438,25 @@ class _Run:
                 outcome.ok = False
                 outcome.reason = f"{action.type} failed: {result.error or 'no reason given'}"
                 return
+
+    async def _one_time_code(self) -> str:
+        """A one-time code for the page, by whichever way the task provides one.
+
+        Waiting for a code does not count against the step's time limit; no code within
+        the TOTP timeout fails the task with the reason (retrying would not help).
+        """
+        if self.r.totp is None:
+            raise _TaskFailure("the page asks for a one-time code and no TOTP source is set up")
+        started = anyio.current_time()
+        try:
+            code = await self.r.totp.code_for(self.task)
+        except TOTPError as exc:
+            raise _TaskFailure(str(exc)) from exc
+        finally:
+            self._step_scope.deadline += anyio.current_time() - started
+        # Hidden like any secret in what goes back to the model or into the records.
+        self.secrets["totp_code"] = code
+        return code
 
     async def _extract(self, page: PageState, outcome: _Outcome) -> Any:
         schema = self.task.request.extracted_information_schema

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import anyio
@@ -20,6 +21,7 @@ from skyvern_core.errors import ConfigurationError
 from skyvern_core.models import (
     ActionResult,
     ClickAction,
+    DeliveryStatus,
     InputTextAction,
     Organization,
     Step,
@@ -27,6 +29,8 @@ from skyvern_core.models import (
     Task,
     TaskRequest,
     TaskStatus,
+    WebhookDelivery,
+    utcnow,
 )
 from skyvern_core.plugins import BackendContext, PluginRegistry
 from skyvern_core.testing.store_contract import StoreContract
@@ -159,6 +163,70 @@ async def test_older_database_is_upgraded_without_data_loss(tmp_path: Path) -> N
         assert (task.input_token_count, task.output_token_count) == (7, 8)
         assert task.created_at.isoformat() == "2024-01-02T03:04:05+00:00"
         assert [o.name for o in [await store.get_organization("o_old")]] == ["Old Org"]
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+async def test_0001_database_gains_webhooks_and_totp_with_its_task_intact(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    url = _url(path)
+    migrate.upgrade(url, "0001")
+    assert migrate.current_revision(url) == "0001"
+    # A database as version 0001 of skyvern-core left it: a task with a step.
+    async with SQLStore(_url(tmp_path / "scratch.db")) as scratch:
+        org, task = await _org_and_task(scratch)
+        task = await scratch.update_task(
+            task.task_id, status=TaskStatus.queued, failure_reason=None, cost=0.25
+        )
+    with sqlite3.connect(path) as conn, sqlite3.connect(tmp_path / "scratch.db") as old:
+        for table in ("organizations", "tasks"):
+            rows = old.execute(f"SELECT * FROM {table}").fetchall()
+            marks = ",".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    assert "webhook_deliveries" not in _tables(path)
+
+    migrate.upgrade(url, "0002")
+    assert migrate.current_revision(url) == "0002" == migrate.head_revision()
+    assert {"webhook_deliveries", "webhook_attempts", "totp_codes"} <= _tables(path)
+    async with SQLStore(url) as store:
+        assert await store.get_task(task.task_id, org.organization_id) == task
+        assert await store.get_organization(org.organization_id) == org
+        # The new records work with the rows that were already there.
+        delivery = await store.create_delivery(
+            WebhookDelivery(
+                delivery_id=ids.new_id("delivery"),
+                task_id=task.task_id,
+                organization_id=org.organization_id,
+                url="https://hooks.example.com/",
+                payload="{}",
+            )
+        )
+        await store.record_attempt(
+            delivery.delivery_id,
+            at=utcnow(),
+            http_status=200,
+            error=None,
+            duration_ms=1.0,
+            status=DeliveryStatus.delivered,
+        )
+        now = utcnow()
+        await store.add_totp_code(
+            org.organization_id, "ada@example.com", "123456", now + timedelta(minutes=10)
+        )
+        assert await store.take_totp_code(org.organization_id, "ada@example.com", now) == "123456"
+
+    # And the revision can be undone, leaving the older data as it was.
+    migrate.upgrade(url, "0002")  # already at head: nothing to do
+    from alembic import command
+
+    command.downgrade(migrate.alembic_config(url), "0001")
+    assert migrate.current_revision(url) == "0001"
+    assert "webhook_deliveries" not in _tables(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT task_id FROM tasks").fetchall() == [(task.task_id,)]
 
 
 async def test_two_stores_on_one_file_write_concurrently(sql_store: SQLStore) -> None:

@@ -39,15 +39,28 @@ from skyvern_core.db.tables import (
     OrganizationRow,
     StepRow,
     TaskRow,
+    TotpCodeRow,
     UTCDateTime,
+    WebhookAttemptRow,
+    WebhookDeliveryRow,
 )
-from skyvern_core.errors import ConfigurationError, MissingExtraError, NotFoundError, StoreError
+from skyvern_core.errors import (
+    ConfigurationError,
+    InvalidTransitionError,
+    MissingExtraError,
+    NotFoundError,
+    StoreError,
+)
 from skyvern_core.models import (
     Artifact,
+    DeliveryStatus,
     Organization,
     Step,
     Task,
     TaskStatus,
+    TotpCode,
+    WebhookAttempt,
+    WebhookDelivery,
     check_step_transition,
     check_task_transition,
     utcnow,
@@ -71,6 +84,9 @@ _keys = _table(ApiKeyRow)
 _tasks = _table(TaskRow)
 _steps = _table(StepRow)
 _artifacts = _table(ArtifactRow)
+_deliveries = _table(WebhookDeliveryRow)
+_attempts = _table(WebhookAttemptRow)
+_totp = _table(TotpCodeRow)
 
 _TASK_UPDATABLE = frozenset(_tasks.c.keys()) - {"task_id", "organization_id", "created_at"}
 _STEP_UPDATABLE = frozenset(_steps.c.keys()) - {
@@ -511,6 +527,212 @@ class SQLStore:
         )
         async with self._tx("list artifacts") as conn:
             return [_model(Artifact, row) for row in await conn.execute(query)]
+
+    # ------------------------------------------------------------------ webhook deliveries
+
+    async def create_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        """Store a new delivery, or return the task's existing one for the same URL."""
+        same = sa.select(_deliveries).where(
+            _deliveries.c.task_id == delivery.task_id, _deliveries.c.url == delivery.url
+        )
+        async with self._tx("create the webhook delivery", write=True) as conn:
+            await self._select_task(conn, delivery.task_id, delivery.organization_id)
+            found = (await conn.execute(same)).first()
+            if found is not None:
+                return _model(WebhookDelivery, found)
+            try:
+                # A savepoint: losing the race to another process leaves the transaction
+                # usable for reading the winner's row.
+                async with conn.begin_nested():
+                    row = await conn.execute(
+                        _deliveries.insert()
+                        .values(_row_values(delivery, _deliveries))
+                        .returning(*_deliveries.c)
+                    )
+                    return _model(WebhookDelivery, row.one())
+            except IntegrityError:
+                found = (await conn.execute(same)).first()
+                if found is None:
+                    raise
+                return _model(WebhookDelivery, found)
+
+    async def claim_delivery(
+        self, delivery_id: str, *, now: datetime, until: datetime
+    ) -> WebhookDelivery | None:
+        """Take a due pending delivery by moving its next attempt to ``until``; None if not
+        due (or taken by another sender)."""
+        query = (
+            _deliveries.update()
+            .where(
+                _deliveries.c.delivery_id == delivery_id,
+                _deliveries.c.status == DeliveryStatus.pending.value,
+                _deliveries.c.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=until)
+            .returning(*_deliveries.c)
+        )
+        async with self._tx("claim the webhook delivery", write=True) as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _model(WebhookDelivery, row)
+
+    async def record_attempt(
+        self,
+        delivery_id: str,
+        *,
+        at: datetime,
+        http_status: int | None,
+        error: str | None,
+        duration_ms: float,
+        status: DeliveryStatus,
+        next_attempt_at: datetime | None = None,
+    ) -> WebhookDelivery:
+        """Log the next attempt of a pending delivery and set its outcome, atomically."""
+        status = DeliveryStatus(status)
+        _check_outcome(status, next_attempt_at)
+        by_id = sa.select(_deliveries).where(_deliveries.c.delivery_id == delivery_id)
+        for _ in range(CAS_ATTEMPTS):
+            async with self._tx("record the webhook attempt", write=True) as conn:
+                found = (await conn.execute(by_id)).first()
+                if found is None:
+                    raise NotFoundError(f"webhook delivery {delivery_id!r} not found")
+                current = _model(WebhookDelivery, found)
+                if current.status.is_final:
+                    raise InvalidTransitionError(
+                        "webhook delivery", current.status.value, status.value
+                    )
+                number = current.attempts + 1
+                attempt = WebhookAttempt(
+                    delivery_id=delivery_id,
+                    attempt=number,
+                    at=at,
+                    http_status=http_status,
+                    error=error,
+                    duration_ms=duration_ms,
+                )
+                changes = {
+                    "status": status.value,
+                    "attempts": number,
+                    "last_error": error,
+                    "next_attempt_at": next_attempt_at if not status.is_final else None,
+                    "modified_at": _later(current.modified_at),
+                }
+                # Compare-and-set on the attempt count: a concurrent recorder makes us retry
+                # with the next number instead of overwriting its outcome.
+                row = (
+                    await conn.execute(
+                        _deliveries.update()
+                        .where(
+                            _deliveries.c.delivery_id == delivery_id,
+                            _deliveries.c.attempts == current.attempts,
+                            _deliveries.c.status == DeliveryStatus.pending.value,
+                        )
+                        .values(changes)
+                        .returning(*_deliveries.c)
+                    )
+                ).first()
+                if row is None:
+                    continue
+                await conn.execute(_attempts.insert().values(_row_values(attempt, _attempts)))
+                return _model(WebhookDelivery, row)
+        raise StoreError(
+            f"webhook delivery {delivery_id!r} kept changing; gave up after {CAS_ATTEMPTS} attempts"
+        )
+
+    async def due_deliveries(self, now: datetime, limit: int = 100) -> list[WebhookDelivery]:
+        """Return pending deliveries due at ``now``, the most overdue first."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        query = (
+            sa.select(_deliveries)
+            .where(
+                _deliveries.c.status == DeliveryStatus.pending.value,
+                _deliveries.c.next_attempt_at <= now,
+            )
+            .order_by(_deliveries.c.next_attempt_at, _deliveries.c.delivery_id)
+            .limit(limit)
+        )
+        async with self._tx("find due webhook deliveries") as conn:
+            return [_model(WebhookDelivery, row) for row in await conn.execute(query)]
+
+    async def list_deliveries(self, task_id: str) -> list[WebhookDelivery]:
+        """Return a task's deliveries in creation order."""
+        query = (
+            sa.select(_deliveries)
+            .where(_deliveries.c.task_id == task_id)
+            .order_by(_deliveries.c.created_at, _deliveries.c.delivery_id)
+        )
+        async with self._tx("list webhook deliveries") as conn:
+            return [_model(WebhookDelivery, row) for row in await conn.execute(query)]
+
+    async def list_attempts(self, delivery_id: str) -> list[WebhookAttempt]:
+        """Return a delivery's attempts, first attempt first."""
+        query = (
+            sa.select(_attempts)
+            .where(_attempts.c.delivery_id == delivery_id)
+            .order_by(_attempts.c.attempt)
+        )
+        async with self._tx("list webhook attempts") as conn:
+            return [_model(WebhookAttempt, row) for row in await conn.execute(query)]
+
+    # ------------------------------------------------------------------ one-time codes
+
+    async def add_totp_code(
+        self,
+        organization_id: str,
+        totp_identifier: str,
+        code: str,
+        expires_at: datetime,
+        source_text_hash: str | None = None,
+    ) -> TotpCode:
+        """Store a pushed one-time code for an identifier of an existing organization."""
+        record = TotpCode(
+            totp_id=ids.new_id("totp"),
+            organization_id=organization_id,
+            totp_identifier=totp_identifier,
+            code=code,
+            expires_at=expires_at,
+            source_text_hash=source_text_hash,
+        )
+        async with self._tx("store the one-time code", write=True) as conn:
+            await self._require_org(conn, organization_id)
+            row = await conn.execute(
+                _totp.insert().values(_row_values(record, _totp)).returning(*_totp.c)
+            )
+            return _model(TotpCode, row.one())
+
+    async def take_totp_code(
+        self,
+        organization_id: str,
+        totp_identifier: str,
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> str | None:
+        """Mark the newest usable code of the identifier used and return it (once)."""
+        candidates = _totp.alias("candidates")
+        pick = sa.select(candidates.c.totp_id).where(
+            candidates.c.organization_id == organization_id,
+            candidates.c.totp_identifier == totp_identifier,
+            candidates.c.used_at.is_(None),
+            candidates.c.expires_at > now,
+        )
+        if not_before is not None:
+            pick = pick.where(candidates.c.created_at >= not_before)
+        pick = pick.order_by(candidates.c.created_at.desc(), candidates.c.totp_id.desc()).limit(1)
+        if self.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        query = (
+            _totp.update()
+            .where(_totp.c.totp_id == pick.scalar_subquery(), _totp.c.used_at.is_(None))
+            .values(used_at=now)
+            .returning(_totp.c.code)
+        )
+        async with self._tx("take a one-time code", write=True) as conn:
+            return (await conn.execute(query)).scalar_one_or_none()
+
+
+def _check_outcome(status: DeliveryStatus, next_attempt_at: datetime | None) -> None:
+    if status is DeliveryStatus.pending and next_attempt_at is None:
+        raise ValueError("a delivery left pending needs a next_attempt_at")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

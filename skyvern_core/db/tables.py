@@ -20,7 +20,10 @@ __all__ = [
     "OrganizationRow",
     "StepRow",
     "TaskRow",
+    "TotpCodeRow",
     "UTCDateTime",
+    "WebhookAttemptRow",
+    "WebhookDeliveryRow",
     "json_type",
 ]
 
@@ -168,3 +171,65 @@ class ArtifactRow(SQLModel, table=True):
     content_type: str = Field(default="application/octet-stream", max_length=255)
     size: int = 0
     created_at: datetime = _ts()
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """A row of ``webhook_deliveries``: one per task and callback URL."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("task_id", "url", name="uq_webhook_deliveries_task_id_url"),
+        # Serves the retry loop's "pending and due" scan.
+        sa.Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        _fk("task_id", "tasks.task_id", "webhook_deliveries"),
+    )
+
+    delivery_id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64)
+    organization_id: str = Field(max_length=64)
+    url: str
+    payload: str
+    status: str = Field(max_length=32)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = None
+    created_at: datetime = _ts()
+    modified_at: datetime = _ts()
+
+
+class WebhookAttemptRow(SQLModel, table=True):
+    """A row of ``webhook_attempts``: one send attempt of a delivery."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (_fk("delivery_id", "webhook_deliveries.delivery_id", "webhook_attempts"),)
+
+    delivery_id: str = Field(primary_key=True, max_length=64)
+    attempt: int = Field(primary_key=True)
+    at: datetime = _ts()
+    http_status: int | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+class TotpCodeRow(SQLModel, table=True):
+    """A row of ``totp_codes``: a pushed one-time code and whether it was given out."""
+
+    __tablename__ = "totp_codes"
+    __table_args__ = (
+        sa.Index(
+            "ix_totp_codes_organization_id_totp_identifier_created_at",
+            "organization_id",
+            "totp_identifier",
+            "created_at",
+        ),
+        _fk("organization_id", "organizations.organization_id", "totp_codes"),
+    )
+
+    totp_id: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=64)
+    totp_identifier: str = Field(max_length=255)
+    code: str = Field(max_length=64)
+    expires_at: datetime = _ts()
+    source_text_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)

@@ -14,13 +14,17 @@ from typing import Any, TypeVar, cast
 import anyio
 
 from skyvern_core import ids
-from skyvern_core.errors import NotFoundError, StoreError
+from skyvern_core.errors import InvalidTransitionError, NotFoundError, StoreError
 from skyvern_core.models import (
     Artifact,
+    DeliveryStatus,
     Organization,
     Step,
     Task,
     TaskStatus,
+    TotpCode,
+    WebhookAttempt,
+    WebhookDelivery,
     check_step_transition,
     check_task_transition,
     utcnow,
@@ -28,7 +32,9 @@ from skyvern_core.models import (
 
 __all__ = ["MemoryStore"]
 
-M = TypeVar("M", bound=Organization | Task | Step | Artifact)
+M = TypeVar(
+    "M", bound=Organization | Task | Step | Artifact | WebhookDelivery | WebhookAttempt | TotpCode
+)
 
 # Filled at read time by the agent, never stored.
 _TASK_NOT_STORED = frozenset({"screenshot_url", "recording_url", "action_screenshot_urls", "steps"})
@@ -90,6 +96,9 @@ class MemoryStore:
         self._tasks: dict[str, Task] = {}
         self._steps: dict[str, Step] = {}
         self._artifacts: dict[str, Artifact] = {}
+        self._deliveries: dict[str, WebhookDelivery] = {}
+        self._attempts: dict[str, list[WebhookAttempt]] = {}
+        self._totp: dict[str, TotpCode] = {}
         self._lock = anyio.Lock()
 
     async def open(self) -> None:
@@ -298,3 +307,157 @@ class MemoryStore:
         found = [a for a in self._artifacts.values() if a.task_id == task_id]
         found.sort(key=lambda a: (a.created_at, a.artifact_id))
         return [_stored(a) for a in found]
+
+    # ------------------------------------------------------------------ webhook deliveries
+
+    async def create_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        """Store a new delivery, or return the task's existing one for the same URL."""
+        async with self._lock:
+            self._task(delivery.task_id, delivery.organization_id)
+            for existing in self._deliveries.values():
+                if existing.task_id == delivery.task_id and existing.url == delivery.url:
+                    return _stored(existing)
+            if delivery.delivery_id in self._deliveries:
+                raise StoreError(f"webhook delivery {delivery.delivery_id!r} already exists")
+            self._deliveries[delivery.delivery_id] = _stored(delivery)
+            self._attempts[delivery.delivery_id] = []
+            return _stored(delivery)
+
+    async def claim_delivery(
+        self, delivery_id: str, *, now: datetime, until: datetime
+    ) -> WebhookDelivery | None:
+        """Take a due pending delivery by moving its next attempt to ``until``; None if not
+        due (or taken already)."""
+        now = _utc(now)
+        async with self._lock:
+            current = self._deliveries.get(delivery_id)
+            if (
+                current is None
+                or current.status is not DeliveryStatus.pending
+                or current.next_attempt_at is None
+                or current.next_attempt_at > now
+            ):
+                return None
+            claimed = _stored(current.model_copy(update={"next_attempt_at": until}))
+            self._deliveries[delivery_id] = claimed
+            return _stored(claimed)
+
+    async def record_attempt(
+        self,
+        delivery_id: str,
+        *,
+        at: datetime,
+        http_status: int | None,
+        error: str | None,
+        duration_ms: float,
+        status: DeliveryStatus,
+        next_attempt_at: datetime | None = None,
+    ) -> WebhookDelivery:
+        """Log the next attempt of a pending delivery and set its outcome."""
+        status = DeliveryStatus(status)
+        if status is DeliveryStatus.pending and next_attempt_at is None:
+            raise ValueError("a delivery left pending needs a next_attempt_at")
+        async with self._lock:
+            current = self._deliveries.get(delivery_id)
+            if current is None:
+                raise NotFoundError(f"webhook delivery {delivery_id!r} not found")
+            if current.status.is_final:
+                raise InvalidTransitionError("webhook delivery", current.status.value, status.value)
+            attempt = WebhookAttempt(
+                delivery_id=delivery_id,
+                attempt=current.attempts + 1,
+                at=at,
+                http_status=http_status,
+                error=error,
+                duration_ms=duration_ms,
+            )
+            updated = WebhookDelivery.model_validate(
+                {
+                    **current.model_dump(),
+                    "status": status,
+                    "attempts": attempt.attempt,
+                    "last_error": error,
+                    "next_attempt_at": None if status.is_final else next_attempt_at,
+                    "modified_at": _later(current.modified_at),
+                }
+            )
+            self._deliveries[delivery_id] = updated = _stored(updated)
+            self._attempts[delivery_id].append(_stored(attempt))
+            return _stored(updated)
+
+    async def due_deliveries(self, now: datetime, limit: int = 100) -> list[WebhookDelivery]:
+        """Return pending deliveries due at ``now``, the most overdue first."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        now = _utc(now)
+        due = [
+            d
+            for d in self._deliveries.values()
+            if d.status is DeliveryStatus.pending
+            and d.next_attempt_at is not None
+            and d.next_attempt_at <= now
+        ]
+        due.sort(key=lambda d: (d.next_attempt_at or now, d.delivery_id))
+        return [_stored(d) for d in due[:limit]]
+
+    async def list_deliveries(self, task_id: str) -> list[WebhookDelivery]:
+        """Return a task's deliveries in creation order."""
+        found = [d for d in self._deliveries.values() if d.task_id == task_id]
+        found.sort(key=lambda d: (d.created_at, d.delivery_id))
+        return [_stored(d) for d in found]
+
+    async def list_attempts(self, delivery_id: str) -> list[WebhookAttempt]:
+        """Return a delivery's attempts, first attempt first."""
+        return [_stored(a) for a in self._attempts.get(delivery_id, [])]
+
+    # ------------------------------------------------------------------ one-time codes
+
+    async def add_totp_code(
+        self,
+        organization_id: str,
+        totp_identifier: str,
+        code: str,
+        expires_at: datetime,
+        source_text_hash: str | None = None,
+    ) -> TotpCode:
+        """Store a pushed one-time code for an identifier of an existing organization."""
+        async with self._lock:
+            await self.get_organization(organization_id)
+            record = _stored(
+                TotpCode(
+                    totp_id=ids.new_id("totp"),
+                    organization_id=organization_id,
+                    totp_identifier=totp_identifier,
+                    code=code,
+                    expires_at=expires_at,
+                    source_text_hash=source_text_hash,
+                )
+            )
+            self._totp[record.totp_id] = record
+            return _stored(record)
+
+    async def take_totp_code(
+        self,
+        organization_id: str,
+        totp_identifier: str,
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> str | None:
+        """Mark the newest usable code of the identifier used and return it (once)."""
+        now = _utc(now)
+        since = _utc(not_before)
+        async with self._lock:
+            usable = [
+                c
+                for c in self._totp.values()
+                if c.organization_id == organization_id
+                and c.totp_identifier == totp_identifier
+                and c.used_at is None
+                and c.expires_at > now
+                and (since is None or c.created_at >= since)
+            ]
+            if not usable:
+                return None
+            newest = max(usable, key=lambda c: (c.created_at, c.totp_id))
+            self._totp[newest.totp_id] = newest.model_copy(update={"used_at": now})
+            return newest.code

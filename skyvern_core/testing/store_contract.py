@@ -19,6 +19,7 @@ the fixture with ``pytest_asyncio.fixture`` in strict mode).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -33,6 +34,7 @@ from skyvern_core.models import (
     Artifact,
     ArtifactKind,
     ClickAction,
+    DeliveryStatus,
     InputTextAction,
     Organization,
     ProxyLocation,
@@ -44,6 +46,7 @@ from skyvern_core.models import (
     TaskRequest,
     TaskStatus,
     TerminateAction,
+    WebhookDelivery,
     utcnow,
 )
 from skyvern_core.protocols import Store
@@ -94,7 +97,18 @@ def _artifact(task: Task, created_at: datetime, **fields: Any) -> Artifact:
     return Artifact(**(values | fields))
 
 
-def _assert_utc(record: Task | Step | Artifact | Organization) -> None:
+def _delivery(task: Task, url: str = "https://hooks.example.com/done", **fields: Any) -> Any:
+    values: dict[str, Any] = {
+        "delivery_id": ids.new_id("delivery"),
+        "task_id": task.task_id,
+        "organization_id": task.organization_id,
+        "url": url,
+        "payload": json.dumps({"task_id": task.task_id, "status": "completed"}),
+    }
+    return WebhookDelivery(**(values | fields))
+
+
+def _assert_utc(record: Any) -> None:
     for name, value in record:
         if isinstance(value, datetime):
             assert value.utcoffset() == timedelta(0), f"{name} is not timezone-aware UTC: {value!r}"
@@ -587,3 +601,282 @@ class StoreContract:
             await store.get_artifact(ids.new_id("artifact"))
         with pytest.raises(NotFoundError):
             await store.add_artifact(_artifact(_task(org), T0))
+
+    # ------------------------------------------------------------------ webhook deliveries
+
+    async def test_delivery_round_trip(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        delivery = _delivery(
+            task,
+            payload='{"task_id": "x", "extracted_information": {"price": "$1", "n": [1, 2.5]}}',
+            next_attempt_at=T0,
+            created_at=T0,
+            modified_at=T0,
+        )
+        assert await store.create_delivery(delivery) == delivery
+        (got,) = await store.list_deliveries(task.task_id)
+        assert got == delivery
+        assert got.status == DeliveryStatus.pending and got.attempts == 0
+        assert got.payload == delivery.payload  # the exact text, byte for byte
+        _assert_utc(got)
+        assert await store.list_attempts(delivery.delivery_id) == []
+
+    async def test_one_delivery_per_task_and_url(self, store: Store) -> None:
+        org = await _org(store)
+        task, other = await store.create_task(_task(org)), await store.create_task(_task(org))
+        first = await store.create_delivery(_delivery(task, created_at=T0))
+        again = await store.create_delivery(_delivery(task, payload='{"changed": true}'))
+        assert again == first  # the existing one, payload untouched
+        elsewhere = await store.create_delivery(
+            _delivery(task, url="https://other.example.com/", created_at=T0 + timedelta(1))
+        )
+        assert elsewhere.delivery_id != first.delivery_id
+        assert await store.list_deliveries(task.task_id) == [first, elsewhere]
+        same_url_other_task = await store.create_delivery(_delivery(other))
+        assert same_url_other_task.delivery_id != first.delivery_id
+        assert await store.list_deliveries(other.task_id) == [same_url_other_task]
+
+    async def test_concurrent_create_delivery_makes_one(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        made: list[WebhookDelivery] = []
+
+        async def create() -> None:
+            made.append(await store.create_delivery(_delivery(task)))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(8):
+                group.start_soon(create)
+        assert len({d.delivery_id for d in made}) == 1
+        assert len(await store.list_deliveries(task.task_id)) == 1
+
+    async def test_create_delivery_needs_a_task_of_its_organization(self, store: Store) -> None:
+        mine, other = await _org(store), await _org(store)
+        task = await store.create_task(_task(mine))
+        with pytest.raises(NotFoundError):
+            await store.create_delivery(_delivery(_task(mine)))
+        with pytest.raises(NotFoundError):
+            await store.create_delivery(_delivery(task, organization_id=other.organization_id))
+        assert await store.list_deliveries(task.task_id) == []
+
+    async def test_record_attempts_until_delivered(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        delivery = await store.create_delivery(_delivery(task, next_attempt_at=T0))
+        retry_at = T0 + timedelta(seconds=4)
+        after_first = await store.record_attempt(
+            delivery.delivery_id,
+            at=T0,
+            http_status=503,
+            error="HTTP 503 Service Unavailable",
+            duration_ms=12.5,
+            status=DeliveryStatus.pending,
+            next_attempt_at=retry_at,
+        )
+        assert after_first.status == DeliveryStatus.pending
+        assert after_first.attempts == 1
+        assert after_first.last_error == "HTTP 503 Service Unavailable"
+        assert after_first.next_attempt_at == retry_at
+        assert after_first.modified_at > delivery.modified_at
+        after_second = await store.record_attempt(
+            delivery.delivery_id,
+            at=retry_at,
+            http_status=None,
+            error="ConnectError: connection refused",
+            duration_ms=1.0,
+            status=DeliveryStatus.pending,
+            next_attempt_at=retry_at + timedelta(seconds=8),
+        )
+        assert after_second.attempts == 2
+        done = await store.record_attempt(
+            delivery.delivery_id,
+            at=retry_at + timedelta(seconds=8),
+            http_status=200,
+            error=None,
+            duration_ms=3.0,
+            status=DeliveryStatus.delivered,
+        )
+        assert (done.status, done.attempts, done.last_error) == (DeliveryStatus.delivered, 3, None)
+        assert done.next_attempt_at is None
+        assert await store.list_deliveries(task.task_id) == [done]
+        attempts = await store.list_attempts(delivery.delivery_id)
+        assert [(a.attempt, a.http_status, a.error) for a in attempts] == [
+            (1, 503, "HTTP 503 Service Unavailable"),
+            (2, None, "ConnectError: connection refused"),
+            (3, 200, None),
+        ]
+        assert [a.at for a in attempts] == [T0, retry_at, retry_at + timedelta(seconds=8)]
+        assert attempts[0].duration_ms == 12.5
+        _assert_utc(attempts[0])
+
+    async def test_final_deliveries_take_no_more_attempts(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        delivery = await store.create_delivery(_delivery(task))
+        failed = await store.record_attempt(
+            delivery.delivery_id,
+            at=T0,
+            http_status=400,
+            error="HTTP 400 Bad Request",
+            duration_ms=2.0,
+            status=DeliveryStatus.failed,
+            next_attempt_at=T0,  # ignored: a final delivery has no next attempt
+        )
+        assert (failed.status, failed.next_attempt_at) == (DeliveryStatus.failed, None)
+        with pytest.raises(InvalidTransitionError):
+            await store.record_attempt(
+                delivery.delivery_id,
+                at=T0,
+                http_status=200,
+                error=None,
+                duration_ms=1.0,
+                status=DeliveryStatus.delivered,
+            )
+        assert len(await store.list_attempts(delivery.delivery_id)) == 1
+        assert (await store.list_deliveries(task.task_id)) == [failed]
+        with pytest.raises(NotFoundError):
+            await store.record_attempt(
+                ids.new_id("delivery"),
+                at=T0,
+                http_status=200,
+                error=None,
+                duration_ms=1.0,
+                status=DeliveryStatus.delivered,
+            )
+        with pytest.raises(ValueError, match="next_attempt_at"):
+            await store.record_attempt(
+                (
+                    await store.create_delivery(_delivery(task, url="https://b.example/"))
+                ).delivery_id,
+                at=T0,
+                http_status=500,
+                error="HTTP 500",
+                duration_ms=1.0,
+                status=DeliveryStatus.pending,
+            )
+
+    async def test_due_deliveries(self, store: Store) -> None:
+        org = await _org(store)
+        task = await store.create_task(_task(org))
+        late = await store.create_delivery(
+            _delivery(task, url="https://a.example/", next_attempt_at=T0)
+        )
+        later = await store.create_delivery(
+            _delivery(task, url="https://b.example/", next_attempt_at=T0 + timedelta(minutes=5))
+        )
+        future = await store.create_delivery(
+            _delivery(task, url="https://c.example/", next_attempt_at=T0 + timedelta(hours=1))
+        )
+        done = await store.create_delivery(
+            _delivery(task, url="https://d.example/", next_attempt_at=T0)
+        )
+        await store.record_attempt(
+            done.delivery_id,
+            at=T0,
+            http_status=200,
+            error=None,
+            duration_ms=1.0,
+            status=DeliveryStatus.delivered,
+        )
+        now = T0 + timedelta(minutes=10)
+        due = await store.due_deliveries(now)
+        assert [d.delivery_id for d in due] == [late.delivery_id, later.delivery_id]
+        assert [d.delivery_id for d in await store.due_deliveries(now, limit=1)] == [
+            late.delivery_id
+        ]
+        assert await store.due_deliveries(T0 - timedelta(seconds=1)) == []
+        at_the_hour = await store.due_deliveries(T0 + timedelta(hours=1))
+        assert future.delivery_id in {d.delivery_id for d in at_the_hour}
+
+    async def test_claim_delivery_leases_it_to_one_sender(self, store: Store) -> None:
+        task = await store.create_task(_task(await _org(store)))
+        delivery = await store.create_delivery(_delivery(task, next_attempt_at=T0))
+        lease_end = T0 + timedelta(seconds=30)
+        results: list[WebhookDelivery | None] = []
+
+        async def claim() -> None:
+            results.append(
+                await store.claim_delivery(delivery.delivery_id, now=T0, until=lease_end)
+            )
+
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(claim)
+        winners = [r for r in results if r is not None]
+        assert len(winners) == 1
+        assert winners[0].next_attempt_at == lease_end
+        assert await store.due_deliveries(T0 + timedelta(seconds=29)) == []
+        # A sender that died mid-attempt: the delivery is due again once the lease ran out.
+        assert await store.claim_delivery(
+            delivery.delivery_id, now=lease_end, until=lease_end + timedelta(seconds=30)
+        )
+        await store.record_attempt(
+            delivery.delivery_id,
+            at=lease_end,
+            http_status=204,
+            error=None,
+            duration_ms=1.0,
+            status=DeliveryStatus.delivered,
+        )
+        far = T0 + timedelta(days=1)
+        assert await store.claim_delivery(delivery.delivery_id, now=far, until=far) is None
+        assert await store.claim_delivery(ids.new_id("delivery"), now=far, until=far) is None
+
+    # ------------------------------------------------------------------ one-time codes
+
+    async def test_totp_codes_are_given_newest_first_and_once(self, store: Store) -> None:
+        org = await _org(store)
+        now = utcnow()
+        ttl = now + timedelta(minutes=10)
+        older = await store.add_totp_code(org.organization_id, "ada@example.com", "111111", ttl)
+        await anyio.sleep(0.002)
+        newer = await store.add_totp_code(
+            org.organization_id, "ada@example.com", "222222", ttl, source_text_hash="ab" * 32
+        )
+        assert newer.totp_id != older.totp_id and newer.totp_id.startswith("otp_")
+        assert (newer.code, newer.source_text_hash, newer.used_at) == ("222222", "ab" * 32, None)
+        assert newer.expires_at == ttl
+        assert "222222" not in repr(newer)
+        _assert_utc(newer)
+        take = store.take_totp_code
+        assert await take(org.organization_id, "ada@example.com", now) == "222222"
+        assert await take(org.organization_id, "ada@example.com", now) == "111111"
+        assert await take(org.organization_id, "ada@example.com", now) is None
+
+    async def test_totp_codes_are_kept_apart(self, store: Store) -> None:
+        org, other = await _org(store), await _org(store)
+        now = utcnow()
+        await store.add_totp_code(
+            org.organization_id, "ada@example.com", "123456", now + timedelta(minutes=10)
+        )
+        assert await store.take_totp_code(other.organization_id, "ada@example.com", now) is None
+        assert await store.take_totp_code(org.organization_id, "bob@example.com", now) is None
+        assert await store.take_totp_code(org.organization_id, "ada@example.com", now) == "123456"
+        with pytest.raises(NotFoundError):
+            await store.add_totp_code(ids.new_id("organization"), "x", "1234", now)
+
+    async def test_expired_and_too_old_totp_codes_are_not_given(self, store: Store) -> None:
+        org = await _org(store)
+        pushed = utcnow()
+        expires = pushed + timedelta(minutes=10)
+        await store.add_totp_code(org.organization_id, "4155558888", "654321", expires)
+        take = store.take_totp_code
+        assert await take(org.organization_id, "4155558888", expires) is None
+        assert await take(org.organization_id, "4155558888", expires + timedelta(1)) is None
+        later = pushed + timedelta(minutes=1)
+        assert await take(org.organization_id, "4155558888", later, not_before=later) is None
+        before = pushed - timedelta(seconds=1)
+        assert await take(org.organization_id, "4155558888", later, not_before=before) == "654321"
+
+    async def test_concurrent_takers_get_a_code_once(self, store: Store) -> None:
+        org = await _org(store)
+        now = utcnow()
+        await store.add_totp_code(
+            org.organization_id, "ada@example.com", "777777", now + timedelta(minutes=10)
+        )
+        got: list[str | None] = []
+
+        async def take() -> None:
+            got.append(await store.take_totp_code(org.organization_id, "ada@example.com", now))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(8):
+                group.start_soon(take)
+        assert sorted(got, key=str) == ["777777"] + [None] * 7

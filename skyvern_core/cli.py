@@ -60,6 +60,26 @@ def _scrape(args: argparse.Namespace) -> int:
     return run(args.url, as_json=args.json, screenshot=args.screenshot)
 
 
+def _org_create(args: argparse.Namespace) -> int:
+    from skyvern_core.server import create_org
+
+    made = create_org(args.name, max_steps=args.max_steps)
+    print(f"organization_id:         {made.organization_id}")
+    print(f"name:                    {made.name}")
+    print(f"api_key:                 {made.api_key}")
+    print(f"webhook_signing_secret:  {made.webhook_signing_secret}")
+    print("\nKeep the key and the secret now: they are not shown again (only a hash of the")
+    print("key is stored).")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from skyvern_core.server import serve
+
+    serve(host=args.host, port=args.port, workers=not args.no_workers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skyvern-core`` command."""
     parser = argparse.ArgumentParser(
@@ -74,6 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     scrape.add_argument("--json", action="store_true", help="print JSON, with locators")
     scrape.add_argument("--screenshot", metavar="FILE", help="save a PNG of the viewport")
     scrape.set_defaults(func=_scrape)
+    org = sub.add_parser("org", help="manage organizations (tenants of the HTTP API)")
+    org_sub = org.add_subparsers(dest="org_command", required=True)
+    create = org_sub.add_parser("create", help="create an organization; print its key once")
+    create.add_argument("name", help="the organization's name (unique)")
+    create.add_argument("--max-steps", type=int, default=None, help="its step limit per task")
+    create.set_defaults(func=_org_create)
+    serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="serve the API only; tasks run in 'skyvern-core worker' processes",
+    )
+    serve.set_defaults(func=_serve)
     return parser
 
 

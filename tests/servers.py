@@ -1,10 +1,13 @@
-"""Real servers for tests: an ASGI app under uvicorn on 127.0.0.1, in a background thread."""
+"""Real servers for tests on 127.0.0.1, in background threads: an ASGI app under uvicorn,
+and a webhook receiver."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import uvicorn
@@ -43,3 +46,70 @@ class UvicornThread:
         """Shut down (the app's lifespan ends) and wait for the thread."""
         self.server.should_exit = True
         self.thread.join(timeout=20)
+
+
+@dataclass
+class Received:
+    """One request as the receiver saw it."""
+
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+@dataclass
+class Reply:
+    """What the receiver answers; ``drop`` closes the connection without an answer."""
+
+    status: int = 200
+    body: str = '{"ok": true}'
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1, in a thread, answering a script of replies (the last
+    one repeats) and keeping every request."""
+
+    def __init__(self, *replies: Reply) -> None:
+        self.replies = list(replies) or [Reply()]
+        self.requests: list[Received] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                receiver.requests.append(Received(dict(self.headers.items()), body, time.time()))
+                index = min(len(receiver.requests), len(receiver.replies)) - 1
+                reply = receiver.replies[index]
+                if reply.drop:
+                    self.close_connection = True
+                    return
+                data = reply.body.encode()
+                self.send_response(reply.status)
+                for name, value in {"content-type": "application/json", **reply.headers}.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/hooks/skyvern?token=abc"
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

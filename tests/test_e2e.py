@@ -70,7 +70,7 @@ def fact(facts: dict[str, Any], path: str) -> Any:
 def model(body: dict[str, Any]) -> str:
     """A stand-in for an LLM: decide from the prompt alone."""
     prompt = user_text(body)
-    if body["response_format"]["json_schema"]["name"] == "extraction":
+    if prompt.startswith("Extract information"):
         monthly = re.search(r"(\$[\d,]+\.\d\d) a month", prompt)
         quote = re.search(r"Quote number (Q-\d+)", prompt)
         return json.dumps(

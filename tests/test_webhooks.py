@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +38,7 @@ from skyvern_core.webhooks import (
     sign,
     verify,
 )
+from tests.servers import Receiver, Reply
 
 SECRET = "whsec-test-0123456789"
 
@@ -58,73 +56,6 @@ SLACK_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c
 
 
 # --------------------------------------------------------------------------- a real receiver
-
-
-@dataclass
-class Received:
-    """One request as the receiver saw it."""
-
-    headers: dict[str, str]
-    body: bytes
-    at: float
-
-
-@dataclass
-class Reply:
-    """What the receiver answers; ``drop`` closes the connection without an answer."""
-
-    status: int = 200
-    body: str = '{"ok": true}'
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1, in a thread, answering a script of replies (the last
-    one repeats) and keeping every request."""
-
-    def __init__(self, *replies: Reply) -> None:
-        self.replies = list(replies) or [Reply()]
-        self.requests: list[Received] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                receiver.requests.append(Received(dict(self.headers.items()), body, time.time()))
-                index = min(len(receiver.requests), len(receiver.replies)) - 1
-                reply = receiver.replies[index]
-                if reply.drop:
-                    self.close_connection = True
-                    return
-                data = reply.body.encode()
-                self.send_response(reply.status)
-                for name, value in {"content-type": "application/json", **reply.headers}.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/skyvern?token=abc"
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

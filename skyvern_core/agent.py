@@ -28,7 +28,7 @@ import anyio.abc
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError, InvalidTransitionError, UsageError
 from skyvern_core.ids import new_id
-from skyvern_core.models import Step, Task, TaskRequest, TaskStatus, utcnow
+from skyvern_core.models import MAX_STEPS_LIMIT, Step, Task, TaskRequest, TaskStatus, utcnow
 from skyvern_core.netpolicy import check_url
 from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
 from skyvern_core.protocols import (
@@ -56,6 +56,7 @@ _SETTING_OF_KIND = {
 }
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
 
 
 class Agent:
@@ -266,8 +267,8 @@ class Agent:
         if limit is None:
             org = await self.store.get_organization(org_id)
             limit = org.max_steps or self.settings.max_steps
-        if limit < 1:
-            raise UsageError(f"max_steps must be at least 1, got {limit}")
+        if not 1 <= limit <= MAX_STEPS_LIMIT:
+            raise UsageError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}, got {limit}")
         now = utcnow()
         task = Task(
             task_id=new_id("task"),
@@ -423,8 +424,8 @@ class Agent:
         self, page: int = 1, page_size: int = 10, *, organization_id: str | None = None
     ) -> list[Task]:
         """Return a page of tasks, newest first (``page_size`` at most 100)."""
-        if page < 1:
-            raise UsageError(f"page must be at least 1, got {page}")
+        if not 1 <= page <= MAX_PAGE:
+            raise UsageError(f"page must be between 1 and {MAX_PAGE}, got {page}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise UsageError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
         await self._open()

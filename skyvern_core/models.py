@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from skyvern_core.errors import InvalidTransitionError
 
 __all__ = [
+    "MAX_STEPS_LIMIT",
     "Action",
     "ActionResult",
     "ActionType",
@@ -148,6 +149,9 @@ def task_predecessors(new: TaskStatus) -> list[TaskStatus]:
 
 # --------------------------------------------------------------------------- requests
 
+MAX_STEPS_LIMIT = 10_000
+"""The largest step limit a task may ask for."""
+
 
 class ProxyLocation(StrEnum):
     """Where a task's browser traffic should come from (``NONE``: direct)."""
@@ -226,7 +230,10 @@ class TaskRequest(BaseModel):
         default=None, description="The e-mail or phone number whose codes are pushed to us."
     )
     max_steps: int | None = Field(
-        default=None, gt=0, description="Overrides the configured maximum number of steps."
+        default=None,
+        gt=0,
+        le=MAX_STEPS_LIMIT,
+        description="Overrides the configured maximum number of steps.",
     )
 
     @field_validator("url")

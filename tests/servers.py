@@ -71,7 +71,7 @@ class Receiver:
     """An HTTP server on 127.0.0.1, in a thread, answering a script of replies (the last
     one repeats) and keeping every request."""
 
-    def __init__(self, *replies: Reply) -> None:
+    def __init__(self, *replies: Reply, port: int = 0) -> None:
         self.replies = list(replies) or [Reply()]
         self.requests: list[Received] = []
         receiver = self
@@ -96,7 +96,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

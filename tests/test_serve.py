@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
+from skyvern_core.db.sqlstore import SQLStore
 from skyvern_core.testing.sites import FixtureSites
 from skyvern_core.webhooks import verify
 from tests.llm_server import LLMServer
@@ -35,7 +37,8 @@ def free_port() -> int:
 class Served:
     """A `skyvern-core serve` process and the organization made for it."""
 
-    def __init__(self, data_dir: Path, llm: LLMServer) -> None:
+    def __init__(self, data_dir: Path, llm: LLMServer, **env: str) -> None:
+        self.data_dir = data_dir
         self.env = {
             **os.environ,
             "SKYVERN_DATA_DIR": str(data_dir),
@@ -45,7 +48,14 @@ class Served:
             "SKYVERN_POLL_INTERVAL": "0.1",
             "SKYVERN_WEBHOOK_RETRY_BASE_DELAY": "0.05",
             "SKYVERN_RECORD_VIDEO": "false",
+            **env,
         }
+        if (data_dir / "org.json").exists():
+            # A restart: the organization already exists.
+            saved = json.loads((data_dir / "org.json").read_text())
+            self.org_id, self.key, self.secret = saved["id"], saved["key"], saved["secret"]
+            self.start()
+            return
         out = subprocess.run(
             [sys.executable, "-m", "skyvern_core", "org", "create", "Acme Insurance"],
             env=self.env,
@@ -58,6 +68,13 @@ class Served:
         self.key = fields["api_key"]
         self.secret = fields["webhook_signing_secret"]
         assert "not shown again" in out
+        (data_dir / "org.json").write_text(
+            json.dumps({"id": self.org_id, "key": self.key, "secret": self.secret})
+        )
+        self.start()
+
+    def start(self) -> None:
+        """Start `skyvern-core serve` and wait until it answers."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -187,3 +204,48 @@ def test_cancel_of_a_running_task_sends_a_canceled_webhook(
     steps = served.client.get(f"/tasks/{task_id}/steps").json()
     assert steps[-1]["status"] == "canceled"
     assert served.client.get(f"/tasks/{task_id}").json()["status"] == "canceled"
+
+
+def test_a_webhook_pending_when_the_server_stops_is_sent_after_a_restart(
+    tmp_path: Path, llm: LLMServer, sites: FixtureSites
+):
+    llm.reset('{"title": "Car insurance quote"}')
+    hook_port = free_port()  # nothing listens there yet: the first attempt fails
+    slow_retries = {"SKYVERN_WEBHOOK_RETRY_BASE_DELAY": "1.5"}
+    first = Served(tmp_path, llm, **slow_retries)
+    try:
+        task_id = first.client.post(
+            "/tasks",
+            json={
+                "url": sites.url("insurance/"),
+                "data_extraction_goal": "The page title",
+                "proxy_location": "NONE",
+                "webhook_callback_url": f"http://127.0.0.1:{hook_port}/hook",
+            },
+        ).json()["task_id"]
+        assert first.wait(task_id)["status"] == "completed"
+        time.sleep(0.3)  # the first attempt has been made (and failed)
+    finally:
+        first.stop()
+    with Receiver(port=hook_port) as receiver:
+        second = Served(tmp_path, llm, **slow_retries)
+        try:
+            body = webhook(receiver, second.secret, timeout=30)
+        finally:
+            second.stop()
+    assert body["task_id"] == task_id and body["status"] == "completed"
+    assert body["extracted_information"] == {"title": "Car insurance quote"}
+    assert len(receiver.requests) == 1
+
+    async def attempts() -> list[Any]:
+        store = SQLStore(f"sqlite:///{tmp_path / 'skyvern.db'}")
+        await store.open()
+        (delivery,) = await store.list_deliveries(task_id)
+        tried = await store.list_attempts(delivery.delivery_id)
+        await store.close()
+        return [delivery.status, [(a.http_status, bool(a.error)) for a in tried]]
+
+    status, tried = anyio.run(attempts)
+    # Every attempt is on record: the failed one(s) before the stop, the good one after.
+    assert status == "delivered"
+    assert tried[0] == (None, True) and tried[-1] == (200, False)

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import TypeAdapter
 
-from skyvern_core.agent import Agent
+from skyvern_core.agent import MAX_PAGE, MAX_PAGE_SIZE, Agent
 from skyvern_core.asgi.links import ArtifactLinks, load_signing_key
 from skyvern_core.asgi.schemas import (
     CreateTaskResponse,
@@ -34,14 +34,13 @@ from skyvern_core.errors import (
     NotFoundError,
     UsageError,
 )
-from skyvern_core.models import TaskRequest
+from skyvern_core.models import MAX_STEPS_LIMIT, TaskRequest
 from skyvern_core.netpolicy import BlockedURLError
 
 __all__ = ["agent_lifespan", "create_app"]
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE_SIZE = 100
 KEY_CACHE_SECONDS = 30.0
 
 _TASK_LIST = TypeAdapter(list[TaskListItem])
@@ -198,11 +197,11 @@ def create_app(
                 max_steps = int(x_max_steps_override.strip())
             except ValueError:
                 max_steps = 0
-            if max_steps < 1:
+            if not 1 <= max_steps <= MAX_STEPS_LIMIT:
                 return _invalid(
                     ["header", "x-max-steps-override"],
-                    f"x-max-steps-override must be a positive integer, got "
-                    f"{x_max_steps_override!r}",
+                    f"x-max-steps-override must be an integer from 1 to {MAX_STEPS_LIMIT}, "
+                    f"got {x_max_steps_override!r}",
                 )
         request = TaskRequest.model_validate(body.model_dump())
         task_id = await agent.submit(request, organization_id=org_id, max_steps=max_steps)
@@ -217,7 +216,7 @@ def create_app(
     )
     async def list_tasks(
         org_id: str = Depends(organization),
-        page: int = Query(default=1, ge=1),
+        page: int = Query(default=1, ge=1, le=MAX_PAGE),
         page_size: int = Query(default=10, ge=1, le=MAX_PAGE_SIZE),
     ) -> Any:
         tasks = await agent.list_tasks(page, page_size, organization_id=org_id)

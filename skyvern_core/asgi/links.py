@@ -58,7 +58,9 @@ class ArtifactLinks:
         self, artifact_id: str, expires: int, signature: str, *, now: float | None = None
     ) -> str | None:
         """None if the link is good, else why it is not."""
-        if not hmac.compare_digest(self.signature(artifact_id, expires), signature):
+        expected = self.signature(artifact_id, expires).encode()
+        # Compared as bytes: compare_digest refuses str with characters beyond ASCII.
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
             return "the link's signature is not valid"
         if expires < (now if now is not None else time.time()):
             return "the link has expired"

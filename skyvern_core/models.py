@@ -524,6 +524,10 @@ class PageState(BaseModel):
     title: str = ""
     elements: list[Element] = Field(default_factory=list)
     text: str = Field(default="", description="Headings, messages and errors: where we are.")
+    content: str = Field(
+        default="",
+        description="The text in view (with the headings and messages), for extraction.",
+    )
     screenshot: bytes | None = Field(default=None, exclude=True, repr=False)
     tabs: list[str] = Field(default_factory=list)
 

@@ -478,7 +478,8 @@ def test_serialize_lines() -> None:
     country = next(line for line in lines if line.startswith("[e4]"))
     assert country.startswith('[e4] select "Country" options=[Country 00, France, Country 02')
     assert '…+33] selected="France"' in country
-    assert '[e5] button "Pay" (covered by div.cookie-banner "We use cookies")' in lines
+    assert '[e5] button "Pay" (covered)' in lines
+    assert '(1 of them covered by div.cookie-banner "We use cookies": deal with it first)' in lines
     assert '[f1.e2] checkbox "I agree" unchecked' in lines
     # The viewport first, then further down: 40 listed tersely, the rest counted.
     assert lines.index(country) < lines.index('[e100] link "Story 0"')
@@ -486,6 +487,12 @@ def test_serialize_lines() -> None:
     assert '[e140] link "Story 40"' not in lines
     assert "…and 20 more: 20 link" in lines
     assert text.endswith("Page text:\nCheckout\nCard declined")
+
+
+def test_page_text_leaves_out_what_repeats_an_element_name() -> None:
+    page = _sample_page()
+    page.text = "Checkout\nPay\nCard declined"
+    assert serialize(page).endswith("Page text:\nCheckout\nCard declined")
 
 
 def test_serialize_marks_new_only_on_the_same_document() -> None:

@@ -52,6 +52,7 @@ SNAPSHOT_SCRIPT = (Path(__file__).with_name("snapshot.js")).read_text(encoding="
 """The text of ``snapshot.js``: an expression evaluating to ``snapshot(options)``."""
 
 TEXT_BUDGET = 1500
+CONTENT_BUDGET = 6000
 OFFSCREEN_LISTED = 40
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
@@ -127,8 +128,10 @@ def build_page_state(
 ) -> PageState:
     """Merge the script's output for the top document and each child frame into one state.
 
-    Page text — headings, messages and dialog titles first, then other text in view — is
-    deduplicated across frames and capped at about 1,500 characters.
+    ``text`` holds what says where we are — headings, messages, dialog titles — capped at
+    about 1,500 characters; ``content`` holds those and the other text in view (an order
+    number, a quoted price), for extraction, capped at about 6,000. Both are deduplicated
+    across frames.
     """
     elements: list[Element] = []
     seen_ids: set[str] = set()
@@ -147,7 +150,8 @@ def build_page_state(
         url=url,
         title=title,
         elements=elements,
-        text=_merge_text([*texts, *more]),
+        text=_merge_text(texts),
+        content=_merge_text([*texts, *more], CONTENT_BUDGET),
         screenshot=screenshot,
         tabs=list(tabs or []),
     )
@@ -207,7 +211,20 @@ def _options_text(el: Element) -> str:
     return f"options=[{inner}]"
 
 
-def _element_line(el: Element, *, terse: bool = False) -> str:
+def _element_lines(elements: list[Element], *, terse: bool = False) -> list[str]:
+    """Element lines; radios and checkboxes of one group sit under one group line."""
+    lines: list[str] = []
+    group = None
+    for el in elements:
+        current = el.attributes.get("group")
+        if current and current != group:
+            lines.append(f"group {_quote(current)}:")
+        group = current
+        lines.append(_element_line(el, terse=terse, grouped=bool(current)))
+    return lines
+
+
+def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) -> str:
     parts = [f"[{el.id}]", el.role]
     if el.label:
         parts.append(_quote(el.label))
@@ -223,7 +240,7 @@ def _element_line(el: Element, *, terse: bool = False) -> str:
             parts.append("readonly")
         if attrs.get("invalid"):
             parts.append("invalid")
-        if "group" in attrs:
+        if "group" in attrs and not grouped:
             parts.append(f"group={_quote(attrs['group'])}")
     if el.role in _CHECKABLE or (el.checked is not None and el.role != "file"):
         parts.append("mixed" if attrs.get("mixed") else "checked" if el.checked else "unchecked")
@@ -241,8 +258,7 @@ def _element_line(el: Element, *, terse: bool = False) -> str:
     if el.role == "link" and not el.label and "href" in attrs:
         parts.append(f"href={_quote(attrs['href'])}")
     if el.visibility == "covered":
-        by = attrs.get("covered_by")
-        parts.append(f"(covered by {by})" if by else "(covered)")
+        parts.append("(covered)")
     elif el.visibility == "offscreen" and not terse:
         parts.append("(offscreen)")
     elif el.visibility == "hidden":
@@ -261,7 +277,10 @@ def serialize(page: PageState, previous: PageState | None = None) -> str:
     ``*new*`` (and :attr:`Element.new` is set, see :func:`mark_new`).
 
     Element lines look like ``[e12] textbox "Email" required value="a@b.c"`` or
-    ``[e4] select "Country" options=[France, Germany, …+40] selected="France"``; locators
+    ``[e4] select "Country" options=[France, Germany, …+40] selected="France"``; elements
+    under a dialog or banner are marked ``(covered)`` and the overlay is named once. The
+    page text is what says where we are (headings, messages); the rest of the text in view
+    is :attr:`PageState.content`, which extraction reads. Locators
     (``" >>> "`` for shadow roots, ``" |> "`` for iframes) are kept out of the prompt and
     returned by :func:`to_json`.
     """
@@ -276,24 +295,34 @@ def serialize(page: PageState, previous: PageState | None = None) -> str:
     hidden = [e for e in page.elements if e.visibility == "hidden"]
     lines.append("")
     lines.append("Elements in view:" if in_view else "Elements in view: none")
-    lines.extend(_element_line(e) for e in in_view)
-    lines.extend(_element_line(e) for e in hidden)
+    lines.extend(_element_lines(in_view))
+    lines.extend(_element_lines(hidden))
+    # Said once for all the elements it hides, rather than on each of their lines.
+    overlays = Counter(
+        e.attributes.get("covered_by", "") for e in in_view if e.visibility == "covered"
+    )
+    for overlay, count in overlays.items():
+        what = overlay or "another element"
+        lines.append(f"({count} of them covered by {what}: deal with it first)")
     if below:
         lines.append("")
         lines.append(f"Further down the page (scroll to reach, {len(below)} elements):")
         # New elements first: they are usually what the last action revealed.
         ordered = sorted(below, key=lambda e: not e.new)
         listed = ordered[:OFFSCREEN_LISTED]
-        lines.extend(_element_line(e, terse=True) for e in listed)
+        lines.extend(_element_lines(listed, terse=True))
         rest = ordered[OFFSCREEN_LISTED:]
         if rest:
             counts = Counter(e.role for e in rest)
             summary = ", ".join(f"{n} {role}" for role, n in counts.most_common())
             lines.append(f"…and {len(rest)} more: {summary}")
-    if page.text:
+    labels = {" ".join(e.label.split()).casefold() for e in page.elements if e.label}
+    # Headings and messages that only repeat an element's name add nothing.
+    text = [line for line in page.text.splitlines() if line.casefold() not in labels]
+    if text:
         lines.append("")
         lines.append("Page text:")
-        lines.append(page.text)
+        lines.extend(text)
     return "\n".join(lines)
 
 
@@ -333,6 +362,7 @@ def to_json(page: PageState, previous: PageState | None = None) -> dict[str, Any
         "title": page.title,
         "elements": elements,
         "text": page.text,
+        "content": page.content,
         "prompt": prompt,
         "tokens": count_tokens(prompt),
     }

@@ -207,8 +207,6 @@ class LLMPlanner:
             payload=json.dumps(payload, ensure_ascii=False) if payload not in (None, {}) else "",
             history=render_history(context.history),
             errors="; ".join(context.errors),
-            title=context.page.title,
-            url=context.page.url,
             page=page_text,
         )
         user = redact(user, context.secrets)
@@ -226,14 +224,12 @@ class LLMPlanner:
 
         request = context.task.request
         schema = request.extracted_information_schema
-        content = context.page.content if hasattr(context.page, "content") else ""
+        content = context.page.content
         user = self.env.get_template("extract.j2").render(
             goal=request.data_extraction_goal or request.navigation_goal,
             schema=json.dumps(schema, ensure_ascii=False) if schema else "",
             previous=json.dumps(context.previous, ensure_ascii=False) if context.errors else None,
             errors="; ".join(context.errors),
-            title=context.page.title,
-            url=context.page.url,
             page=serialize(context.page),
             content=(content or "")[:PAGE_CONTENT_CHARS],
         )

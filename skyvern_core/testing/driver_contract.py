@@ -304,7 +304,7 @@ async def snapshot_until(
         if time.monotonic() > deadline:
             pytest.fail(
                 f"{what} did not show within {within:.0f} s; at {page.url}:\n"
-                f"{page.text[:500]}\n{describe(page, 40)}"
+                f"{page.content[:500]}\n{describe(page, 40)}"
             )
         await anyio.sleep(0.25)
         page = await snapshot(session)
@@ -405,7 +405,7 @@ class DriverContract:
         page = await self.open(session, sites.url("jobs/"))
         assert page.url == sites.url("jobs/")
         assert page.title == "Senior Backend Engineer - Northwind Robotics"
-        assert "Apply for this Job" in page.text
+        assert "Apply for this Job" in page.content
         ids = [e.id for e in page.elements]
         assert len(ids) == len(set(ids)), "element ids must be unique within a snapshot"
         assert find(page, label="Email", role="textbox").type == "email"
@@ -546,9 +546,9 @@ class DriverContract:
 
         page = await snapshot(session)
         assert "/jobs/confirmation.html" in page.url
-        numbers = re.findall(r"JA-\d{6}", page.text)
+        numbers = re.findall(r"JA-\d{6}", page.content)
         assert numbers == [sub.reference], (
-            f"the confirmation number {sub.reference} should be in the page text: {page.text!r}"
+            f"the confirmation number {sub.reference} should be in the page text: {page.content!r}"
         )
 
     async def _apply_with_upload(
@@ -693,7 +693,7 @@ class DriverContract:
             "terms": "accepted",
         }
         page = await snapshot(session)
-        assert "Welcome aboard, Grace!" in page.text
+        assert "Welcome aboard, Grace!" in page.content
 
     # ------------------------------------------------------------------ cross-origin iframe
 
@@ -732,11 +732,11 @@ class DriverContract:
         assert token.fields["exp"] == "12 / 34"
         assert token.fields["cvc"] == "123"
         page = await snapshot_until(
-            session, lambda p: "Thanks for your order" in p.text, what="the order confirmation"
+            session, lambda p: "Thanks for your order" in p.content, what="the order confirmation"
         )
-        assert order.reference and order.reference in page.text, (
+        assert order.reference and order.reference in page.content, (
             f"the order number {order.reference} shown on the page is not in the page "
-            f"state's text, so it cannot be extracted: {page.text!r}"
+            f"state's text, so it cannot be extracted: {page.content!r}"
         )
 
     # ------------------------------------------------------------------ overlays
@@ -777,7 +777,7 @@ class DriverContract:
         expect_ok(await execute(session, ClickAction(element_id=subscribe.id), page), "subscribing")
         sub = await wait_for_submission(sites, "/cookies/subscribe", where={"email": email})
         page = await snapshot(session)
-        assert "You're on the list!" in page.text
+        assert "You're on the list!" in page.content
         assert sub.reference
 
     async def test_sessions_do_not_share_cookies(
@@ -833,7 +833,7 @@ class DriverContract:
         )
 
         page = await snapshot(session)
-        assert "Step 2 of 3" in page.text, page.text
+        assert "Step 2 of 3" in page.content, page.content
         for label, option in [("Year", "2019"), ("Make", "Honda")]:
             select = find(page, label=label, role="select", visible_only=True)
             expect_ok(
@@ -864,7 +864,7 @@ class DriverContract:
         )
 
         page = await snapshot(session)
-        assert "Step 3 of 3" in page.text, page.text
+        assert "Step 3 of 3" in page.content, page.content
         roadside = find(page, label="Roadside assistance", role="switch")
         assert roadside.checked is False
         expect_ok(await execute(session, CheckAction(element_id=roadside.id), page), "roadside")
@@ -884,9 +884,9 @@ class DriverContract:
         assert (sub.fields["roadside"], sub.fields["rental"]) == ("yes", "no")
         assert sub.fields["confirm"] == "yes"
         page = await snapshot(session)
-        assert "Your quote is ready" in page.text
-        assert re.search(r"\$\d{1,3}(,\d{3})*\.\d{2}", page.text), (
-            f"the quoted price shown on the page is not in the page state's text: {page.text!r}"
+        assert "Your quote is ready" in page.content
+        assert re.search(r"\$\d{1,3}(,\d{3})*\.\d{2}", page.content), (
+            f"the quoted price shown on the page is not in the page state's text: {page.content!r}"
         )
 
     # ------------------------------------------------------------------ big pages
@@ -959,9 +959,9 @@ class DriverContract:
         assert sub.fields["rdoTitle"] == "2"
         assert sub.fields["selCounty"] == "WX"
         page = await snapshot(session)
-        assert sub.reference and sub.reference in page.text, (
+        assert sub.reference and sub.reference in page.content, (
             f"the reference {sub.reference} shown on the page is not in the page state's "
-            f"text: {page.text!r}"
+            f"text: {page.content!r}"
         )
 
     # ------------------------------------------------------------------ verification
@@ -1024,7 +1024,7 @@ class DriverContract:
         )
         page = await snapshot(session)
         assert _path_of(page.url) == "/news/search.html?q=election"
-        assert "results for \u201celection\u201d" in page.text
+        assert "results for \u201celection\u201d" in page.content
 
     async def test_hover_reveals_a_menu(
         self, session: BrowserSession, sites: FixtureSitesLike
@@ -1087,7 +1087,7 @@ class DriverContract:
         expect_ok(await execute(session, ClickAction(element_id=link.id), page), "the link")
         page = await snapshot(session)
         assert _path_of(page.url) == "/news/print.html"
-        assert "Print version" in page.text or "Ports brace" in page.text
+        assert "Print version" in page.content or "Ports brace" in page.content
 
     async def test_wait_action(self, session: BrowserSession, sites: FixtureSitesLike) -> None:
         """wait succeeds and takes about as long as asked."""

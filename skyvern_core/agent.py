@@ -208,7 +208,7 @@ class Agent:
     async def aclose(self) -> None:
         """Stop the workers, fail tasks still running here, and close every backend."""
         for handle in list(self._handles.values()):
-            handle.cancel()
+            handle.stop()
         if self._pool is not None and self._stack is not None:
             self._pool.cancel_scope.cancel()
             stack, self._stack, self._pool = self._stack, None, None

@@ -80,6 +80,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from skyvern_core.server import run_worker
+
+    run_worker(concurrency=args.concurrency)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skyvern-core`` command."""
     parser = argparse.ArgumentParser(
@@ -109,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the API only; tasks run in 'skyvern-core worker' processes",
     )
     serve.set_defaults(func=_serve)
+    worker = sub.add_parser("worker", help="run queued tasks from the configured store")
+    worker.add_argument(
+        "--concurrency", type=int, default=None, help="tasks at once (SKYVERN_CONCURRENCY)"
+    )
+    worker.set_defaults(func=_worker)
     return parser
 
 

@@ -68,6 +68,7 @@ __all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
 log = logging.getLogger(__name__)
 
 ACTION_SCREENSHOTS_KEPT = 3
+STOPPED = "The worker running this task was shut down before the task finished"
 
 
 @dataclass(slots=True)
@@ -89,12 +90,20 @@ class RunHandle:
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
         self.canceled = False
+        self.stopping = False
         self._scope: anyio.CancelScope | None = None
 
     def cancel(self) -> None:
         """Stop the run before its next action (an action or model call under way is
         interrupted)."""
         self.canceled = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    def stop(self) -> None:
+        """Stop the run because this process is shutting down: the task fails, saying so
+        (it is not a user's cancel)."""
+        self.stopping = True
         if self._scope is not None:
             self._scope.cancel()
 
@@ -213,7 +222,7 @@ class _Run:
         try:
             with anyio.CancelScope() as scope:
                 self.handle._scope = scope
-                if self.handle.canceled:
+                if self.handle.canceled or self.handle.stopping:
                     scope.cancel()
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(self._keep_lease, tg.cancel_scope)
@@ -227,10 +236,24 @@ class _Run:
         except Exception as exc:  # a bug or a store failure outside a step
             log.exception("task %s failed outside a step", self.task.task_id)
             status, reason = TaskStatus.failed, describe_error(exc)
+        except anyio.get_cancelled_exc_class():
+            # Cancelled from outside the run (the worker pool is shutting down): still
+            # record the end, then let the cancellation go on.
+            self.handle.stopping = True
+            with anyio.CancelScope(shield=True):
+                await self._finish(
+                    TaskStatus.canceled if self.handle.canceled else TaskStatus.failed,
+                    None if self.handle.canceled else STOPPED,
+                    None,
+                    False,
+                )
+            raise
         finally:
             self.handle._scope = None
         if self.handle.canceled:
             status, reason = TaskStatus.canceled, None
+        elif self.handle.stopping:
+            status, reason = TaskStatus.failed, STOPPED
         with anyio.CancelScope(shield=True):
             finished = await self._finish(status, reason, extracted, has_extracted)
         return finished

@@ -10,7 +10,7 @@ from skyvern_core.agent import Agent
 from skyvern_core.auth import NewOrganization, create_organization
 from skyvern_core.config import Settings
 
-__all__ = ["OrgCreated", "create_org", "serve"]
+__all__ = ["OrgCreated", "create_org", "run_worker", "serve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +65,27 @@ def serve(
         )
     agent = Agent(settings=settings)
     uvicorn.run(create_app(agent, workers=workers), host=host, port=port, log_level="info")
+
+
+def run_worker(*, concurrency: int | None = None, settings: Settings | None = None) -> None:
+    """Run queued tasks from the configured store until interrupted (SIGINT or SIGTERM).
+
+    Many worker processes, on many machines, can share one PostgreSQL store: each task is
+    claimed by exactly one of them and held by a lease its worker keeps renewing.
+    """
+    import signal
+
+    settings = settings or Settings()
+    if concurrency is not None:
+        settings = Settings(
+            **{**settings.model_dump(exclude_unset=True), "concurrency": concurrency}
+        )
+
+    async def main() -> None:
+        agent = Agent(settings=settings)
+        async with agent:
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                async for _ in signals:
+                    break
+
+    anyio.run(main)

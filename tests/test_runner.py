@@ -493,3 +493,27 @@ async def test_a_submitted_task_whose_backend_cannot_be_built_fails_with_the_rea
                 await anyio.sleep(0.02)
     assert task.status == TaskStatus.failed
     assert "no driver named 'no-such-driver'" in task.failure_reason
+
+
+async def test_shutting_down_fails_running_tasks_with_the_reason(
+    make_agent: Callable[..., Agent],
+):
+    notifier = RecordingNotifier()
+    driver = InMemoryDriver(job_site(), action_delay=5)
+    store = MemoryStore()
+    agent = make_agent(
+        driver=driver, store=store, notifier=notifier, planner=ScriptedPlanner([fill_and_submit()])
+    )
+    await agent.start()
+    task_id = await agent.submit(REQUEST)
+    await wait_for(agent, task_id, TaskStatus.running)
+    with anyio.fail_after(5):
+        while not driver.executed:
+            await anyio.sleep(0.01)
+    await agent.aclose()
+    task = await store.get_task(task_id)
+    assert task.status == TaskStatus.failed
+    assert task.failure_reason == (
+        "The worker running this task was shut down before the task finished"
+    )
+    assert [t.status for t in notifier.tasks] == [TaskStatus.failed]

@@ -115,6 +115,29 @@ ACTIONS_PAGE = """<!doctype html><html><head><title>Actions</title><style>
 
 NEXT_PAGE = "<!doctype html><html><head><title>Next</title></head><body><h1>Next page</h1>"
 
+# A code in six one-digit boxes split 3-3 (the page's script moves focus on and keeps digits
+# only, like a bank's), a PIN in four boxes with no script at all, and a lone one-letter field.
+BOXES_PAGE = """<!doctype html><html><head><title>Boxes</title></head><body>
+<fieldset><legend>Verification code</legend><div id="otp">
+  <span><input maxlength="1" inputmode="numeric" aria-label="Digit 1 of 6">
+    <input maxlength="1" inputmode="numeric" aria-label="Digit 2 of 6">
+    <input maxlength="1" inputmode="numeric" aria-label="Digit 3 of 6"></span> -
+  <span><input maxlength="1" inputmode="numeric" aria-label="Digit 4 of 6">
+    <input maxlength="1" inputmode="numeric" aria-label="Digit 5 of 6">
+    <input maxlength="1" inputmode="numeric" aria-label="Digit 6 of 6"></span>
+</div></fieldset>
+<div id="pin"><input maxlength="1" aria-label="PIN 1"><input maxlength="1" aria-label="PIN 2">
+  <input maxlength="1" aria-label="PIN 3"><input maxlength="1" aria-label="PIN 4"></div>
+<p><label>Middle initial <input id="initial" maxlength="1"></label></p>
+<script>
+  const boxes = [...document.querySelectorAll('#otp input')];
+  boxes.forEach((box, i) => box.addEventListener('input', () => {
+    box.value = box.value.replace(/\\D/g, '');
+    if (box.value && i < boxes.length - 1) boxes[i + 1].focus();
+  }));
+  const joined = (sel) => [...document.querySelectorAll(sel + ' input')].map((b) => b.value);
+</script></body></html>"""
+
 
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[bytes, str, dict[str, str]]] = {}
@@ -150,6 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
 ROUTES = {
     "/actions.html": (ACTIONS_PAGE.encode(), "text/html; charset=utf-8", {}),
     "/next.html": (NEXT_PAGE.encode(), "text/html; charset=utf-8", {}),
+    "/boxes.html": (BOXES_PAGE.encode(), "text/html; charset=utf-8", {}),
     "/report.csv": (
         b"a,b\n1,2\n",
         "text/csv",
@@ -342,6 +366,48 @@ async def test_input_text_failures(session: PlaywrightSession, site: str) -> Non
         await session.execute(InputTextAction(element_id=el(page, "Fixed").id, text="1"), page)
     )
     assert error.endswith("is read-only")
+
+
+async def test_input_text_into_the_first_of_single_character_boxes(
+    session: PlaywrightSession, site: str
+) -> None:
+    """A code typed into the first box lands one character per box, checked together."""
+    await session.goto(f"{site}/boxes.html")
+    page = await session.snapshot()
+    first = el(page, "Digit 1 of 6").id
+    result = ok(await session.execute(InputTextAction(element_id=first, text="482913"), page))
+    assert result.data["boxes"] == 6
+    assert await js(session, "joined('#otp')") == list("482913")
+    # Again over a full group (a second attempt): every box gets its new digit.
+    ok(await session.execute(InputTextAction(element_id=first, text="135790"), page))
+    assert await js(session, "joined('#otp')") == list("135790")
+    # Boxes without any script are walked through by the driver itself.
+    ok(await session.execute(InputTextAction(element_id=el(page, "PIN 1").id, text="2468"), page))
+    assert await js(session, "joined('#pin')") == list("2468")
+
+
+async def test_single_character_box_failures_do_not_echo_the_code(
+    session: PlaywrightSession, site: str
+) -> None:
+    """What the boxes refused is counted, not shown; a lone one-letter field is unchanged."""
+    await session.goto(f"{site}/boxes.html")
+    page = await session.snapshot()
+    first = el(page, "Digit 1 of 6").id
+    error = failed(await session.execute(InputTextAction(element_id=first, text="48ab13"), page))
+    assert error == (
+        f'the 6 single-character boxes starting at {first} (textbox "Digit 1 of 6") hold 4 of '
+        "the 6 characters typed"
+    )
+    pin = el(page, "PIN 1").id
+    error = failed(await session.execute(InputTextAction(element_id=pin, text="97531"), page))
+    assert error == (
+        f'{pin} (textbox "PIN 1") is the first of 4 single-character boxes, too few for the 5 '
+        "characters to type"
+    )
+    assert await js(session, "joined('#pin')") == ["", "", "", ""]  # nothing typed at all
+    initial = el(page, "Middle initial").id
+    error = failed(await session.execute(InputTextAction(element_id=initial, text="AB"), page))
+    assert error.startswith("the field kept 'A'")
 
 
 # --------------------------------------------------------------------------- lists

@@ -36,6 +36,7 @@ PAGES = [
     "news/search.html?q=markets",
     "news/print.html",
     "legacy/",
+    "login/",
 ]
 
 

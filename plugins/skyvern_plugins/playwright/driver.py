@@ -719,6 +719,7 @@ class PlaywrightSession:
                 disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
                 readonly: !!el.readOnly || el.getAttribute('aria-readonly') === 'true',
                 editable: el.isContentEditable,
+                maxlength: typeof el.maxLength === 'number' ? el.maxLength : -1,
                 rendered: (() => { const r = el.getBoundingClientRect();
                   return r.width > 0 && r.height > 0 && (!el.checkVisibility ||
                     el.checkVisibility({visibilityProperty: true})); })(),
@@ -858,6 +859,10 @@ class PlaywrightSession:
             raise _Failed(f"element {name} is read-only")
         if info["type"] in ("checkbox", "radio", "file", "submit", "button", "image"):
             raise _Failed(f"element {name} is not a text field ({info['type']})")
+        if info["tag"] == "input" and info["maxlength"] == 1 and len(action.text) > 1:
+            boxes = await self._box_group(el, len(action.text))
+            if boxes:
+                return await self._type_boxes(boxes, action.text, name)
         secret = info["type"] == "password"
         if info["editable"] and info["tag"] not in ("input", "textarea"):
             kept = await self._type_editable(el, action.text)
@@ -886,6 +891,51 @@ class PlaywrightSession:
             kept = await el.evaluate(read)
         await el.evaluate("(el) => el.dispatchEvent(new Event('change', {bubbles: true}))")
         return str(kept)
+
+    async def _box_group(self, el: ElementHandle, length: int) -> list[ElementHandle]:
+        """The single-character boxes of a code that ``el`` starts (``el`` first), or []."""
+        handle = await el.evaluate_handle(_BOX_GROUP, length)
+        try:
+            props = await handle.get_properties()
+            boxes = [(int(k), v.as_element()) for k, v in props.items() if k.isdigit()]
+        finally:
+            await handle.dispose()
+        return [box for _, box in sorted(boxes, key=lambda kv: kv[0]) if box is not None]
+
+    async def _type_boxes(self, boxes: list[ElementHandle], text: str, name: str) -> ActionResult:
+        """Type ``text`` one character per box, as a person types a code into six boxes.
+
+        Each box is focused (if the page's script has not moved there already) and its
+        content selected, then the character is typed with real key events, so the page's
+        own handlers run. The check is on the boxes together. Their content is never echoed
+        in a failure: it is nearly always a one-time code.
+        """
+        if len(boxes) < len(text):
+            raise _Failed(
+                f"{name} is the first of {len(boxes)} single-character boxes, too few for "
+                f"the {len(text)} characters to type"
+            )
+        with contextlib.suppress(_import_playwright().Error):
+            await boxes[0].scroll_into_view_if_needed(timeout=2000)
+        # Left-over characters (an earlier attempt) would stay in boxes typed past.
+        for box in boxes:
+            await box.evaluate("(b) => { b.value = ''; }")
+        for box, char in zip(boxes, text, strict=False):
+            await box.evaluate(
+                "(b) => { if (b.getRootNode().activeElement !== b) b.focus();"
+                " try { b.select(); } catch (e) {} }"
+            )
+            await self.page.keyboard.type(char)
+        await self._settle()
+        values = [str(await box.evaluate("(b) => b.value")) for box in boxes]
+        kept = "".join(values)
+        if kept == text:
+            return ActionResult(success=True, data={"boxes": len(boxes)})
+        if len(kept) != len(text):
+            held = f"{len(kept)} of the {len(text)} characters typed"
+        else:
+            held = "other characters than those typed"
+        raise _Failed(f"the {len(boxes)} single-character boxes starting at {name} hold {held}")
 
     async def _type_editable(self, el: ElementHandle, text: str) -> str:
         await el.click()
@@ -1182,6 +1232,35 @@ class _Failed(Exception):
         super().__init__(message)
         self.data = data or {}
 
+
+# The boxes of a code split one character per input (maxlength=1) that ``el`` starts, ``el``
+# first, in page order: the inputs of its type in the nearest ancestor holding two or more,
+# up to the first other input. When those are too few for the text (a "123-456" layout
+# splits them over two containers), wider ancestors are tried, keeping only inputs as deep
+# below the ancestor as ``el`` (the other half, not a one-letter field elsewhere) and only
+# as many as the text needs.
+_BOX_GROUP = """(el, length) => {
+    const kind = (x) => (x.getAttribute('type') || 'text').toLowerCase();
+    const depth = (x, scope) => { let d = 0; for (; x && x !== scope; x = x.parentElement) d++;
+      return d; };
+    let nearest = null;
+    let scope = el.parentElement;
+    for (let level = 0; scope && level < 3; level++, scope = scope.parentElement) {
+      const inputs = Array.from(scope.querySelectorAll('input'));
+      const want = depth(el, scope);
+      const group = [];
+      for (const x of inputs.slice(inputs.indexOf(el))) {
+        if (x.maxLength !== 1 || kind(x) !== kind(el) || x.disabled || x.readOnly
+            || depth(x, scope) !== want) break;
+        group.push(x);
+      }
+      if (group.length < 2) continue;
+      nearest = nearest || group;
+      if (nearest.length >= length) return nearest;
+      if (group.length >= length) return group.slice(0, length);
+    }
+    return nearest || [];
+}"""
 
 # What a combobox shows: its text, an input's value, or — for an autocomplete whose input
 # is emptied after a choice — the text beside the input (react-select's "single value").

@@ -12,6 +12,10 @@ uploaded file names and sizes), so a test asserts what the *site* got rather tha
 driver claims it typed. Some POST endpoints answer the way a real backend would: they issue a
 reference (``JA-483920``), redirect to a confirmation page and render it from the submission.
 
+The login site (``login/``, "Acme Bank") signs a user in with a password, then a 6-digit
+one-time code. Its test users are :data:`LOGIN_USERS`; how the server checks a user's code
+is set with :meth:`FixtureSites.expect_code` (a TOTP secret, or one fixed code).
+
 Run ``python -m skyvern_core.testing.sites.server`` to browse the sites by hand.
 """
 
@@ -19,13 +23,16 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import hmac
 import html
+import http.cookies
 import json
 import mimetypes
 import re
 import secrets
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -34,7 +41,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["ENDPOINTS", "ROOT", "FixtureSites", "Submission", "UploadedFile", "iter_sites"]
+__all__ = [
+    "ENDPOINTS",
+    "LOGIN_USERS",
+    "ROOT",
+    "FixtureSites",
+    "LoginUser",
+    "Submission",
+    "UploadedFile",
+    "iter_sites",
+]
 
 ROOT = Path(__file__).resolve().parent
 """The folder served: one sub-folder per site."""
@@ -78,6 +94,16 @@ class _Endpoint:
     redirect: str | None = None  # then the browser is sent here (303) with ?ref=
     json_reply: Callable[[Submission, FixtureSites], dict[str, Any]] | None = None
     extras: Callable[[Submission, FixtureSites], dict[str, str]] | None = None
+    # Decides where the browser goes next (and which cookies it gets), like a login backend.
+    route: Callable[[Submission, FixtureSites], _Redirect] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Redirect:
+    """A 303 answer chosen by an endpoint's ``route``: where to, and cookies to set."""
+
+    location: str
+    cookies: dict[str, str] = field(default_factory=dict)
 
 
 def _insurance_price(sub: Submission, _sites: FixtureSites) -> dict[str, str]:
@@ -131,6 +157,100 @@ def _brand(digits: str) -> str:
     return "Visa" if digits.startswith("4") else "Mastercard" if digits[0] == "5" else "Card"
 
 
+# --------------------------------------------------------------------------- login site
+
+
+@dataclass(frozen=True, slots=True)
+class LoginUser:
+    """A test account of the login site (Acme Bank).
+
+    ``totp_secret`` is the account's authenticator secret (base32), used to check codes
+    until a test calls :meth:`FixtureSites.expect_code`; ``code_boxes`` picks the 2FA page:
+    six single-digit boxes instead of one code field.
+    """
+
+    username: str
+    password: str
+    name: str
+    totp_secret: str
+    code_boxes: bool = False
+
+
+LOGIN_USERS: dict[str, LoginUser] = {
+    user.username: user
+    for user in (
+        LoginUser(
+            "ada.lovelace",
+            "Analytical-Engine-1843",
+            "Ada Lovelace",
+            "MFRW2ZJNMJQW42ZNMFSGCLLUMVZXIIJB",
+        ),
+        LoginUser(
+            "grace.hopper",
+            "Harvard-Mark-I-1944",
+            "Grace Hopper",
+            "MFRW2ZJNMJQW42ZNM5ZGCY3FFV2GK43U",
+            code_boxes=True,
+        ),
+    )
+}
+"""The login site's accounts (also listed in ``login/index.html``): ada.lovelace gets the
+one-field 2FA page, grace.hopper the six-box one."""
+
+_LOGIN_COOKIE = "acme_sid"
+_TOTP_STEP = 30  # seconds; codes of the step before and after are accepted too (clock skew)
+
+
+def _login_session(sub: Submission, sites: FixtureSites) -> _Redirect:
+    """Step 1: check the password; a match opens a session that still needs the code."""
+    user = LOGIN_USERS.get(sub.fields.get("username", "").strip().lower())
+    password = sub.fields.get("password", "")
+    if user is None or not hmac.compare_digest(password.encode(), user.password.encode()):
+        sub.extra["result"] = "bad_credentials"
+        return _Redirect("/login/?error=credentials")
+    sid = secrets.token_urlsafe(16)
+    with sites._lock:
+        sites._login_sessions[sid] = user.username
+    sub.extra.update(result="needs_code", username=user.username)
+    page = "verify-boxes.html" if user.code_boxes else "verify.html"
+    return _Redirect(f"/login/{page}", {_LOGIN_COOKIE: sid})
+
+
+def _login_verify(sub: Submission, sites: FixtureSites) -> _Redirect:
+    """Step 2: check the one-time code of the session's user; a match shows the account."""
+    jar = http.cookies.SimpleCookie()
+    try:
+        jar.load(sub.cookies)
+    except http.cookies.CookieError:
+        pass
+    sid = jar[_LOGIN_COOKIE].value if _LOGIN_COOKIE in jar else ""
+    with sites._lock:
+        username = sites._login_sessions.get(sid)
+    if username is None:
+        sub.extra["result"] = "no_session"
+        return _Redirect("/login/?error=session")
+    user = LOGIN_USERS[username]
+    # One field posts "code"; the six boxes post six "digit" fields.
+    code = sub.fields.get("code") or "".join(sub.all_fields.get("digit", []))
+    code = re.sub(r"\s", "", code)
+    sub.extra.update(username=username, code=code)
+    page = "verify-boxes.html" if user.code_boxes else "verify.html"
+    if not sites._code_is_valid(username, code):
+        sub.extra["result"] = "bad_code"
+        return _Redirect(f"/login/{page}?error=code")
+    with sites._lock:
+        sites._login_sessions.pop(sid, None)  # a session signs in once
+    sub.reference = "SESS-" + str(secrets.randbelow(900000) + 100000)
+    account = "-".join(str(secrets.randbelow(9000) + 1000) for _ in range(3))
+    sub.extra.update(
+        result="signed_in",
+        name=user.name,
+        first_name=user.name.split()[0],
+        account_number=account,
+    )
+    return _Redirect(f"/login/account.html?ref={sub.reference}")
+
+
 ENDPOINTS: dict[str, _Endpoint] = {
     "/jobs/apply": _Endpoint("JA-", "/jobs/confirmation.html"),
     "/shadow/register": _Endpoint("SR-", "/shadow/welcome.html"),
@@ -139,6 +259,8 @@ ENDPOINTS: dict[str, _Endpoint] = {
     "/cookies/subscribe": _Endpoint("NL-", "/cookies/thanks.html"),
     "/insurance/quote": _Endpoint("Q-", "/insurance/quote.html", extras=_insurance_price),
     "/legacy/submit": _Endpoint("REF", "/legacy/received.html"),
+    "/login/session": _Endpoint(route=_login_session),
+    "/login/verify": _Endpoint(route=_login_verify),
 }
 """POST endpoints with behaviour; a POST anywhere else is recorded and answered 204."""
 
@@ -165,6 +287,8 @@ class FixtureSites:
         self._threads: list[threading.Thread] = []
         self.main_origin = ""
         self.other_origin_base = ""
+        self._login_sessions: dict[str, str] = {}  # session cookie -> username, before 2FA
+        self._code_checks: dict[str, tuple[str, str]] = {}  # username -> ("code"|"secret", v)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -241,6 +365,52 @@ class FixtureSites:
         """Forget every recorded submission."""
         with self._lock:
             self._submissions.clear()
+
+    # ------------------------------------------------------------------ login site
+
+    def expect_code(
+        self, username: str, code: str | None = None, *, secret: str | None = None
+    ) -> None:
+        """Set how the login site checks the one-time code of ``username`` from now on.
+
+        ``code``: only that code is accepted (like one texted to the user). ``secret``: the
+        RFC 6238 code of that TOTP secret (base32 or ``otpauth://`` URI) is accepted, also
+        the one of the 30-second step before or after. Neither: back to the account's own
+        :attr:`LoginUser.totp_secret`. What the site received is in the ``/login/verify``
+        submissions: ``extra["code"]`` and ``extra["result"]`` (``signed_in`` or
+        ``bad_code``).
+        """
+        if username not in LOGIN_USERS:
+            raise KeyError(f"no login site user {username!r}; see LOGIN_USERS")
+        if code is not None and secret is not None:
+            raise ValueError("give a code or a secret, not both")
+        with self._lock:
+            if code is not None:
+                self._code_checks[username] = ("code", code)
+            elif secret is not None:
+                self._code_checks[username] = ("secret", secret)
+            else:
+                self._code_checks.pop(username, None)
+
+    def _code_is_valid(self, username: str, code: str) -> bool:
+        with self._lock:
+            kind, value = self._code_checks.get(
+                username, ("secret", LOGIN_USERS[username].totp_secret)
+            )
+        if not code:
+            return False
+        if kind == "code":
+            return hmac.compare_digest(code.encode(), value.encode())
+        # Imported here: the rest of the server needs nothing beyond the standard library.
+        from skyvern_core.totp import code_from_secret
+
+        now = time.time()
+        return any(
+            hmac.compare_digest(
+                code.encode(), code_from_secret(value, now + k * _TOTP_STEP).encode()
+            )
+            for k in (-1, 0, 1)
+        )
 
     def _record(self, submission: Submission) -> None:
         with self._lock:
@@ -358,8 +528,18 @@ def _make_handler(sites: FixtureSites, origin: str) -> type[SimpleHTTPRequestHan
             if endpoint.extras:
                 sub.extra.update(endpoint.extras(sub, sites))
             reply = endpoint.json_reply(sub, sites) if endpoint.json_reply else None
+            go = endpoint.route(sub, sites) if endpoint.route else None
             sites._record(sub)
-            if reply is not None:
+            if go is not None:
+                self.send_response(HTTPStatus.SEE_OTHER)
+                self.send_header("Location", go.location)
+                for name, value in go.cookies.items():
+                    self.send_header(
+                        "Set-Cookie", f"{name}={value}; Path=/; HttpOnly; SameSite=Lax"
+                    )
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif reply is not None:
                 status = HTTPStatus.PAYMENT_REQUIRED if "error" in reply else HTTPStatus.OK
                 self._send(status, json.dumps(reply).encode(), "application/json")
             elif endpoint.redirect:

@@ -87,6 +87,12 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from skyvern_core.demo import run_demo
+
+    return run_demo()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skyvern-core`` command."""
     parser = argparse.ArgumentParser(
@@ -121,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, default=None, help="tasks at once (SKYVERN_CONCURRENCY)"
     )
     worker.set_defaults(func=_worker)
+    demo = sub.add_parser("demo", help="run a real task on a bundled job-application site")
+    demo.set_defaults(func=_demo)
     return parser
 
 

@@ -7,6 +7,7 @@ the environment.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "default_data_dir"]
+
+_WARNED: set[str] = set()
 
 
 def default_data_dir() -> Path:
@@ -39,6 +42,12 @@ class Settings(BaseSettings):
         default=None,
         description="Store URL (sqlite:///path or postgresql://...); default: a SQLite "
         "file in data_dir.",
+    )
+    database_pool_size: int = Field(
+        default=10,
+        gt=0,
+        description="PostgreSQL connections each process keeps open (as many again for "
+        "bursts); at least `concurrency` plus a few for the API and the webhook sender.",
     )
 
     # Which backends to use (plugin names; see `skyvern-core plugins`).
@@ -170,6 +179,23 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Warn about ``SKYVERN_*`` variables that name no setting (a typo is silent
+        otherwise)."""
+        known = {f"SKYVERN_{name.upper()}" for name in type(self).model_fields}
+        for name in os.environ:
+            upper = name.upper()
+            if (
+                upper.startswith("SKYVERN_")
+                and upper not in known
+                and not upper.startswith("SKYVERN_TEST_")
+                and upper not in _WARNED
+            ):
+                _WARNED.add(upper)
+                logging.getLogger(__name__).warning(
+                    "environment variable %s names no skyvern-core setting; ignored", name
+                )
 
     @property
     def resolved_artifact_dir(self) -> Path:

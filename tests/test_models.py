@@ -131,3 +131,13 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SKYVERN_MAX_STEPS", "zero")
     with pytest.raises(ValidationError, match="max_steps"):
         Settings()
+
+
+def test_an_unknown_skyvern_variable_is_reported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    monkeypatch.setenv("SKYVERN_MAX_STEP", "3")  # a typo of SKYVERN_MAX_STEPS
+    with caplog.at_level("WARNING"):
+        settings = Settings()
+    assert settings.max_steps == 10
+    assert "SKYVERN_MAX_STEP names no skyvern-core setting" in caplog.text

@@ -182,3 +182,31 @@ def test_custom_plugin_is_installed_found_and_used(tmp_path: Path):
             "failure_reason": None,
         }
     ]
+
+
+@pytest.mark.browser
+def test_quickstart_applies_for_the_job(tmp_path: Path):
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / "quickstart.py"), "--data-dir", str(tmp_path)],
+        env=env(tmp_path), check=True, capture_output=True, text=True, timeout=300,
+    ).stdout
+    assert re.search(r"^task tsk_\w+: completed$", out, re.M), out
+    assert re.search(r"extracted: \{'confirmation_number': 'JA-\d+'\}", out), out
+    assert "step 0 (retry 0) completed: input_text" in out
+
+
+@pytest.mark.browser
+def test_the_readme_demo_command_runs_a_real_task(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "skyvern_core", "demo"],
+        env=env(tmp_path, COLUMNS="200"), capture_output=True, text=True, timeout=300,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "planner: the offline planner" in out
+    assert re.search(r"status:\s+completed in \d+ steps", out), out
+    assert re.search(r"extracted:\s+\{'confirmation_number': 'JA-\d+'\}", out), out
+    recording = re.search(r"recording:\s+(\S+\.webm)", out)
+    assert recording and Path(recording.group(1)).stat().st_size > 1000
+    screenshot = re.search(r"screenshot:\s+(\S+\.png)", out)
+    assert screenshot and Path(screenshot.group(1)).read_bytes()[:4] == b"\x89PNG"

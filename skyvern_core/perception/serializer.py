@@ -73,6 +73,10 @@ _EXTRA_KEYS = {
     "invalid": "invalid",
     "multiple": "multiple",
     "proxy": "proxy",
+    "name": "name",
+    "autocomplete": "autocomplete",
+    "placeholder": "placeholder",
+    "domId": "id",
 }
 
 

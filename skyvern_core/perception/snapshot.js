@@ -636,6 +636,17 @@
     if (!label && proxy) label = textOf(proxy) || ariaName(proxy);
     item.label = cap(label, LABEL_MAX);
     fillState(el, role, item);
+    var tagName = el.tagName;
+    if (tagName === "INPUT" || tagName === "SELECT" || tagName === "TEXTAREA") {
+      // Kept out of the prompt, but a planner that matches facts to fields reads them.
+      var nm = el.getAttribute("name");
+      if (nm) item.name = cap(nm, 80);
+      var ac = el.getAttribute("autocomplete");
+      if (ac && ac !== "on" && ac !== "off") item.autocomplete = cap(ac, 60);
+      var ph = el.getAttribute("placeholder");
+      if (ph && ph.trim()) item.placeholder = cap(ph.replace(/\s+/g, " ").trim(), 80);
+      if (el.id) item.domId = cap(el.id, 80);
+    }
     if (role === "radio" || role === "checkbox") {
       var g = groupOf(el);
       if (g && g !== item.label) item.group = g;

@@ -188,7 +188,11 @@ def test_custom_plugin_is_installed_found_and_used(tmp_path: Path):
 def test_quickstart_applies_for_the_job(tmp_path: Path):
     out = subprocess.run(
         [sys.executable, str(EXAMPLES / "quickstart.py"), "--data-dir", str(tmp_path)],
-        env=env(tmp_path), check=True, capture_output=True, text=True, timeout=300,
+        env=env(tmp_path),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     ).stdout
     assert re.search(r"^task tsk_\w+: completed$", out, re.M), out
     assert re.search(r"extracted: \{'confirmation_number': 'JA-\d+'\}", out), out
@@ -199,7 +203,10 @@ def test_quickstart_applies_for_the_job(tmp_path: Path):
 def test_the_readme_demo_command_runs_a_real_task(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "skyvern_core", "demo"],
-        env=env(tmp_path, COLUMNS="200"), capture_output=True, text=True, timeout=300,
+        env=env(tmp_path, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr

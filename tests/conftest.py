@@ -19,7 +19,7 @@ from skyvern_core.testing import (
 )
 from skyvern_core.testing.memory_store import MemoryStore
 
-pytest_plugins = ["skyvern_core.testing.sites.fixtures"]
+pytest_plugins = ["skyvern_core.testing.sites.fixtures", "tests.pg"]
 
 
 @pytest.fixture(autouse=True, scope="session")

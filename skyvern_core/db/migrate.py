@@ -34,9 +34,16 @@ def alembic_config(sync_url: str | None = None) -> Config:
 
 def _engine(sync_url: str) -> sa.Engine:
     sqlite = sa.make_url(sync_url).get_backend_name() == "sqlite"
-    # Another process may be migrating the same SQLite file: wait for it rather than fail.
-    connect_args = {"timeout": 60} if sqlite else {}
-    engine = sa.create_engine(sync_url, poolclass=sa.pool.NullPool, connect_args=connect_args)
+    options: dict[str, Any] = {"poolclass": sa.pool.NullPool}
+    if sqlite:
+        # Another process may be migrating the same SQLite file: wait for it rather than fail.
+        options["connect_args"] = {"timeout": 60}
+    else:
+        # Under REPEATABLE READ or SERIALIZABLE (a server default) the snapshot would date
+        # from before the wait for the migration lock, hiding the schema that the process
+        # holding it just committed; READ COMMITTED takes a new snapshot per statement.
+        options["isolation_level"] = "READ COMMITTED"
+    engine = sa.create_engine(sync_url, **options)
     if sqlite:
         # pysqlite opens transactions lazily and commits before DDL; taking over BEGIN makes
         # a migration all-or-nothing on SQLite too.

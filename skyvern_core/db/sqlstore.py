@@ -7,10 +7,16 @@ the dialect details differ:
   transactions start with ``BEGIN IMMEDIATE`` (so a read-then-write never fails on a stale
   snapshot) and are serialized per store by an :class:`anyio.Lock`, so many concurrent tasks
   of one process never see "database is locked".
-* PostgreSQL: the queue claim locks the chosen row with ``FOR UPDATE SKIP LOCKED``.
+* PostgreSQL (psycopg 3): a pool of connections per store, transactions at READ COMMITTED,
+  JSON in ``JSONB`` and timestamps in ``timestamptz`` columns. Claiming from the queue locks
+  the chosen row with ``FOR UPDATE SKIP LOCKED``, so claimers in many processes each take a
+  different task without waiting on one another; the migrations of processes starting
+  together run one at a time under an advisory lock (see :mod:`skyvern_core.db.migrate`).
 
 Status changes are compare-and-set: the lifecycle is checked against the stored status and
-the ``UPDATE`` only applies while the status is still the one that was checked.
+the ``UPDATE`` only applies while the status is still the one that was checked. On
+PostgreSQL an ``UPDATE`` blocked by a concurrent writer re-checks its ``WHERE`` against the
+row that writer committed, so the loser matches nothing and checks the lifecycle again.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ M = TypeVar("M", bound=BaseModel)
 
 SETTING = "SKYVERN_DATABASE_URL"
 BUSY_TIMEOUT_MS = 10_000
+DEFAULT_POOL_SIZE = 10
 CAS_ATTEMPTS = 20
 
 
@@ -176,13 +183,19 @@ class SQLStore:
 
     ``database_url`` is in the user form (``sqlite:///path/to.db``, ``postgresql://...``).
     Call :meth:`open` before use (or use ``async with``); it creates the SQLite file's folder
-    and runs the migrations.
+    and runs the migrations. ``pool_size`` is the number of PostgreSQL connections kept open
+    (as many again may be opened for bursts); SQLite ignores it.
     """
 
-    def __init__(self, database_url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, database_url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> None:
+        if pool_size < 1:
+            raise ValueError(f"pool_size must be >= 1, got {pool_size}")
         self._async_url, self._sync_url = driver_urls(database_url)
         self.dialect = self._async_url.get_backend_name()
         self._echo = echo
+        self.pool_size = pool_size
         self._engine: AsyncEngine | None = None
         self._write_lock: anyio.Lock | None = None
 
@@ -213,12 +226,26 @@ class SQLStore:
             await anyio.to_thread.run_sync(self._prepare)
         except (SQLAlchemyError, CommandError, OSError) as exc:
             raise StoreError(f"could not migrate the database of {self!r}: {_reason(exc)}") from exc
-        engine = create_async_engine(
-            self._async_url, echo=self._echo, pool_pre_ping=self.dialect != "sqlite"
-        )
         if self.dialect == "sqlite":
+            engine = create_async_engine(self._async_url, echo=self._echo)
             _configure_sqlite(engine)
             self._write_lock = anyio.Lock()
+        else:
+            engine = create_async_engine(
+                self._async_url,
+                echo=self._echo,
+                pool_size=self.pool_size,
+                # Bursts (a worker pool finishing tasks together) borrow extra connections
+                # rather than wait; they are closed again when returned.
+                max_overflow=self.pool_size,
+                # A server restart or an idle timeout on the way leaves dead connections
+                # in the pool: test each one when it is taken out.
+                pool_pre_ping=True,
+                # The compare-and-set updates rely on READ COMMITTED (a blocked UPDATE
+                # re-checks its WHERE on the committed row instead of failing), whatever
+                # default the server was given.
+                isolation_level="READ COMMITTED",
+            )
         self._engine = engine
 
     def _prepare(self) -> None:
@@ -393,20 +420,27 @@ class SQLStore:
         """Atomically move the oldest queued task (or that one) to running for a worker."""
         now = utcnow()
         expires = now + _lease_delta(lease_seconds)
-        queued = _tasks.alias("queued")
-        pick = sa.select(queued.c.task_id).where(queued.c.status == TaskStatus.queued.value)
         if task_id is not None:
-            pick = pick.where(queued.c.task_id == task_id)
-        pick = pick.order_by(queued.c.created_at, queued.c.task_id).limit(1)
-        if self.dialect == "postgresql":
-            # Concurrent claimers each skip the rows the others are taking.
-            pick = pick.with_for_update(skip_locked=True)
+            # One named task: the UPDATE's own row lock decides. On PostgreSQL a concurrent
+            # writer makes it wait, then the status condition is checked again on the row
+            # as that writer left it, so only one claimer ever matches.
+            target: sa.ColumnElement[bool] = _tasks.c.task_id == task_id
+        else:
+            queued = _tasks.alias("queued")
+            pick = (
+                sa.select(queued.c.task_id)
+                .where(queued.c.status == TaskStatus.queued.value)
+                .order_by(queued.c.created_at, queued.c.task_id)
+                .limit(1)
+            )
+            if self.dialect == "postgresql":
+                # Concurrent claimers each lock the row they pick and pass over the rows
+                # the others are taking, instead of queueing up behind the oldest one.
+                pick = pick.with_for_update(skip_locked=True)
+            target = _tasks.c.task_id == pick.scalar_subquery()
         query = (
             _tasks.update()
-            .where(
-                _tasks.c.task_id == pick.scalar_subquery(),
-                _tasks.c.status == TaskStatus.queued.value,
-            )
+            .where(target, _tasks.c.status == TaskStatus.queued.value)
             .values(
                 status=TaskStatus.running.value,
                 worker_id=worker_id,

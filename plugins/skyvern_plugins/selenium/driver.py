@@ -1,0 +1,1624 @@
+"""A :class:`~skyvern_core.protocols.BrowserDriver` on Selenium WebDriver and Chromium.
+
+Where the browser runs:
+
+- locally (the default): :meth:`SeleniumDriver.start` starts one ChromeDriver process
+  (``SE_CHROMEDRIVER``, ``chromedriver`` on PATH, ``/usr/bin/chromedriver`` or next to the
+  browser) and every session asks it for a new Chromium (``Settings.browser_path`` or the
+  same discovery as the Playwright driver's
+  :func:`~skyvern_plugins.playwright.driver.find_chromium`);
+- remotely, with ``Settings.remote_webdriver_url``: every session is a new WebDriver session
+  on that Selenium Grid (or bare ChromeDriver), which must offer Chromium or Chrome;
+  ``Settings.browser_path``, if set, is then the browser's path on the remote machine.
+
+Selenium Manager is never needed (the paths are passed explicitly); ``SE_OFFLINE`` and
+``SE_AVOID_STATS`` are set anyway, process-wide, so that nothing in Selenium goes online.
+
+**One browser per session.** Selenium has no cheap isolated contexts, so every session is
+its own WebDriver session and its own Chromium with a fresh profile (a temporary
+``--user-data-dir`` locally; a Grid or ChromeDriver makes a fresh profile per session
+itself). Sessions never share cookies, storage or tabs; the price is a browser start
+(about half a second locally) per session.
+
+**Threads.** Selenium is synchronous. Every session runs its Selenium calls in a worker
+thread (:func:`anyio.to_thread.run_sync`) under one :class:`threading.Lock` per WebDriver,
+so the event loop never blocks and two calls never interleave on one WebDriver (which
+also keeps ``switch_to.frame`` state consistent: a call enters the frames it needs and
+leaves the WebDriver on the top document).
+
+Seeing and acting follow the Playwright driver (the reference): ``snapshot.js`` runs through
+``execute_script`` in the top document and, with ``switch_to.frame``, in every child frame
+(cross-origin ones included), with the same ids and locators; actions are checked on the
+page afterwards with the same rules (a click on an element covered by a modal or an
+interactive overlay is refused and names the overlay; a passive layer leads to a
+JavaScript click; typed text is read back; select, combobox and check results are
+verified). A new tab opened by an action is followed. Downloads go to
+``SessionOptions.artifact_dir/downloads`` (CDP ``Browser.setDownloadBehavior``) and are
+returned by :meth:`SeleniumSession.close`.
+
+What differs from Playwright:
+
+- **Recording.** Selenium's CDP bridge (``executeCdpCommand``) cannot receive events, so
+  there is no screencast. Instead a background thread takes a JPEG of the current tab
+  every half second (CDP ``Page.captureScreenshot``; unchanged frames are not stored again)
+  while no other call holds the WebDriver, and :meth:`SeleniumSession.close` encodes them
+  to a VP8 WebM with the system ``ffmpeg``. It shows the page between actions (a call in
+  progress holds the WebDriver, so a long navigation shows as a still). Without ffmpeg,
+  ``recording`` is None and ``SessionArtifacts.warnings`` says why.
+- **Settling.** Network requests cannot be observed; "settled" means the document is no
+  longer loading and its Resource Timing entries stopped changing for 150 ms, so every
+  action takes at least that long (Playwright returns at once when nothing was requested).
+- **Hidden checkboxes.** Where a click at a control's centre lands on its own ``<label>``
+  (a visually hidden checkbox under a styled label), the pointer clicks there
+  (``data["method"] == "label"``): ChromeDriver would call the native click intercepted.
+- **File choosers.** ``upload_file`` needs an ``<input type=file>`` (hidden ones are fine);
+  a page that opens a chooser without one cannot be served, as Selenium cannot intercept
+  the dialog.
+- **Proxies** with a user name and password are not supported (Chromium takes no proxy
+  credentials on its command line): the proxy is used without them and a warning says so.
+- **Remote downloads** are saved by the remote browser, so they reach ``artifact_dir``
+  only when it shares this machine's file system (a local Grid or ChromeDriver).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from urllib.parse import unquote, urlsplit
+
+import anyio
+import anyio.to_thread
+
+from skyvern_core.config import Settings
+from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
+from skyvern_core.models import (
+    Action,
+    ActionResult,
+    CheckAction,
+    ClickAction,
+    Element,
+    GoBackAction,
+    GotoUrlAction,
+    HoverAction,
+    InputTextAction,
+    KeypressAction,
+    PageState,
+    ScrollAction,
+    SelectOptionAction,
+    UploadFileAction,
+    WaitAction,
+)
+from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
+from skyvern_core.protocols import SessionArtifacts, SessionOptions
+
+# The Playwright driver is the reference: the same Chromium discovery and flags, and the same
+# in-page scripts for options, comboboxes and scrolling, so both drivers decide alike.
+# (Importing it imports no Playwright: its Playwright imports are for type checking only.)
+from skyvern_plugins.playwright.driver import (
+    _DISPLAYED,
+    _FIND_OPTION,
+    _SCROLL_PAGE,
+    LAUNCH_ARGS,
+    _key_name,
+    find_chromium,
+)
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
+
+__all__ = ["SeleniumDriver", "SeleniumSession", "find_chromedriver"]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+SELENIUM_ENV = {"SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
+"""Set process-wide before Selenium is used: no Selenium Manager downloads, no statistics."""
+
+SETTLE_CAP = 1.5
+"""Seconds an action waits at most for the page to settle afterwards."""
+QUIET_WINDOW = 0.15
+"""Seconds without a new resource loaded that count as settled."""
+NAVIGATION_TIMEOUT = 30
+SCRIPT_TIMEOUT = 30
+CLIENT_TIMEOUT = 60
+"""Seconds one WebDriver HTTP call may take before the client gives up on it."""
+DOWNLOAD_WAIT = 30.0
+"""Seconds to wait for downloads in progress to finish."""
+FRAME_INTERVAL = 0.5
+"""Seconds between two recorded frames."""
+
+_KEY = "window[Symbol.for('skyvern-core.snapshot')]"
+_SNAPSHOT = "return JSON.stringify((\n" + SNAPSHOT_SCRIPT.strip() + "\n)(arguments[0]));"
+_API = f"{_KEY}.api"
+_RESOLVE = (
+    f"var s = {_KEY}; var a = arguments[0];"
+    " return s && s.api ? s.api.resolve(a.id, a.locator, a.tag, a.token) : null;"
+)
+# Resolves a document-local locator (" >>> " enters shadow roots) without the snapshot
+# script's API: a child frame may have navigated since, and its API with it.
+_LOCATE = """
+var parts = arguments[0].split(" >>> "), root = document, el = null;
+for (var i = 0; i < parts.length; i++) {
+  if (!root) return null;
+  try { el = root.querySelector(parts[i]); } catch (e) { return null; }
+  if (!el) return null;
+  root = el.shadowRoot;
+}
+return el;
+"""
+_SETTLE_PROBE = (
+    "return [document.readyState, performance.getEntriesByType('resource').length, location.href];"
+)
+_INFO = """(el) => ({
+    tag: el.tagName.toLowerCase(),
+    type: (el.getAttribute('type') || '').toLowerCase(),
+    role: (el.getAttribute('role') || '').toLowerCase(),
+    disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
+    readonly: !!el.readOnly || el.getAttribute('aria-readonly') === 'true',
+    editable: el.isContentEditable,
+    rendered: (() => { const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && (!el.checkVisibility ||
+        el.checkVisibility({visibilityProperty: true})); })(),
+    checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked :
+      el.getAttribute('aria-checked'),
+})"""
+_PROXY = """(el) => {
+    const vis = (x) => { const r = x.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
+        x.checkVisibility({visibilityProperty: true})); };
+    for (const l of el.labels || []) if (vis(l)) return l;
+    let scope = el.parentElement;
+    for (let d = 0; scope && d < 2; d++, scope = scope.parentElement) {
+      for (const c of scope.querySelectorAll(
+          'button, [role=button], label, a, .btn, [class*=upload]')) {
+        if (c !== el && !(c.contains(el) && c.tagName !== 'LABEL') && vis(c)) return c;
+      }
+    }
+    return null;
+}"""
+_FILE_INPUT = """(el) => {
+    if (el.tagName === 'INPUT' && el.type === 'file') return el;
+    if (el.control && el.control.type === 'file') return el.control;
+    const inside = el.querySelector && el.querySelector('input[type=file]');
+    if (inside) return inside;
+    let scope = el.parentElement;
+    for (let d = 0; scope && d < 3; d++, scope = scope.parentElement) {
+      const found = scope.querySelectorAll('input[type=file]');
+      if (found.length === 1) return found[0];
+    }
+    return null;
+}"""
+# Sets a value the way a person's edit would end up (the native setter, so frameworks that
+# track the value notice), for inputs that cannot be typed into key by key (dates, colours).
+_SET_VALUE = """(el, value) => {
+    const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype
+      : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+    return el.value;
+}"""
+_INSERT_TEXT = """(el, text) => {
+    el.focus();
+    if (el.select) el.select();
+    document.execCommand('insertText', false, text);
+    return el.value;
+}"""
+_SELECT_INDEX = """(el, index) => {
+    for (const o of el.options) o.selected = o.index === index;
+    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+}"""
+_FIND_NATIVE_OPTION = """(el, want) => {
+    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
+    const w = norm(want);
+    const opts = Array.from(el.options);
+    const match = opts.find((o) => norm(o.label || o.text) === w)
+      || opts.find((o) => o.value === want || norm(o.value) === w)
+      || opts.find((o) => norm(o.label || o.text).startsWith(w) && w.length > 1);
+    return {
+      value: match ? match.value : null,
+      index: match ? match.index : -1,
+      labels: opts.map((o) => (o.label || o.text).trim()),
+    };
+}"""
+_SCROLL_IF_NEEDED = f"""(el) => {{
+    const hit = {_API}.hitTest(el);
+    if (hit.rendered && !hit.inView) el.scrollIntoView({{block: 'center', inline: 'center'}});
+}}"""
+# True when a click at the element's centre lands on its own <label> (a visually hidden
+# checkbox under a styled label): ChromeDriver calls that intercepted, a person does not.
+_LABEL_ON_TOP = """(el) => {
+    const r = el.getBoundingClientRect();
+    const x = Math.min(Math.max((r.left + r.right) / 2, 0), innerWidth - 1);
+    const y = Math.min(Math.max((r.top + r.bottom) / 2, 0), innerHeight - 1);
+    const root = el.getRootNode().elementFromPoint ? el.getRootNode() : document;
+    const hit = root.elementFromPoint(x, y);
+    return !!hit && hit !== el && !el.contains(hit) && hit.tagName === 'LABEL'
+      && hit.control === el;
+}"""
+_UNHIDE = """(el) => {
+    const before = el.getAttribute('style');
+    el.style.setProperty('display', 'block', 'important');
+    el.style.setProperty('visibility', 'visible', 'important');
+    el.style.setProperty('opacity', '1', 'important');
+    el.style.setProperty('width', '10px', 'important');
+    el.style.setProperty('height', '10px', 'important');
+    return before;
+}"""
+_RESTORE_STYLE = """(el, before) => {
+    if (before === null) el.removeAttribute('style'); else el.setAttribute('style', before);
+}"""
+
+_BLANK = ("about:blank", "data:,")
+"""The pages a new browser starts on: not pages a task visited."""
+_DATE_TYPES = {"date", "time", "datetime-local", "month", "week", "color", "range"}
+_PARTIAL_SUFFIXES = (".crdownload", ".tmp", ".part")
+
+
+def _import_selenium() -> Any:
+    try:
+        from selenium import webdriver
+    except ImportError as exc:
+        raise MissingExtraError("selenium", "selenium") from exc
+    return webdriver
+
+
+def _readable(exc: BaseException) -> str:
+    """The first line of a WebDriver error, without Selenium's boilerplate."""
+    text = str(getattr(exc, "msg", None) or exc).strip()
+    text = text.split("\n", 1)[0]
+    text = re.sub(r"^Message: ", "", text)
+    text = re.split(r"; For documentation on this error| \(Session info:", text)[0]
+    text = re.sub(r"^(unknown error|javascript error): ", "", text)
+    return text.strip() or type(exc).__name__
+
+
+def find_chromedriver(browser: str | None = None) -> str:
+    """The ChromeDriver to start: ``SE_CHROMEDRIVER``, ``chromedriver`` on PATH, the system
+    one, or one next to ``browser``.
+
+    Raises :class:`~skyvern_core.errors.ConfigurationError` when there is none.
+    """
+    configured = os.environ.get("SE_CHROMEDRIVER")
+    if configured:
+        if not Path(configured).is_file():
+            raise ConfigurationError(f"SE_CHROMEDRIVER {configured!r} does not exist")
+        return configured
+    candidates = [shutil.which("chromedriver") or "", "/usr/bin/chromedriver"]
+    if browser:
+        candidates.append(str(Path(browser).resolve().parent / "chromedriver"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise ConfigurationError(
+        "no chromedriver found: install one matching the browser (e.g. apt-get install "
+        "chromium-driver) or set SE_CHROMEDRIVER"
+    )
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+class SeleniumDriver:
+    """Chromium through Selenium: one ChromeDriver (or a Grid), one browser per session."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._service: Any = None
+        self._browser: str | None = None
+        self._started = False
+        self._lock = anyio.Lock()
+        self.sessions: list[SeleniumSession] = []
+
+    @property
+    def remote(self) -> bool:
+        """Whether sessions run on ``Settings.remote_webdriver_url``."""
+        return bool(self.settings.remote_webdriver_url)
+
+    async def start(self) -> None:
+        """Find Chromium and start ChromeDriver, or check the Grid URL (idempotent)."""
+        async with self._lock:
+            if self._started and (self.remote or self._service_alive()):
+                return
+            os.environ.update(SELENIUM_ENV)
+            _import_selenium()
+            if self.remote:
+                self._browser = self.settings.browser_path
+            else:
+                self._browser = find_chromium(self.settings, None)
+                driver_path = find_chromedriver(self._browser)
+                self._service = await anyio.to_thread.run_sync(self._start_service, driver_path)
+            self._started = True
+
+    def _service_alive(self) -> bool:
+        return self._service is not None and bool(self._service.is_connectable())
+
+    @staticmethod
+    def _start_service(driver_path: str) -> Any:
+        from selenium.webdriver.chrome.service import Service
+
+        service = Service(driver_path, env={**os.environ, **SELENIUM_ENV})
+        try:
+            service.start()
+        except Exception as exc:
+            raise BrowserError(f"could not start {driver_path}: {_readable(exc)}") from exc
+        return service
+
+    @property
+    def server_url(self) -> str:
+        """The WebDriver endpoint sessions are opened on."""
+        if self.settings.remote_webdriver_url:
+            return self.settings.remote_webdriver_url
+        if self._service is None:
+            raise BrowserError("the driver is not started")
+        return str(self._service.service_url)
+
+    async def new_session(self, options: SessionOptions) -> SeleniumSession:
+        """Start a new browser (own profile, cookies and storage) with one tab."""
+        await self.start()
+        warnings: list[str] = []
+        profile = None if self.remote else tempfile.mkdtemp(prefix="skyvern-selenium-")
+        try:
+            wd = await anyio.to_thread.run_sync(self._open, options, profile, warnings)
+        except BaseException:
+            if profile:
+                shutil.rmtree(profile, ignore_errors=True)
+            raise
+        session = SeleniumSession(self, wd, options, warnings, profile)
+        try:
+            await session._begin()
+        except BaseException:
+            await session.close()
+            raise
+        self.sessions.append(session)
+        return session
+
+    def _chrome_options(
+        self, options: SessionOptions, profile: str | None, warnings: list[str]
+    ) -> Any:
+        webdriver = _import_selenium()
+        chrome = webdriver.ChromeOptions()
+        if self._browser:
+            chrome.binary_location = self._browser
+        width, height = options.viewport
+        # Chromium refuses to start as root with its sandbox, and containers often lack the
+        # namespaces it needs; Playwright launches without it by default too.
+        args = [*LAUNCH_ARGS, "--no-sandbox", f"--window-size={width},{height}"]
+        if self.settings.headless:
+            args.append("--headless=new")
+        if profile:
+            args.append(f"--user-data-dir={profile}")
+        if options.user_agent:
+            args.append(f"--user-agent={options.user_agent}")
+        if options.proxy is not None:
+            args.append(f"--proxy-server={options.proxy.server}")
+            if options.proxy.bypass:
+                args.append(f"--proxy-bypass-list={options.proxy.bypass}")
+            if options.proxy.username or options.proxy.password:
+                warnings.append(
+                    "the proxy's user name and password are not used: Chromium under "
+                    "Selenium takes no proxy credentials"
+                )
+        for arg in args:
+            chrome.add_argument(arg)
+        downloads = (options.artifact_dir / "downloads").resolve()
+        chrome.add_experimental_option(
+            "prefs",
+            {
+                "download.default_directory": str(downloads),
+                "download.prompt_for_download": False,
+                # A PDF is a download, as with Playwright, not a page of the built-in viewer.
+                "plugins.always_open_pdf_externally": True,
+                "credentials_enable_service": False,
+                "profile.password_manager_enabled": False,
+            },
+        )
+        # DOMContentLoaded, as the Playwright driver waits for; the rest settles afterwards.
+        chrome.page_load_strategy = "eager"
+        # Dialogs (alert, confirm) are dismissed, as Playwright does when no one listens.
+        chrome.unhandled_prompt_behavior = "dismiss"
+        return chrome
+
+    def _open(self, options: SessionOptions, profile: str | None, warnings: list[str]) -> Any:
+        webdriver = _import_selenium()
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.remote.client_config import ClientConfig
+        from selenium.webdriver.remote.file_detector import UselessFileDetector
+
+        chrome = self._chrome_options(options, profile, warnings)
+        url = self.server_url
+        try:
+            wd = webdriver.Remote(
+                command_executor=url,
+                options=chrome,
+                client_config=ClientConfig(remote_server_addr=url, timeout=CLIENT_TIMEOUT),
+            )
+        except WebDriverException as exc:
+            raise BrowserError(f"could not start a browser at {url}: {_readable(exc)}") from exc
+        except Exception as exc:
+            # urllib3's connection errors (refused, timed out) are not WebDriverExceptions.
+            reason = str(getattr(exc, "reason", None) or exc)
+            raise BrowserError(f"could not reach the WebDriver server {url}: {reason}") from exc
+        if not self.remote:
+            # Our own ChromeDriver reads paths on this machine: no zip upload round trip
+            # (which a bare ChromeDriver does not even understand).
+            wd.file_detector = UselessFileDetector()
+        return wd
+
+    async def close(self) -> None:
+        """Close every session and stop ChromeDriver."""
+        for session in list(self.sessions):
+            if not session.closed:
+                with contextlib.suppress(Exception):
+                    await session.close()
+        if self._service is not None:
+            service, self._service = self._service, None
+            with contextlib.suppress(Exception):
+                await anyio.to_thread.run_sync(service.stop)
+        self._started = False
+
+
+# --------------------------------------------------------------------------- a session
+
+
+@dataclass(slots=True)
+class _Known:
+    """Where an element of the last snapshot lives."""
+
+    frame: str
+    locator: str | None
+    tag: str | None
+    label: str
+    role: str
+
+
+class _Failed(Exception):
+    """An action failed; the message is for people."""
+
+    def __init__(self, message: str, *, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.data = data or {}
+
+
+class SeleniumSession:
+    """One task's browser: its tabs, its snapshot ids, its downloads and its recording."""
+
+    def __init__(
+        self,
+        driver: SeleniumDriver,
+        wd: WebDriver,
+        options: SessionOptions,
+        warnings: list[str],
+        profile: str | None,
+    ) -> None:
+        self.driver = driver
+        self.wd = wd
+        self.options = options
+        self.warnings = warnings
+        self.closed = False
+        self.downloads: list[Path] = []
+        self.lock = threading.Lock()
+        """Held by every call on :attr:`wd`: Selenium's WebDriver is not for two threads."""
+        self._profile = profile
+        self._download_dir = (options.artifact_dir / "downloads").resolve()
+        self._handles: list[str] = []
+        self._tab_urls: dict[str, str] = {}
+        self._snapshot_handle: str | None = None
+        self._chains: dict[str, list[str]] = {}
+        self._tokens: dict[str, str] = {}
+        self._known: dict[str, _Known] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._recorder: _Recorder | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` in a worker thread, holding this WebDriver's lock."""
+
+        def locked() -> T:
+            with self.lock:
+                return fn(*args, **kwargs)
+
+        return await anyio.to_thread.run_sync(locked)
+
+    def _js(self, fn: str, *args: Any) -> Any:
+        """Call a JavaScript function (source text) with ``args`` in the current frame."""
+        return self.wd.execute_script(f"return ({fn}).apply(null, arguments);", *args)
+
+    def _cdp(self, cmd: str, params: dict[str, Any] | None = None) -> Any:
+        """A Chrome DevTools command on the current tab (works through a Grid as well)."""
+        answer = self.wd.execute("executeCdpCommand", {"cmd": cmd, "params": params or {}})
+        return answer["value"]
+
+    async def _begin(self) -> None:
+        await self._run(self._begin_sync)
+        if self.options.record_trace:
+            self.warnings.append("trace not recorded: the Selenium driver records no traces")
+        if self.options.record_video:
+            ffmpeg = shutil.which("ffmpeg")
+            if ffmpeg is None:
+                self.warnings.append(
+                    "video not recorded: no ffmpeg on PATH to encode the Selenium driver's "
+                    "screenshots; install it with your package manager"
+                )
+            else:
+                self._recorder = _Recorder(self, ffmpeg)
+                self._recorder.start()
+
+    def _begin_sync(self) -> None:
+        wd = self.wd
+        wd.set_page_load_timeout(NAVIGATION_TIMEOUT)
+        wd.set_script_timeout(SCRIPT_TIMEOUT)
+        width, height = self.options.viewport
+        # --window-size sizes the window, browser UI included: grow it by the difference so
+        # the viewport (what screenshots show) has the size asked for.
+        inner = wd.execute_script("return [window.innerWidth, window.innerHeight];")
+        outer = wd.get_window_size()
+        dw = max(0, int(outer["width"]) - int(inner[0]))
+        dh = max(0, int(outer["height"]) - int(inner[1]))
+        if (int(inner[0]), int(inner[1])) != (width, height):
+            wd.set_window_size(width + dw, height + dh)
+        self._handles = list(wd.window_handles)
+        self._download_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._cdp(
+                "Browser.setDownloadBehavior",
+                {"behavior": "allow", "downloadPath": str(self._download_dir)},
+            )
+        except Exception as exc:
+            self.warnings.append(f"downloads may not be kept: {_readable(exc)}")
+
+    def _settle(self, cap: float = SETTLE_CAP) -> None:
+        """Wait until the document has loaded and no new resource arrived for a moment."""
+        start = time.monotonic()
+        deadline = start + cap
+        last: Any = None
+        since = start
+        while True:
+            try:
+                state = self.wd.execute_script(_SETTLE_PROBE)
+            except Exception:
+                state = None
+                # The frame the action ran in went away (its page navigated): watch the top.
+                with contextlib.suppress(Exception):
+                    self._top()
+            now = time.monotonic()
+            if state != last:
+                last, since = state, now
+            elif state is not None and state[0] != "loading" and now - since >= QUIET_WINDOW:
+                return
+            if now >= deadline:
+                return
+            time.sleep(0.04)
+
+    def _top(self) -> None:
+        """Back to the top document of the current tab (a closed tab: the last one left)."""
+        from selenium.common.exceptions import NoSuchWindowException
+
+        try:
+            self.wd.switch_to.default_content()
+        except NoSuchWindowException:
+            handles = self.wd.window_handles
+            if not handles:
+                raise
+            self.wd.switch_to.window(handles[-1])
+
+    def _url(self) -> str:
+        try:
+            return str(self.wd.current_url)
+        except Exception:
+            return ""
+
+    def _follow_new_tab(self, data: dict[str, Any]) -> None:
+        """Switch to a tab the action opened; leave a tab it closed."""
+        wd = self.wd
+        try:
+            handles = list(wd.window_handles)
+        except Exception:
+            return
+        new = [h for h in handles if h not in self._handles]
+        self._handles = handles
+        try:
+            current: str | None = wd.current_window_handle
+        except Exception:
+            current = None
+        if new:
+            wd.switch_to.window(new[-1])
+            self._settle()
+            data["new_tab"] = self._url()
+        elif current not in handles and handles:
+            wd.switch_to.window(handles[-1])
+
+    def _scan_downloads(self, wait: float) -> list[Path]:
+        """Downloads finished since the last scan; waits up to ``wait`` s for partial ones."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                names = sorted(p for p in self._download_dir.iterdir() if p.is_file())
+            except OSError:
+                return []
+            partial = [p for p in names if p.name.endswith(_PARTIAL_SUFFIXES)]
+            if not partial or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        known = set(self.downloads)
+        fresh = [
+            p
+            for p in names
+            if p not in known
+            and not p.name.endswith(_PARTIAL_SUFFIXES)
+            and not p.name.startswith(".")
+        ]
+        self.downloads.extend(fresh)
+        return fresh
+
+    def _collect_downloads(self, data: dict[str, Any]) -> None:
+        paths = [str(p) for p in self._scan_downloads(DOWNLOAD_WAIT)]
+        if paths:
+            data["download"] = paths[0] if len(paths) == 1 else paths
+
+    # ------------------------------------------------------------------ protocol
+
+    async def goto(self, url: str) -> None:
+        """Open ``url`` in the current tab; raise BrowserError if it cannot be opened."""
+        error = await self._run(self._navigate, url)
+        if error:
+            raise BrowserError(error)
+
+    def _navigate(self, url: str) -> str | None:
+        from selenium.common.exceptions import TimeoutException, WebDriverException
+
+        self._top()
+        try:
+            self.wd.get(url)
+        except TimeoutException:
+            # Loading goes on (a slow resource); the document is there to be read.
+            log.info("%s did not finish loading within %s s", url, NAVIGATION_TIMEOUT)
+        except WebDriverException as exc:
+            return f"could not open {url}: {_readable(exc)}"
+        self._settle()
+        return None
+
+    async def snapshot(self) -> PageState:
+        """Run the snapshot script in every frame of the current tab and merge the results."""
+        return await self._run(self._snapshot_sync)
+
+    def _snapshot_sync(self) -> PageState:
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self._top()
+            chains: dict[str, list[str]] = {}
+            tokens: dict[str, str] = {}
+            try:
+                top = self._snapshot_here({"frames": False})
+            except WebDriverException:
+                # The top document navigating mid-snapshot: one more try once it loaded.
+                self._settle(3.0)
+                top = self._snapshot_here({"frames": False})
+            chains[""], tokens[""] = [], str(top.get("token", ""))
+            raws = [top]
+            self._snapshot_children(top, [], chains, tokens, raws)
+            self._top()
+            shot = self.wd.get_screenshot_as_png()
+            url = str(self.wd.current_url)
+            handle = self.wd.current_window_handle
+        except WebDriverException as exc:
+            raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
+        known: dict[str, _Known] = {}
+        for raw in raws:
+            for item in raw["elements"]:
+                locator = item.get("locator") or ""
+                known[item["id"]] = _Known(
+                    frame=item.get("frame") or "",
+                    locator=locator.rsplit(" |> ", 1)[-1] or None,
+                    tag=item.get("tag"),
+                    label=item.get("label") or "",
+                    role=item.get("role") or "",
+                )
+        self._known, self._chains, self._tokens = known, chains, tokens
+        self._snapshot_handle = handle
+        self._tab_urls[handle] = url
+        return build_page_state(
+            raws,
+            url=url,
+            title=str(top.get("title", "")),
+            screenshot=shot,
+            tabs=self._tabs(handle, url),
+        )
+
+    def _tabs(self, current: str, url: str) -> list[str]:
+        # Reading another tab's URL means switching to it; the last URL seen there will do.
+        handles = list(self.wd.window_handles)
+        self._handles = handles
+        return [url if h == current else self._tab_urls.get(h, "") for h in handles]
+
+    def _snapshot_here(self, opts: dict[str, Any]) -> dict[str, Any]:
+        raw: dict[str, Any] = json.loads(self.wd.execute_script(_SNAPSHOT, opts))
+        return raw
+
+    def _snapshot_children(
+        self,
+        raw: dict[str, Any],
+        chain: list[str],
+        chains: dict[str, list[str]],
+        tokens: dict[str, str],
+        out: list[dict[str, Any]],
+    ) -> None:
+        """Snapshot the child frames ``raw`` reported, depth first; returns in ``raw``'s frame."""
+        from selenium.common.exceptions import WebDriverException
+
+        for info in raw.get("frames", []):
+            local = str(info["locator"]).rsplit(" |> ", 1)[-1]
+            path = str(info["frame"])
+            try:
+                iframe = self.wd.execute_script(_LOCATE, local)
+                if iframe is None:
+                    continue
+                self.wd.switch_to.frame(iframe)
+            except WebDriverException as exc:
+                log.debug("frame %s not entered: %s", path, _readable(exc))
+                self._enter(chain)
+                continue
+            child_chain = [*chain, local]
+            try:
+                child = self._snapshot_here(
+                    {
+                        "frames": False,
+                        "framePrefix": info["prefix"],
+                        "locatorPrefix": info["locator"] + " |> ",
+                        "clip": info["clip"],
+                        "frameVisibility": info["visibility"],
+                    }
+                )
+                chains[path], tokens[path] = child_chain, str(child.get("token", ""))
+                out.append(child)
+                self._snapshot_children(child, child_chain, chains, tokens, out)
+                self.wd.switch_to.parent_frame()
+            except WebDriverException as exc:
+                log.debug("frame %s not read: %s", path, _readable(exc))
+                self._enter(chain)
+
+    def _enter(self, chain: list[str]) -> None:
+        """Switch from the top document into the frame reached by ``chain``'s locators."""
+        from selenium.common.exceptions import WebDriverException
+
+        self._top()
+        for local in chain:
+            try:
+                iframe = self.wd.execute_script(_LOCATE, local)
+                if iframe is None:
+                    raise _Failed("the frame is no longer on the page")
+                self.wd.switch_to.frame(iframe)
+            except WebDriverException as exc:
+                raise _Failed("the frame is no longer on the page") from exc
+
+    async def screenshot(self, *, full_page: bool = False) -> bytes:
+        """A PNG of the viewport, or of the whole page."""
+        return await self._run(self._screenshot_sync, full_page)
+
+    def _screenshot_sync(self, full_page: bool) -> bytes:
+        import base64
+
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self._top()
+            if full_page:
+                try:
+                    size = self.wd.execute_script(
+                        "const d = document.documentElement, b = document.body || d;"
+                        " return [Math.max(d.scrollWidth, b.scrollWidth, innerWidth),"
+                        " Math.max(d.scrollHeight, b.scrollHeight, innerHeight)];"
+                    )
+                    shot = self._cdp(
+                        "Page.captureScreenshot",
+                        {
+                            "format": "png",
+                            "captureBeyondViewport": True,
+                            "clip": {
+                                "x": 0,
+                                "y": 0,
+                                "width": size[0],
+                                "height": size[1],
+                                "scale": 1,
+                            },
+                        },
+                    )
+                    return base64.b64decode(shot["data"])
+                except WebDriverException as exc:
+                    log.info("no full-page screenshot (%s): the viewport instead", exc)
+            png: bytes = self.wd.get_screenshot_as_png()
+            return png
+        except WebDriverException as exc:
+            raise BrowserError(f"could not take a screenshot: {_readable(exc)}") from exc
+
+    async def close(self) -> SessionArtifacts:
+        """Quit the browser; return the recording and the downloads it produced."""
+        if self.closed:
+            return SessionArtifacts(downloads=list(self.downloads), warnings=list(self.warnings))
+        self.closed = True
+        artifacts = SessionArtifacts(warnings=self.warnings)
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            await anyio.to_thread.run_sync(recorder.stop)
+        with contextlib.suppress(Exception):
+            await self._run(self._scan_downloads, DOWNLOAD_WAIT)
+        try:
+            await self._run(self.wd.quit)
+        except Exception as exc:
+            self.warnings.append(f"the browser did not close cleanly: {_readable(exc)}")
+        if recorder is not None:
+            target = self.options.artifact_dir / "video" / "recording.webm"
+            artifacts.recording = await anyio.to_thread.run_sync(recorder.encode, target)
+        if self._profile:
+            await anyio.to_thread.run_sync(
+                lambda: shutil.rmtree(self._profile or "", ignore_errors=True)
+            )
+        if self._tmp is not None:
+            self._tmp.cleanup()
+        artifacts.downloads = list(self.downloads)
+        with contextlib.suppress(ValueError):
+            self.driver.sessions.remove(self)
+        return artifacts
+
+    # ------------------------------------------------------------------ acting
+
+    async def execute(self, action: Action, page: PageState) -> ActionResult:
+        """Carry out one action, check its effect and say how it went."""
+        if isinstance(action, WaitAction):
+            seconds = max(0.0, min(action.seconds, 10.0))
+            await anyio.sleep(seconds)
+            return ActionResult(success=True, data={"waited": seconds})
+        upload: Path | None = None
+        if isinstance(action, UploadFileAction):
+            try:
+                upload = await self._local_file(action.file)
+            except _Failed as failure:
+                return ActionResult(success=False, error=str(failure), data=failure.data)
+        return await self._run(self._execute_sync, action, page, upload)
+
+    def _execute_sync(self, action: Action, page: PageState, upload: Path | None) -> ActionResult:
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+        handlers: dict[type, Callable[[Any, PageState], ActionResult]] = {
+            ClickAction: self._click,
+            InputTextAction: self._input_text,
+            SelectOptionAction: self._select_option,
+            CheckAction: self._check,
+            UploadFileAction: lambda a, p: self._upload(a, p, upload),
+            ScrollAction: self._scroll,
+            KeypressAction: self._keypress,
+            HoverAction: self._hover,
+            GoBackAction: self._go_back,
+            GotoUrlAction: self._goto_action,
+        }
+        handler = handlers.get(type(action))
+        if handler is None:
+            return ActionResult(
+                success=False, error=f"{action.type} is not carried out by the browser driver"
+            )
+        url_before = self._url()
+        try:
+            result = handler(action, page)
+        except _Failed as failure:
+            result = ActionResult(success=False, error=str(failure), data=failure.data)
+        except StaleElementReferenceException:
+            name = self._describe(getattr(action, "element_id", "") or "", page)
+            result = ActionResult(success=False, error=f"element {name} is no longer on the page")
+        except WebDriverException as exc:
+            result = ActionResult(success=False, error=_readable(exc))
+        with contextlib.suppress(WebDriverException):
+            self._top()
+            self._collect_downloads(result.data)
+            self._follow_new_tab(result.data)
+        url = self._url()
+        if url and url != url_before and "url" not in result.data:
+            result.data["url"] = url
+        with contextlib.suppress(WebDriverException):
+            self._tab_urls[self.wd.current_window_handle] = url
+        return result
+
+    # -- elements
+
+    def _describe(self, element_id: str, page: PageState | None) -> str:
+        known = self._known.get(element_id)
+        el: Element | None = page.element(element_id) if page is not None else None
+        role = known.role if known else el.role if el else ""
+        label = known.label if known else el.label if el else ""
+        if role and label:
+            return f'{element_id} ({role} "{label}")'
+        return f"{element_id} ({role})" if role else element_id
+
+    def _element(self, element_id: str, page: PageState | None) -> WebElement:
+        """The element with that id (the WebDriver switched into its frame), or a failure."""
+        from selenium.common.exceptions import WebDriverException
+
+        known = self._known.get(element_id)
+        if known is None and page is not None:
+            el = page.element(element_id)
+            if el is not None:
+                local = (el.locator or "").rsplit(" |> ", 1)[-1] or None
+                known = _Known(el.frame or "", local, el.attributes.get("tag"), el.label, el.role)
+        if known is None:
+            raise _Failed(f"there is no element {element_id} on the page")
+        chain = self._chains.get(known.frame)
+        gone = f"element {element_id} is no longer on the page"
+        if chain is None:
+            raise _Failed(gone)
+        try:
+            if self.wd.current_window_handle != self._snapshot_handle:
+                raise _Failed(gone)
+            self._enter(chain)
+        except (_Failed, WebDriverException) as exc:
+            raise _Failed(gone) from exc
+        args = {
+            "id": element_id,
+            "locator": known.locator,
+            "tag": known.tag,
+            "token": self._tokens.get(known.frame, ""),
+        }
+        try:
+            element = self.wd.execute_script(_RESOLVE, args)
+        except WebDriverException as exc:
+            raise _Failed(gone) from exc
+        if element is None:
+            raise _Failed(gone)
+        return element
+
+    def _js_if_attached(self, fn: str, el: WebElement, *args: Any, default: Any = None) -> Any:
+        """Like :meth:`_js`, but ``default`` when ``el`` left the document (ChromeDriver
+        refuses detached elements as arguments; Playwright would pass them)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        try:
+            return self._js(fn, el, *args)
+        except StaleElementReferenceException:
+            return default
+
+    def _info(self, el: WebElement) -> dict[str, Any]:
+        info: dict[str, Any] = self._js(_INFO, el)
+        return info
+
+    def _hit(self, el: WebElement) -> dict[str, Any]:
+        hit: dict[str, Any] = self._js(f"(el) => {_API}.hitTest(el)", el)
+        return hit
+
+    def _js_click(self, el: WebElement) -> None:
+        self._js("(el) => el.click()", el)
+
+    def _covered(self, element_id: str, page: PageState | None, by: str) -> _Failed:
+        return _Failed(
+            f"element {self._describe(element_id, page)} is covered by {by}; "
+            "close or answer it first",
+            data={"covered_by": by},
+        )
+
+    def _click_handle(
+        self, el: WebElement, element_id: str, page: PageState | None
+    ) -> dict[str, Any]:
+        """Click like a person; returns data; raises _Failed with the reason."""
+        from selenium.common.exceptions import (
+            ElementClickInterceptedException,
+            StaleElementReferenceException,
+            WebDriverException,
+        )
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        self._js(_SCROLL_IF_NEEDED, el)
+        hit = self._hit(el)
+        if not hit.get("rendered", True):
+            raise _Failed(f"element {self._describe(element_id, page)} is not visible")
+        if hit.get("inView") and not hit.get("ok"):
+            if hit.get("modal") or hit.get("interactive"):
+                raise self._covered(element_id, page, hit["by"])
+            # A passive layer on top: a sticky header clears once the element is centred.
+            self._js("(el) => el.scrollIntoView({block: 'center', inline: 'center'})", el)
+            hit = self._hit(el)
+            if hit.get("inView") and not hit.get("ok"):
+                if hit.get("modal") or hit.get("interactive"):
+                    raise self._covered(element_id, page, hit["by"])
+                self._js_click(el)
+                return {"method": "js", "covered_by": hit["by"]}
+        try:
+            if self._js(_LABEL_ON_TOP, el):
+                ActionChains(self.wd, duration=0).move_to_element(el).click().perform()
+                return {"method": "label"}
+            el.click()
+        except StaleElementReferenceException:
+            raise
+        except ElementClickInterceptedException as exc:
+            hit = self._hit(el)
+            if hit.get("modal") or hit.get("interactive"):
+                raise self._covered(element_id, page, hit.get("by", "another element")) from exc
+            log.info("click on %s fell back to JavaScript: %s", element_id, _readable(exc))
+            self._js_click(el)
+            return {"method": "js", "note": f"the normal click failed: {_readable(exc)}"}
+        except WebDriverException as exc:
+            reason = _readable(exc)
+            if not self._info(el)["rendered"]:
+                raise _Failed(f"element {self._describe(element_id, page)} is not visible") from exc
+            log.info("click on %s fell back to JavaScript: %s", element_id, reason)
+            self._js_click(el)
+            return {"method": "js", "note": f"the normal click failed: {reason}"}
+        return {}
+
+    def _click(self, action: ClickAction, page: PageState) -> ActionResult:
+        el = self._element(action.element_id, page)
+        info = self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        if info["tag"] == "input" and info["type"] == "file":
+            raise _Failed(f"element {name} is a file input: use upload_file with a path or a URL")
+        target = el
+        if not info["rendered"] and info["tag"] == "input":
+            target = self._js(_PROXY, el) or el
+        before = self._checked_state(el, info)
+        data = self._click_handle(target, action.element_id, page)
+        self._settle()
+        after = self._checked_state(el, info)
+        if before is not None and after is not None and before != after:
+            data["checked"] = after == "true" or after is True
+        return ActionResult(success=True, data=data)
+
+    def _checked_state(self, el: WebElement, info: dict[str, Any]) -> Any:
+        if info["type"] not in ("checkbox", "radio") and info["role"] not in (
+            "checkbox",
+            "switch",
+            "radio",
+        ):
+            return None
+        return self._js_if_attached(
+            "(el) => el.type === 'checkbox' || el.type === 'radio' ? el.checked :"
+            " el.getAttribute('aria-checked')",
+            el,
+        )
+
+    # -- typing
+
+    def _input_text(self, action: InputTextAction, page: PageState) -> ActionResult:
+        el = self._element(action.element_id, page)
+        info = self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["tag"] == "select" or (
+            info["role"] in ("combobox", "listbox") and (info["tag"] != "input")
+        ):
+            result = self._select_option(
+                SelectOptionAction(element_id=action.element_id, option=action.text), page
+            )
+            result.data["note"] = "a list, not a text field: the option was chosen instead"
+            return result
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        if info["readonly"]:
+            raise _Failed(f"element {name} is read-only")
+        if info["type"] in ("checkbox", "radio", "file", "submit", "button", "image"):
+            raise _Failed(f"element {name} is not a text field ({info['type']})")
+        secret = info["type"] == "password"
+        if info["editable"] and info["tag"] not in ("input", "textarea"):
+            kept = self._type_editable(el, action.text)
+        else:
+            kept = self._fill(el, action.text, info)
+        self._settle()
+        if kept == action.text:
+            return ActionResult(success=True, data={})
+        shown = "••••" if secret and kept else kept
+        raise _Failed(f"the field kept {shown!r} instead of the text typed into {name}")
+
+    def _fill(self, el: WebElement, text: str, info: dict[str, Any]) -> str:
+        """Type ``text`` key by key into a cleared field; return what the field kept."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+        self._js(_SCROLL_IF_NEEDED, el)
+        if info["type"] in _DATE_TYPES:
+            # Chromium's date and colour pickers take no free typing: set the value instead.
+            return str(self._js(_SET_VALUE, el, text))
+        try:
+            el.clear()
+            if any(ord(c) > 0xFFFF for c in text):
+                # ChromeDriver types only the Basic Multilingual Plane (no emoji): insert it.
+                self._js(_INSERT_TEXT, el, text)
+            elif text:
+                el.send_keys(text)
+        except StaleElementReferenceException:
+            raise
+        except WebDriverException as exc:
+            raise _Failed(f"could not type into the field: {_readable(exc)}") from exc
+        kept = self._js("(el) => el.value", el)
+        # Key presses fire input events; change comes on blur, which a person's next click
+        # would cause: send it now so the page validates what was typed.
+        self._js("(el) => el.dispatchEvent(new Event('change', {bubbles: true}))", el)
+        return str(kept)
+
+    def _type_editable(self, el: WebElement, text: str) -> str:
+        from selenium.webdriver.common.keys import Keys
+
+        el.click()
+        self._js(
+            """(el) => { el.focus(); const r = document.createRange();
+                r.selectNodeContents(el); const s = getSelection();
+                s.removeAllRanges(); s.addRange(r); }""",
+            el,
+        )
+        el.send_keys(Keys.DELETE)
+        if text:
+            el.send_keys(text)
+        return str(self._js("(el) => el.innerText.replace(/\\n$/, '')", el))
+
+    # -- lists
+
+    def _select_option(self, action: SelectOptionAction, page: PageState) -> ActionResult:
+        el = self._element(action.element_id, page)
+        info = self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        if info["tag"] == "select":
+            return self._select_native(el, action.option, name)
+        return self._select_custom(el, action.option, name, info)
+
+    def _select_native(self, el: WebElement, option: str, name: str) -> ActionResult:
+        found = self._js(_FIND_NATIVE_OPTION, el, option)
+        if found["value"] is None:
+            raise _Failed(
+                f"{name} has no option {option!r}; the options are: {_list(found['labels'])}"
+            )
+        self._js(_SCROLL_IF_NEEDED, el)
+        self._js(_SELECT_INDEX, el, found["index"])
+        self._settle()
+        chosen = self._js(
+            "(el) => Array.from(el.selectedOptions).map((o) => (o.label || o.text).trim())", el
+        )
+        label = found["labels"][found["index"]]
+        if label not in chosen:
+            raise _Failed(f"{name} still shows {_list(chosen) or 'nothing'} after choosing")
+        return ActionResult(success=True, data={"selected": label, "value": found["value"]})
+
+    def _select_custom(
+        self, el: WebElement, option: str, name: str, info: dict[str, Any]
+    ) -> ActionResult:
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+
+        shown_before = self._js(_DISPLAYED, el)
+        self._js(_SCROLL_IF_NEEDED, el)
+        if info["tag"] == "input" and not info["readonly"]:
+            # An autocomplete: typing filters the list and often is what opens it.
+            with contextlib.suppress(WebDriverException):
+                el.clear()
+                el.send_keys(option)
+        if info["role"] != "listbox":
+            with contextlib.suppress(WebDriverException):
+                el.click()
+        deadline = time.monotonic() + 2.0
+        found: dict[str, Any] = {"labels": []}
+        while True:
+            found = self._js(_FIND_OPTION, el, option)
+            if found.get("index", -1) >= 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        if found.get("index", -1) < 0:
+            with contextlib.suppress(WebDriverException):
+                ActionChains(self.wd).send_keys(Keys.ESCAPE).perform()
+            available = _list(found["labels"]) if found["labels"] else "none appeared"
+            raise _Failed(f"{name} has no option {option!r}; the options are: {available}")
+        target = self._js(f"(el, i) => {_KEY}.lastOptions[i]", el, found["index"])
+        if target is None:
+            raise _Failed(f"the option {option!r} of {name} disappeared before it was clicked")
+        try:
+            target.click()
+        except WebDriverException:
+            self._js_click(target)
+        self._settle()
+        shown_after = self._js(_DISPLAYED, el)
+        selected = self._js_if_attached(
+            "(o) => o.getAttribute('aria-selected') === 'true'", target, default=False
+        )
+        label = found["label"] or option
+        if _norm(label) in _norm(shown_after) or (shown_after != shown_before and selected):
+            return ActionResult(success=True, data={"selected": label})
+        if shown_after != shown_before or selected:
+            return ActionResult(success=True, data={"selected": label, "shown": shown_after})
+        raise _Failed(
+            f"{name} still shows {shown_after!r} after choosing {label!r}; "
+            f"the options are: {_list(found['labels'])}"
+        )
+
+    # -- checkboxes
+
+    def _check(self, action: CheckAction, page: PageState) -> ActionResult:
+        el = self._element(action.element_id, page)
+        info = self._info(el)
+        name = self._describe(action.element_id, page)
+        if info["disabled"]:
+            raise _Failed(f"element {name} is disabled")
+        native = info["tag"] == "input" and info["type"] in ("checkbox", "radio")
+        aria = info["role"] in ("checkbox", "switch", "radio", "menuitemcheckbox")
+        if not native and not aria:
+            raise _Failed(f"element {name} is not a checkbox, radio button or switch")
+        if not action.checked and (info["type"] == "radio" or info["role"] == "radio"):
+            if not _is_on(info["checked"]):
+                return ActionResult(success=True, data={"checked": False, "changed": False})
+            raise _Failed(f"{name} is a radio button: choose another option to clear it")
+        if _is_on(info["checked"]) == action.checked:
+            return ActionResult(success=True, data={"checked": action.checked, "changed": False})
+        target = el
+        if not info["rendered"]:
+            proxy = self._js(_PROXY, el)
+            if proxy is None:
+                raise _Failed(f"element {name} is hidden and has no visible label to click")
+            target = proxy
+        data = self._click_handle(target, action.element_id, page)
+        self._settle()
+        state = _is_on(self._info(el)["checked"])
+        if state != action.checked:
+            # A handler that swallowed the click (or a label outside the flow): once more, in JS.
+            self._js_click(el)
+            self._settle(0.5)
+            state = _is_on(self._info(el)["checked"])
+        if state != action.checked:
+            want = "checked" if action.checked else "unchecked"
+            raise _Failed(f"{name} stayed {'checked' if state else 'unchecked'}, not {want}")
+        return ActionResult(success=True, data={**data, "checked": state, "changed": True})
+
+    # -- files
+
+    def _upload(self, action: UploadFileAction, page: PageState, path: Path | None) -> ActionResult:
+        from selenium.common.exceptions import (
+            ElementNotInteractableException,
+            WebDriverException,
+        )
+        from selenium.webdriver.remote.file_detector import UselessFileDetector
+
+        assert path is not None
+        el = self._element(action.element_id, page)
+        name = self._describe(action.element_id, page)
+        file_input = self._js(_FILE_INPUT, el)
+        if file_input is None:
+            raise _Failed(
+                f"element {name} is not a file input and has none beside it (the Selenium "
+                "driver cannot answer a file dialog opened without one)"
+            )
+        try:
+            try:
+                file_input.send_keys(str(path))
+            except ElementNotInteractableException:
+                # ChromeDriver with strict file interactability: show the input for a moment.
+                style = self._js(_UNHIDE, file_input)
+                try:
+                    file_input.send_keys(str(path))
+                finally:
+                    self._js(_RESTORE_STYLE, file_input, style)
+        except WebDriverException as exc:
+            if not self.driver.remote or "unknown command" not in str(exc).lower():
+                raise _Failed(f"could not give the file to {name}: {_readable(exc)}") from exc
+            # A bare remote ChromeDriver has no file upload endpoint; it reads paths on its
+            # own machine, which is this one if it can read the file at all.
+            self.wd.file_detector = UselessFileDetector()
+            file_input.send_keys(str(path))
+        self._settle()
+        names = self._js_if_attached(
+            "(el) => Array.from(el.files || []).map((f) => f.name)", file_input
+        )
+        if names is not None and path.name not in names:
+            raise _Failed(f"the file input of {name} holds no file after the upload")
+        return ActionResult(success=True, data={"file": path.name})
+
+    async def _local_file(self, file: str) -> Path:
+        if urlsplit(file).scheme in ("http", "https"):
+            return await self._download_url(file)
+        path = await anyio.Path(file).expanduser()
+        if not await path.is_file():
+            raise _Failed(f"no such file to upload: {file}")
+        return Path(await path.resolve())
+
+    async def _download_url(self, url: str) -> Path:
+        import httpx
+
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="skyvern-upload-")
+        name = Path(unquote(urlsplit(url).path)).name or "upload"
+        try:
+            async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
+                response = await client.get(url)
+                response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise _Failed(f"could not download {url} to upload it: {exc}") from exc
+        disposition = response.headers.get("content-disposition", "")
+        match = re.search(r'filename="?([^";]+)"?', disposition)
+        if match:
+            name = Path(match.group(1)).name or name
+        target = anyio.Path(self._tmp.name) / name
+        await target.write_bytes(response.content)
+        return Path(target)
+
+    # -- the rest
+
+    def _scroll(self, action: ScrollAction, page: PageState) -> ActionResult:
+        if action.element_id:
+            el = self._element(action.element_id, page)
+            self._js("(el) => el.scrollIntoView({block: 'center', inline: 'nearest'})", el)
+            self._settle(0.5)
+            hit = self._hit(el)
+            if not hit.get("inView"):
+                raise _Failed(
+                    f"element {self._describe(action.element_id, page)} could not be scrolled "
+                    "into view"
+                )
+            return ActionResult(
+                success=True, data={"covered_by": hit["by"]} if hit.get("by") else {}
+            )
+        self._top()
+        moved = self._js(_SCROLL_PAGE, 1 if action.direction == "down" else -1)
+        self._settle(0.5)
+        if not moved:
+            where = "bottom" if action.direction == "down" else "top"
+            return ActionResult(
+                success=True, data={"moved": False, "note": f"already at the {where}"}
+            )
+        return ActionResult(success=True, data={"moved": True})
+
+    def _keypress(self, action: KeypressAction, page: PageState) -> ActionResult:
+        from selenium.common.exceptions import ElementNotInteractableException
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        key = _key_name(action.key)
+        keys = _selenium_keys(key)
+        if keys is None:
+            raise _Failed(f"unknown key {action.key!r}")
+        *modifiers, last = keys
+        if action.element_id:
+            el = self._element(action.element_id, page)
+            try:
+                # ChromeDriver focuses the element (frames included) and holds the modifiers
+                # down until the command ends.
+                el.send_keys(*modifiers, last)
+            except ElementNotInteractableException:
+                self._js("(el) => el.focus()", el)
+                self._press(ActionChains(self.wd), modifiers, last)
+        else:
+            self._top()
+            self._press(ActionChains(self.wd), modifiers, last)
+        self._settle()
+        return ActionResult(success=True, data={"key": key})
+
+    @staticmethod
+    def _press(chain: Any, modifiers: list[str], last: str) -> None:
+        for modifier in modifiers:
+            chain.key_down(modifier)
+        chain.send_keys(last)
+        for modifier in reversed(modifiers):
+            chain.key_up(modifier)
+        chain.perform()
+
+    def _hover(self, action: HoverAction, page: PageState) -> ActionResult:
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        el = self._element(action.element_id, page)
+        name = self._describe(action.element_id, page)
+        self._js(_SCROLL_IF_NEEDED, el)
+        hit = self._hit(el)
+        if hit.get("inView") and not hit.get("ok"):
+            raise _Failed(
+                f"element {name} is covered by {hit['by']}", data={"covered_by": hit["by"]}
+            )
+        ActionChains(self.wd, duration=0).move_to_element(el).perform()
+        self._settle(0.5)
+        if not self._js("(el) => el.matches(':hover')", el):
+            raise _Failed(f"the pointer is not over {name} after hovering")
+        return ActionResult(success=True)
+
+    def _go_back(self, action: GoBackAction, page: PageState) -> ActionResult:
+        self._top()
+        before = self._url()
+        self.wd.back()
+        self._settle()
+        after = self._url()
+        if after in _BLANK and before not in _BLANK:
+            # The blank page every new browser starts on is not a page the task visited.
+            self.wd.forward()
+            self._settle()
+            raise _Failed("there is no page to go back to")
+        if after == before:
+            raise _Failed("there is no page to go back to")
+        return ActionResult(success=True, data={"url": after})
+
+    def _goto_action(self, action: GotoUrlAction, page: PageState) -> ActionResult:
+        error = self._navigate(action.url)
+        if error:
+            raise _Failed(error)
+        return ActionResult(success=True, data={"url": self._url()})
+
+
+# --------------------------------------------------------------------------- recording
+
+
+class _Recorder:
+    """Screenshots of the current tab every :data:`FRAME_INTERVAL` s, encoded at the end.
+
+    Runs in its own thread and takes a frame only when no other call holds the WebDriver;
+    a frame identical to the previous one is not stored again (it just lasts longer).
+    """
+
+    def __init__(self, session: SeleniumSession, ffmpeg: str) -> None:
+        self.session = session
+        self.ffmpeg = ffmpeg
+        self.folder = Path(tempfile.mkdtemp(prefix="skyvern-frames-"))
+        self.frames: list[tuple[Path, float]] = []
+        self._last: bytes | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="skyvern-recorder", daemon=True)
+        self.started = time.monotonic()
+        self.ended: float | None = None
+
+    def start(self) -> None:
+        """Begin taking frames."""
+        self._thread.start()
+
+    def _loop(self) -> None:
+        self.capture()
+        while not self._stop.wait(FRAME_INTERVAL):
+            self.capture()
+
+    def capture(self, wait: float = 0.05) -> None:
+        """Store one frame, unless the WebDriver is busy (or the browser is gone)."""
+        import base64
+
+        lock = self.session.lock
+        if not lock.acquire(timeout=wait):
+            return
+        try:
+            shot = self.session._cdp("Page.captureScreenshot", {"format": "jpeg", "quality": 70})
+            data = base64.b64decode(shot["data"])
+        except Exception as exc:
+            log.debug("no frame: %s", exc)
+            return
+        finally:
+            lock.release()
+        now = time.monotonic()
+        if data == self._last:
+            return
+        self._last = data
+        path = self.folder / f"{len(self.frames):06d}.jpg"
+        path.write_bytes(data)
+        self.frames.append((path, now))
+
+    def stop(self) -> None:
+        """Stop the thread and take a last frame of the page as it is."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.capture(wait=5.0)
+        self.ended = time.monotonic()
+
+    def encode(self, target: Path) -> Path | None:
+        """Encode the frames to a WebM at ``target``; None (with a warning) if it fails."""
+        warnings = self.session.warnings
+        try:
+            if not self.frames:
+                warnings.append("video not recorded: no frame could be taken")
+                return None
+            end = self.ended or time.monotonic()
+            lines = []
+            for i, (path, at) in enumerate(self.frames):
+                until = self.frames[i + 1][1] if i + 1 < len(self.frames) else end
+                lines.append(f"file '{path.name}'\nduration {max(until - at, 0.04):.3f}")
+            # The concat demuxer ignores the last duration unless the file is named again.
+            lines.append(f"file '{self.frames[-1][0].name}'")
+            listing = self.folder / "frames.txt"
+            listing.write_text("\n".join(lines) + "\n")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            command = [
+                self.ffmpeg,
+                "-nostdin",
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-vf",
+                "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p",
+                "-c:v",
+                "libvpx",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-b:v",
+                "1M",
+                "-fps_mode",
+                "vfr",
+                str(target),
+            ]
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
+                error = (done.stderr or "").strip().splitlines()
+                warnings.append(
+                    "video not recorded: ffmpeg could not encode the frames"
+                    + (f": {error[-1]}" if error else "")
+                )
+                return None
+            return target
+        except (OSError, subprocess.SubprocessError) as exc:
+            warnings.append(f"video not recorded: {exc}")
+            return None
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _selenium_keys(key: str) -> list[str] | None:
+    """Playwright-style key names (``Control+a``) as Selenium key codes; None if unknown."""
+    from selenium.webdriver.common.keys import Keys
+
+    names = {
+        "Enter": Keys.ENTER,
+        "Tab": Keys.TAB,
+        "Escape": Keys.ESCAPE,
+        " ": Keys.SPACE,
+        "Space": Keys.SPACE,
+        "Backspace": Keys.BACKSPACE,
+        "Delete": Keys.DELETE,
+        "ArrowUp": Keys.ARROW_UP,
+        "ArrowDown": Keys.ARROW_DOWN,
+        "ArrowLeft": Keys.ARROW_LEFT,
+        "ArrowRight": Keys.ARROW_RIGHT,
+        "PageUp": Keys.PAGE_UP,
+        "PageDown": Keys.PAGE_DOWN,
+        "Home": Keys.HOME,
+        "End": Keys.END,
+        "Insert": Keys.INSERT,
+        "Control": Keys.CONTROL,
+        "Meta": Keys.META,
+        "Alt": Keys.ALT,
+        "Shift": Keys.SHIFT,
+        **{f"F{n}": getattr(Keys, f"F{n}") for n in range(1, 13)},
+    }
+    # "+" alone is a key, not a separator.
+    parts = [key] if key == "+" else [p for p in key.split("+") if p]
+    out: list[str] = []
+    for part in parts:
+        code = names.get(part)
+        if code is None and len(part) == 1:
+            code = part
+        if code is None:
+            return None
+        out.append(code)
+    return out or None
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").split()).lower()
+
+
+def _is_on(value: Any) -> bool:
+    return value is True or value == "true"
+
+
+def _list(labels: list[str], limit: int = 30) -> str:
+    shown = [str(label) for label in labels[:limit]]
+    more = len(labels) - len(shown)
+    return ", ".join(shown) + (f", …+{more}" if more > 0 else "")

@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, typecheck (``nox -s NAME``).
+"""Developer sessions: tests, lint, typecheck, docs (``nox -s NAME``).
 
 ``scripts/test.sh`` runs them with ``--no-venv`` inside ``.venv`` (set up by
 ``scripts/bootstrap.sh``); plain ``nox`` builds a fresh virtualenv per session instead.
@@ -10,10 +10,10 @@ import os
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
-PACKAGES = ["skyvern_core", "plugins", "tests", "examples", "noxfile.py"]
+PACKAGES = ["skyvern_core", "plugins", "tests", "examples", "docs", "noxfile.py"]
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -45,3 +45,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy on the library and the built-in plugins."""
     _install(session, "-e", ".[dev]")
     session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation (Sphinx, MyST, furo) into docs/_build/html; a warning fails it.
+
+    It ignores the positional arguments, which ``scripts/test.sh`` passes to pytest.
+    """
+    _install(session, "-e", ".[docs,all]")
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build/html"
+    )

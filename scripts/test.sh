@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 # nox --no-venv runs its sessions with whatever "python", "ruff" and "mypy" PATH finds.
 export VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH"
-exec nox --no-venv -s lint typecheck tests -- "$@"
+exec nox --no-venv -s lint typecheck tests docs -- "$@"

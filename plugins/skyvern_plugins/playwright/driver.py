@@ -720,8 +720,10 @@ class PlaywrightSession:
                 readonly: !!el.readOnly || el.getAttribute('aria-readonly') === 'true',
                 editable: el.isContentEditable,
                 maxlength: typeof el.maxLength === 'number' ? el.maxLength : -1,
+                // A "visually hidden" 1px control behind its styled label counts as not
+                // rendered: a person (and a real click) goes through the label.
                 rendered: (() => { const r = el.getBoundingClientRect();
-                  return r.width > 0 && r.height > 0 && (!el.checkVisibility ||
+                  return r.width > 2 && r.height > 2 && (!el.checkVisibility ||
                     el.checkVisibility({visibilityProperty: true})); })(),
                 checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked :
                   el.getAttribute('aria-checked'),
@@ -752,9 +754,20 @@ class PlaywrightSession:
         return proxy
 
     async def _click_handle(
-        self, el: ElementHandle, element_id: str, page: PageState | None
+        self,
+        el: ElementHandle,
+        element_id: str,
+        page: PageState | None,
+        *,
+        proxy: bool = False,
     ) -> dict[str, Any]:
-        """Click like a person; returns data; raises _Failed with the reason."""
+        """Click like a person; returns data; raises _Failed with the reason.
+
+        ``proxy``: ``el`` is the visible label of a hidden control. The control itself often
+        lies transparent over its label and "intercepts" the pointer, which Playwright
+        would wait out until its timeout; once the hit test has found nothing foreign on
+        top, the click is forced.
+        """
         api = _import_playwright()
         data: dict[str, Any] = {}
         with contextlib.suppress(api.Error):
@@ -782,7 +795,7 @@ class PlaywrightSession:
                 await el.evaluate("(el) => el.click()")
                 return {"method": "js", "covered_by": hit["by"]}
         try:
-            await el.click(timeout=ACTION_TIMEOUT_MS)
+            await el.click(timeout=ACTION_TIMEOUT_MS, force=proxy)
         except api.Error as exc:
             reason = _readable(exc)
             info = await self._info(el)
@@ -816,7 +829,7 @@ class PlaywrightSession:
         if not info["rendered"] and info["tag"] == "input":
             target = await self._proxy_of(el) or el
         before = await self._checked_state(el, info)
-        data = await self._click_handle(target, action.element_id, page)
+        data = await self._click_handle(target, action.element_id, page, proxy=target is not el)
         await self._settle()
         after = await self._checked_state(el, info)
         if before is not None and after is not None and before != after:
@@ -1065,7 +1078,7 @@ class PlaywrightSession:
             if proxy is None:
                 raise _Failed(f"element {name} is hidden and has no visible label to click")
             target = proxy
-        data = await self._click_handle(target, action.element_id, page)
+        data = await self._click_handle(target, action.element_id, page, proxy=target is not el)
         await self._settle()
         state = _is_on((await self._info(el))["checked"])
         if state != action.checked:

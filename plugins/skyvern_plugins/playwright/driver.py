@@ -93,6 +93,17 @@ SETTLE_CAP = 1.5
 QUIET_WINDOW = 0.15
 """Seconds without a request in flight that count as settled."""
 ACTION_TIMEOUT_MS = 5_000
+
+_SCROLL_IF_NEEDED = """(el) => {
+    const r = el.getBoundingClientRect();
+    const w = window.innerWidth || document.documentElement.clientWidth;
+    const h = window.innerHeight || document.documentElement.clientHeight;
+    if (r.top < 0 || r.left < 0 || r.bottom > h || r.right > w) {
+        el.scrollIntoView({block: 'center', inline: 'nearest'});
+    }
+}"""
+"""Scroll an element into view only when it is not already: one round trip, where
+Playwright's scroll_into_view_if_needed also waits for the element to be stable."""
 NAVIGATION_TIMEOUT_MS = 30_000
 
 _SNAPSHOT = f"(opts) => JSON.stringify(({SNAPSHOT_SCRIPT.strip()})(opts))"
@@ -771,7 +782,7 @@ class PlaywrightSession:
         api = _import_playwright()
         data: dict[str, Any] = {}
         with contextlib.suppress(api.Error):
-            await el.scroll_into_view_if_needed(timeout=2000)
+            await el.evaluate(_SCROLL_IF_NEEDED)
         hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
         if not hit.get("rendered", True):
             raise _Failed(f"element {self._describe(element_id, page)} is not visible")
@@ -891,7 +902,7 @@ class PlaywrightSession:
         api = _import_playwright()
         read = "(el) => el.value"
         with contextlib.suppress(api.Error):
-            await el.scroll_into_view_if_needed(timeout=2000)
+            await el.evaluate(_SCROLL_IF_NEEDED)
         try:
             await el.fill(text, timeout=ACTION_TIMEOUT_MS)
         except api.Error as exc:

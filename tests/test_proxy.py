@@ -1,0 +1,120 @@
+"""A task's proxy_location picks the proxy of its own browser context."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skyvern_core import Agent, TaskRequest, TaskStatus
+from skyvern_core.models import Extraction
+from skyvern_core.testing import ScriptedPlanner
+
+pytestmark = pytest.mark.browser
+
+# A host name that resolves nowhere: the page can only come through the proxy.
+SHOP = "http://shop.proxied.test/catalog"
+
+
+class Proxy:
+    """A forward HTTP proxy on 127.0.0.1 that answers every request itself."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.requests.append(self.path)  # absolute URI, as sent to a proxy
+                body = b"<html><head><title>Proxied Shop</title></head><body><h1>Catalog</h1>"
+                body += b"<p>Via the residential proxy</p></body></html>"
+                self.send_response(200)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def proxy() -> Iterator[Proxy]:
+    running = Proxy()
+    yield running
+    running.server.shutdown()
+
+
+def title_planner() -> ScriptedPlanner:
+    return ScriptedPlanner(extractions=[lambda ctx: Extraction(data={"title": ctx.page.title})])
+
+
+def test_each_task_gets_the_proxy_of_its_location(
+    proxy: Proxy, tmp_path: Path, chromium_executable: str
+):
+    agent = Agent(
+        driver="playwright",
+        planner=title_planner(),
+        store="sqlite",
+        notifier="none",
+        data_dir=tmp_path,
+        browser_path=chromium_executable,
+        record_video=False,
+        max_retries=0,
+        proxies={"RESIDENTIAL_GB": proxy.url},
+    )
+    proxied = agent.run_sync(
+        TaskRequest(
+            url=SHOP, data_extraction_goal="The page title", proxy_location="RESIDENTIAL_GB"
+        )
+    )
+    assert proxied.status == TaskStatus.completed, proxied.failure_reason
+    assert proxied.extracted_information == {"title": "Proxied Shop"}
+    assert proxied.proxy_note == "proxy for RESIDENTIAL_GB"
+    assert SHOP in proxy.requests
+
+    # The same browser, another task with no proxy: its own context goes direct, where
+    # the host does not resolve.
+    agent = Agent(
+        driver="playwright",
+        planner=title_planner(),
+        store="sqlite",
+        notifier="none",
+        data_dir=tmp_path,
+        browser_path=chromium_executable,
+        record_video=False,
+        max_retries=0,
+        proxies={"RESIDENTIAL_GB": proxy.url},
+    )
+    seen = len(proxy.requests)
+    direct = agent.run_sync(TaskRequest(url=SHOP, data_extraction_goal="The page title"))
+    assert direct.status == TaskStatus.failed
+    assert "shop.proxied.test" in direct.failure_reason
+    assert len(proxy.requests) == seen
+
+    # A location without a configured proxy runs direct and says so.
+    agent = Agent(
+        driver="playwright",
+        planner=title_planner(),
+        store="sqlite",
+        notifier="none",
+        data_dir=tmp_path,
+        browser_path=chromium_executable,
+        record_video=False,
+        max_retries=0,
+    )
+    unmapped = agent.run_sync(
+        TaskRequest(url=SHOP, data_extraction_goal="The page title", proxy_location="US-CA")
+    )
+    assert unmapped.proxy_note == "no proxy is configured for US-CA; the task ran direct"

@@ -42,6 +42,7 @@ import pyotp
 from skyvern_core.config import Settings
 from skyvern_core.errors import TOTPError
 from skyvern_core.models import Action, InputTextAction, Task, utcnow
+from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.protocols import Store
 from skyvern_core.webhooks import SecretLookup, signed_headers, signing_secret
 
@@ -418,6 +419,10 @@ class TotpResolver:
         )
 
     async def _from_url(self, task: Task, url: str) -> str:
+        try:
+            await check_url(url, self.settings, field="totp_verification_url")
+        except BlockedURLError as exc:
+            raise TOTPError(str(exc)) from exc
         secret = await signing_secret(
             self.store, self.settings, task.organization_id, self.secret_for_org
         )

@@ -48,6 +48,7 @@ from skyvern_core import ids
 from skyvern_core.config import Settings
 from skyvern_core.errors import NotFoundError, WebhookVerificationError
 from skyvern_core.models import DeliveryStatus, Task, WebhookDelivery, utcnow
+from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.protocols import Store
 
 __all__ = [
@@ -392,6 +393,18 @@ class WebhookNotifier:
                 at=at,
                 http_status=None,
                 error=NO_SECRET_ERROR,
+                duration_ms=0.0,
+                status=DeliveryStatus.failed,
+            )
+        try:
+            # Checked again at send time: the name may resolve elsewhere than at creation.
+            await check_url(delivery.url, self.settings, field="webhook_callback_url")
+        except BlockedURLError as exc:
+            return await self.store.record_attempt(
+                delivery.delivery_id,
+                at=at,
+                http_status=None,
+                error=str(exc),
                 duration_ms=0.0,
                 status=DeliveryStatus.failed,
             )

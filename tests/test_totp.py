@@ -459,3 +459,14 @@ async def test_codes_and_secrets_are_not_logged(
     assert pushed == "246810"
     for value in (secret, code, pushed):
         assert value not in caplog.text
+
+
+async def test_a_verification_url_the_deployment_refuses_is_not_asked(
+    store: MemoryStore, tmp_path: Path
+) -> None:
+    with CodeServer((200, {"verification_code": "123456"})) as server:
+        task = await _task(store, totp_verification_url=server.url)
+        resolver = TotpResolver(store, _settings(tmp_path, refuse_private_networks=True))
+        with pytest.raises(TOTPError, match="an address this deployment refuses"):
+            await resolver.code_for(task)
+    assert server.requests == []

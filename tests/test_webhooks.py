@@ -467,3 +467,17 @@ def test_the_webhook_notifier_plugin(tmp_path: Path) -> None:
     notifier = registry.get("notifier", "webhook").factory(ctx)
     assert isinstance(notifier, WebhookNotifier)
     assert isinstance(notifier.store, MemoryStore)
+
+
+async def test_a_webhook_url_the_deployment_refuses_is_not_called(
+    store: MemoryStore, tmp_path: Path
+) -> None:
+    with Receiver(Reply(200)) as receiver:
+        task = await _finished_task(store, receiver.url)
+        notifier = WebhookNotifier(store, _settings(tmp_path, refuse_private_networks=True))
+        await notifier.notify(task)
+        await notifier.aclose()
+    (delivery,) = await store.list_deliveries(task.task_id)
+    assert delivery.status == DeliveryStatus.failed
+    assert "webhook_callback_url points at 127.0.0.1" in (delivery.last_error or "")
+    assert receiver.requests == []

@@ -294,7 +294,7 @@ def test_pagination_newest_first_with_flat_request_fields(api: Api):
 
 
 def test_cancel_a_running_task(api: Api):
-    api.planner.slow = 2.0
+    api.planner.slow = 6.0
     try:
         task_id = api.a.post("/tasks", json=BODY).json()["task_id"]
         api.wait(task_id, until="running")
@@ -304,7 +304,9 @@ def test_cancel_a_running_task(api: Api):
         assert response.json()["status"] == "canceled"
         assert response.json()["task_id"] == task_id
         task = api.wait(task_id)
-        assert task["status"] == "canceled" and time.monotonic() - started < 1.5
+        assert (
+            task["status"] == "canceled" and time.monotonic() - started < 3
+        )  # the planner would take 6 s
         again = api.a.post(f"/tasks/{task_id}/cancel")
         assert again.status_code == 409
         assert "'canceled' to 'canceled'" in again.json()["detail"]

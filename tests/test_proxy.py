@@ -60,20 +60,24 @@ def title_planner() -> ScriptedPlanner:
     return ScriptedPlanner(extractions=[lambda ctx: Extraction(data={"title": ctx.page.title})])
 
 
-def test_each_task_gets_the_proxy_of_its_location(
-    proxy: Proxy, tmp_path: Path, chromium_executable: str
-):
-    agent = Agent(
+def make_agent(data_dir: Path, chromium: str, proxies: dict[str, str]) -> Agent:
+    return Agent(
         driver="playwright",
         planner=title_planner(),
         store="sqlite",
         notifier="none",
-        data_dir=tmp_path,
-        browser_path=chromium_executable,
+        data_dir=data_dir,
+        browser_path=chromium,
         record_video=False,
         max_retries=0,
-        proxies={"RESIDENTIAL_GB": proxy.url},
+        proxies=proxies,
     )
+
+
+def test_each_task_gets_the_proxy_of_its_location(
+    proxy: Proxy, tmp_path: Path, chromium_executable: str
+):
+    agent = make_agent(tmp_path, chromium_executable, {"RESIDENTIAL_GB": proxy.url})
     proxied = agent.run_sync(
         TaskRequest(
             url=SHOP, data_extraction_goal="The page title", proxy_location="RESIDENTIAL_GB"
@@ -86,17 +90,7 @@ def test_each_task_gets_the_proxy_of_its_location(
 
     # The same browser, another task with no proxy: its own context goes direct, where
     # the host does not resolve.
-    agent = Agent(
-        driver="playwright",
-        planner=title_planner(),
-        store="sqlite",
-        notifier="none",
-        data_dir=tmp_path,
-        browser_path=chromium_executable,
-        record_video=False,
-        max_retries=0,
-        proxies={"RESIDENTIAL_GB": proxy.url},
-    )
+    agent = make_agent(tmp_path, chromium_executable, {"RESIDENTIAL_GB": proxy.url})
     seen = len(proxy.requests)
     direct = agent.run_sync(TaskRequest(url=SHOP, data_extraction_goal="The page title"))
     assert direct.status == TaskStatus.failed
@@ -104,16 +98,7 @@ def test_each_task_gets_the_proxy_of_its_location(
     assert len(proxy.requests) == seen
 
     # A location without a configured proxy runs direct and says so.
-    agent = Agent(
-        driver="playwright",
-        planner=title_planner(),
-        store="sqlite",
-        notifier="none",
-        data_dir=tmp_path,
-        browser_path=chromium_executable,
-        record_video=False,
-        max_retries=0,
-    )
+    agent = make_agent(tmp_path, chromium_executable, {})
     unmapped = agent.run_sync(
         TaskRequest(url=SHOP, data_extraction_goal="The page title", proxy_location="US-CA")
     )

@@ -28,7 +28,15 @@ import anyio.abc
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError, InvalidTransitionError, UsageError
 from skyvern_core.ids import new_id
-from skyvern_core.models import MAX_STEPS_LIMIT, Step, Task, TaskRequest, TaskStatus, utcnow
+from skyvern_core.models import (
+    MAX_STEPS_LIMIT,
+    Step,
+    StepStatus,
+    Task,
+    TaskRequest,
+    TaskStatus,
+    utcnow,
+)
 from skyvern_core.netpolicy import check_url
 from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
 from skyvern_core.protocols import (
@@ -361,7 +369,9 @@ class Agent:
                 self._wake = anyio.Event()
 
     async def _recover_expired(self) -> None:
-        """Fail running tasks whose worker stopped renewing its claim."""
+        """Fail running tasks whose worker stopped renewing its claim (and the step it
+        was in)."""
+        reason = "The worker running this task stopped responding (its lease expired)"
         for task in await self.store.expired_leases(utcnow()):
             if task.task_id in self._handles:
                 continue
@@ -369,12 +379,23 @@ class Agent:
                 ended = await self.store.update_task(
                     task.task_id,
                     status=TaskStatus.failed,
-                    failure_reason="The worker running this task stopped responding "
-                    "(its lease expired)",
+                    failure_reason=reason,
                     finished_at=utcnow(),
                 )
             except InvalidTransitionError:
                 continue
+            # The step under way died with its worker: close it, or it stays running.
+            for step in await self.store.list_steps(task.task_id):
+                if step.status in (StepStatus.created, StepStatus.running):
+                    try:
+                        await self.store.update_step(
+                            step.step_id,
+                            status=StepStatus.failed,
+                            failure_reason=reason,
+                            is_last=True,
+                        )
+                    except InvalidTransitionError:
+                        pass
             notifier: Notifier | None = self._backend("notifier")
             if notifier is not None:
                 try:

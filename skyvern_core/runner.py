@@ -259,7 +259,9 @@ class _Run:
         return finished
 
     async def _keep_lease(self, scope: anyio.CancelScope) -> None:
-        """Renew the claim while running; a cancel recorded by another process stops us."""
+        """Renew the claim while running; a cancel recorded by another process stops us,
+        and so does losing the claim (our lease ran out and another worker failed the
+        task): the run must not act for a task that is no longer ours."""
         interval = max(0.05, min(self.s.lease_seconds / 3, self.s.poll_interval))
         while True:
             await anyio.sleep(interval)
@@ -272,6 +274,10 @@ class _Run:
                     if current.status == TaskStatus.canceled:
                         self.handle.cancel()
                         return
+                    # Not running under our worker id any more (failed by another
+                    # worker's recovery): stop; the recorded status and reason stay.
+                    self.handle.stop()
+                    return
             except Exception:
                 log.warning("could not renew the lease of %s", self.task.task_id, exc_info=True)
 

@@ -35,21 +35,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 
 from skyvern_core.config import Settings
-from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
+from skyvern_core.errors import BrowserError, MissingExtraError
 from skyvern_core.models import (
     Action,
     ActionResult,
     CheckAction,
     ClickAction,
-    Element,
     GoBackAction,
     GotoUrlAction,
     HoverAction,
@@ -62,6 +60,55 @@ from skyvern_core.models import (
     WaitAction,
 )
 from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
+from skyvern_core.perception.browser_common import (
+    CHECKED_STATE,
+    DISPATCH_CHANGE,
+    DISPLAYED,
+    EDITABLE_TEXT,
+    FILE_INPUT,
+    FIND_NATIVE_OPTION,
+    FIND_OPTION,
+    HIT_TEST,
+    IS_HOVERED,
+    JS_CLICK,
+    LAST_OPTION,
+    LAUNCH_ARGS,
+    NO_PAGE_BACK,
+    PROXY_LABEL,
+    SCROLL_PAGE,
+    SCROLL_TO_CENTER,
+    SCROLL_TO_NEAREST,
+    SELECT_CONTENTS,
+    SELECTED_LABELS,
+    ActionFailed,
+    KnownElement,
+    check_checkable,
+    check_clickable,
+    check_text_field,
+    checked_result,
+    child_frame_options,
+    covered,
+    custom_select_result,
+    describe_element,
+    download_for_upload,
+    element_scroll_result,
+    find_chromium,
+    has_checked_state,
+    is_list,
+    is_on,
+    key_name,
+    known_elements,
+    known_from_page,
+    list_labels,
+    native_select_result,
+    no_option_message,
+    page_scroll_result,
+    resolve_args,
+    typed_result,
+    unsupported_action,
+    upload_folder,
+    wait_seconds,
+)
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
 
 if TYPE_CHECKING:
@@ -79,14 +126,6 @@ if TYPE_CHECKING:
 __all__ = ["PlaywrightDriver", "PlaywrightSession", "ensure_ffmpeg", "find_chromium"]
 
 log = logging.getLogger(__name__)
-
-LAUNCH_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-"""Chromium flags: nothing phones home (the machine's network may be closed)."""
 
 SETTLE_CAP = 1.5
 """Seconds an action waits at most for the page to settle afterwards."""
@@ -107,44 +146,12 @@ Playwright's scroll_into_view_if_needed also waits for the element to be stable.
 NAVIGATION_TIMEOUT_MS = 30_000
 
 _SNAPSHOT = f"(opts) => JSON.stringify(({SNAPSHOT_SCRIPT.strip()})(opts))"
-_API = "window[Symbol.for('skyvern-core.snapshot')].api"
 _FRAME_ID = (
     "(el) => { const s = window[Symbol.for('skyvern-core.snapshot')];"
     " return s ? s.frames.get(el) || null : null; }"
 )
 _RESOLVE = "(a) => { const s = window[Symbol.for('skyvern-core.snapshot')];"
 _RESOLVE += " return s && s.api ? s.api.resolve(a.id, a.locator, a.tag, a.token) : null; }"
-
-_KEYS = {
-    "enter": "Enter",
-    "return": "Enter",
-    "tab": "Tab",
-    "esc": "Escape",
-    "escape": "Escape",
-    "space": " ",
-    "spacebar": " ",
-    "backspace": "Backspace",
-    "delete": "Delete",
-    "del": "Delete",
-    "up": "ArrowUp",
-    "down": "ArrowDown",
-    "left": "ArrowLeft",
-    "right": "ArrowRight",
-    "arrowup": "ArrowUp",
-    "arrowdown": "ArrowDown",
-    "arrowleft": "ArrowLeft",
-    "arrowright": "ArrowRight",
-    "pageup": "PageUp",
-    "pagedown": "PageDown",
-    "home": "Home",
-    "end": "End",
-    "ctrl": "Control",
-    "control": "Control",
-    "cmd": "Meta",
-    "meta": "Meta",
-    "alt": "Alt",
-    "shift": "Shift",
-}
 
 
 def _import_playwright() -> Any:
@@ -163,32 +170,6 @@ def _readable(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- finding things
-
-
-def find_chromium(settings: Settings, playwright_executable: str | None) -> str | None:
-    """The Chromium to launch: ``Settings.browser_path``, else Playwright's own browser if
-    it is installed (``None``: let Playwright use it), else a Chromium or Chrome on PATH.
-
-    Raises :class:`~skyvern_core.errors.ConfigurationError` when there is none.
-    """
-    if settings.browser_path:
-        path = shutil.which(settings.browser_path) or settings.browser_path
-        if not Path(path).exists():
-            raise ConfigurationError(f"browser_path {settings.browser_path!r} does not exist")
-        return path
-    if playwright_executable and Path(playwright_executable).exists():
-        return None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
-        if Path(path).exists():
-            return path
-    raise ConfigurationError(
-        "no Chromium found: run 'playwright install chromium', install a Chromium "
-        "(e.g. apt-get install chromium) or set SKYVERN_BROWSER_PATH"
-    )
 
 
 def _playwright_package_dir() -> Path | None:
@@ -378,17 +359,6 @@ class PlaywrightDriver:
 # --------------------------------------------------------------------------- a session
 
 
-@dataclass(slots=True)
-class _Known:
-    """Where an element of the last snapshot lives."""
-
-    frame: str
-    locator: str | None
-    tag: str | None
-    label: str
-    role: str
-
-
 class PlaywrightSession:
     """One task's browser context: its tabs, its snapshot ids and its downloads."""
 
@@ -416,7 +386,7 @@ class PlaywrightSession:
         self._last_request = 0.0
         self._frames: dict[str, Frame] = {}
         self._tokens: dict[str, str] = {}
-        self._known: dict[str, _Known] = {}
+        self._known: dict[str, KnownElement] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     async def _begin(self) -> None:
@@ -530,16 +500,7 @@ class PlaywrightSession:
             shot = await page.screenshot(type="png", caret="initial")
         except api.Error as exc:
             raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
-        for raw in raws:
-            for item in raw["elements"]:
-                locator = item.get("locator") or ""
-                known[item["id"]] = _Known(
-                    frame=item.get("frame") or "",
-                    locator=locator.rsplit(" |> ", 1)[-1] or None,
-                    tag=item.get("tag"),
-                    label=item.get("label") or "",
-                    role=item.get("role") or "",
-                )
+        known = known_elements(raws)
         self._known = known
         title = raws[0].get("title", "") if raws else ""
         return build_page_state(
@@ -586,13 +547,7 @@ class PlaywrightSession:
             out.extend(
                 await self._snapshot_frame(
                     child,
-                    {
-                        "frames": False,
-                        "framePrefix": info["prefix"],
-                        "locatorPrefix": info["locator"] + " |> ",
-                        "clip": info["clip"],
-                        "frameVisibility": info["visibility"],
-                    },
+                    child_frame_options(info),
                     child_path,
                 )
             )
@@ -663,13 +618,11 @@ class PlaywrightSession:
         }
         handler = handlers.get(type(action))
         if handler is None:
-            return ActionResult(
-                success=False, error=f"{action.type} is not carried out by the browser driver"
-            )
+            return unsupported_action(action.type)
         url_before = self.page.url
         try:
             result: ActionResult = await handler(action, page)
-        except _Failed as failure:
+        except ActionFailed as failure:
             result = ActionResult(success=False, error=str(failure), data=failure.data)
         except api.Error as exc:
             result = ActionResult(success=False, error=_readable(exc))
@@ -683,42 +636,26 @@ class PlaywrightSession:
     # -- elements
 
     def _describe(self, element_id: str, page: PageState | None) -> str:
-        known = self._known.get(element_id)
-        el: Element | None = page.element(element_id) if page is not None else None
-        role = known.role if known else el.role if el else ""
-        label = known.label if known else el.label if el else ""
-        if role and label:
-            return f'{element_id} ({role} "{label}")'
-        return f"{element_id} ({role})" if role else element_id
+        return describe_element(element_id, self._known.get(element_id), page)
 
     async def _element(self, element_id: str, page: PageState | None) -> ElementHandle:
         """The element with that id, or a failure saying it is gone."""
         api = _import_playwright()
-        known = self._known.get(element_id)
-        if known is None and page is not None:
-            el = page.element(element_id)
-            if el is not None:
-                local = (el.locator or "").rsplit(" |> ", 1)[-1] or None
-                known = _Known(el.frame or "", local, el.attributes.get("tag"), el.label, el.role)
+        known = self._known.get(element_id) or known_from_page(element_id, page)
         if known is None:
-            raise _Failed(f"there is no element {element_id} on the page")
+            raise ActionFailed(f"there is no element {element_id} on the page")
         frame = self._frames.get(known.frame)
         if frame is None or frame.is_detached() or frame.page is not self.page:
-            raise _Failed(f"element {element_id} is no longer on the page")
-        args = {
-            "id": element_id,
-            "locator": known.locator,
-            "tag": known.tag,
-            "token": self._tokens.get(known.frame, ""),
-        }
+            raise ActionFailed(f"element {element_id} is no longer on the page")
+        args = resolve_args(element_id, known, self._tokens.get(known.frame, ""))
         try:
             handle = await frame.evaluate_handle(_RESOLVE, args)
         except api.Error as exc:
-            raise _Failed(f"element {element_id} is no longer on the page") from exc
+            raise ActionFailed(f"element {element_id} is no longer on the page") from exc
         element = handle.as_element()
         if element is None:
             await handle.dispose()
-            raise _Failed(f"element {element_id} is no longer on the page")
+            raise ActionFailed(f"element {element_id} is no longer on the page")
         return element
 
     async def _info(self, el: ElementHandle) -> dict[str, Any]:
@@ -743,22 +680,7 @@ class PlaywrightSession:
 
     async def _proxy_of(self, el: ElementHandle) -> ElementHandle | None:
         """The visible label standing in for a hidden checkbox, radio or file input."""
-        handle = await el.evaluate_handle(
-            """(el) => {
-                const vis = (x) => { const r = x.getBoundingClientRect();
-                  return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
-                    x.checkVisibility({visibilityProperty: true})); };
-                for (const l of el.labels || []) if (vis(l)) return l;
-                let scope = el.parentElement;
-                for (let d = 0; scope && d < 2; d++, scope = scope.parentElement) {
-                  for (const c of scope.querySelectorAll(
-                      'button, [role=button], label, a, .btn, [class*=upload]')) {
-                    if (c !== el && !(c.contains(el) && c.tagName !== 'LABEL') && vis(c)) return c;
-                  }
-                }
-                return null;
-            }"""
-        )
+        handle = await el.evaluate_handle(PROXY_LABEL)
         proxy = handle.as_element()
         if proxy is None:
             await handle.dispose()
@@ -772,7 +694,7 @@ class PlaywrightSession:
         *,
         proxy: bool = False,
     ) -> dict[str, Any]:
-        """Click like a person; returns data; raises _Failed with the reason.
+        """Click like a person; returns data; raises ActionFailed with the reason.
 
         ``proxy``: ``el`` is the visible label of a hidden control. The control itself often
         lies transparent over its label and "intercepts" the pointer, which Playwright
@@ -783,27 +705,19 @@ class PlaywrightSession:
         data: dict[str, Any] = {}
         with contextlib.suppress(api.Error):
             await el.evaluate(_SCROLL_IF_NEEDED)
-        hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+        hit = await el.evaluate(HIT_TEST)
         if not hit.get("rendered", True):
-            raise _Failed(f"element {self._describe(element_id, page)} is not visible")
+            raise ActionFailed(f"element {self._describe(element_id, page)} is not visible")
         if hit.get("inView") and not hit.get("ok"):
             if hit.get("modal") or hit.get("interactive"):
-                raise _Failed(
-                    f"element {self._describe(element_id, page)} is covered by {hit['by']}; "
-                    "close or answer it first",
-                    data={"covered_by": hit["by"]},
-                )
+                raise covered(self._describe(element_id, page), hit["by"])
             # A passive layer on top: a sticky header clears once the element is centred.
-            await el.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'center'})")
-            hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+            await el.evaluate(SCROLL_TO_CENTER)
+            hit = await el.evaluate(HIT_TEST)
             if hit.get("inView") and not hit.get("ok"):
                 if hit.get("modal") or hit.get("interactive"):
-                    raise _Failed(
-                        f"element {self._describe(element_id, page)} is covered by "
-                        f"{hit['by']}; close or answer it first",
-                        data={"covered_by": hit["by"]},
-                    )
-                await el.evaluate("(el) => el.click()")
+                    raise covered(self._describe(element_id, page), hit["by"])
+                await el.evaluate(JS_CLICK)
                 return {"method": "js", "covered_by": hit["by"]}
         try:
             await el.click(timeout=ACTION_TIMEOUT_MS, force=proxy)
@@ -811,31 +725,23 @@ class PlaywrightSession:
             reason = _readable(exc)
             info = await self._info(el)
             if not info["rendered"]:
-                raise _Failed(f"element {self._describe(element_id, page)} is not visible") from exc
+                raise ActionFailed(
+                    f"element {self._describe(element_id, page)} is not visible"
+                ) from exc
             if "intercepts pointer events" in str(exc):
-                hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+                hit = await el.evaluate(HIT_TEST)
                 if hit.get("modal") or hit.get("interactive"):
                     by = hit.get("by", "another element")
-                    raise _Failed(
-                        f"element {self._describe(element_id, page)} is covered by {by}; "
-                        "close or answer it first",
-                        data={"covered_by": by},
-                    ) from exc
+                    raise covered(self._describe(element_id, page), by) from exc
             log.info("click on %s fell back to JavaScript: %s", element_id, reason)
-            await el.evaluate("(el) => el.click()")
+            await el.evaluate(JS_CLICK)
             data = {"method": "js", "note": f"the normal click failed: {reason}"}
         return data
 
     async def _click(self, action: ClickAction, page: PageState) -> ActionResult:
         el = await self._element(action.element_id, page)
         info = await self._info(el)
-        if info["disabled"]:
-            raise _Failed(f"element {self._describe(action.element_id, page)} is disabled")
-        if info["tag"] == "input" and info["type"] == "file":
-            raise _Failed(
-                f"element {self._describe(action.element_id, page)} is a file input: "
-                "use upload_file with a path or a URL"
-            )
+        check_clickable(info, self._describe(action.element_id, page))
         target = el
         if not info["rendered"] and info["tag"] == "input":
             target = await self._proxy_of(el) or el
@@ -848,18 +754,11 @@ class PlaywrightSession:
         return ActionResult(success=True, data=data)
 
     async def _checked_state(self, el: ElementHandle, info: dict[str, Any]) -> Any:
-        if info["type"] not in ("checkbox", "radio") and info["role"] not in (
-            "checkbox",
-            "switch",
-            "radio",
-        ):
+        if not has_checked_state(info):
             return None
         api = _import_playwright()
         try:
-            return await el.evaluate(
-                "(el) => el.type === 'checkbox' || el.type === 'radio' ? el.checked :"
-                " el.getAttribute('aria-checked')"
-            )
+            return await el.evaluate(CHECKED_STATE)
         except api.Error:
             return None
 
@@ -869,20 +768,13 @@ class PlaywrightSession:
         el = await self._element(action.element_id, page)
         info = await self._info(el)
         name = self._describe(action.element_id, page)
-        if info["tag"] == "select" or (
-            info["role"] in ("combobox", "listbox") and (info["tag"] != "input")
-        ):
+        if is_list(info):
             result = await self._select_option(
                 SelectOptionAction(element_id=action.element_id, option=action.text), page
             )
             result.data["note"] = "a list, not a text field: the option was chosen instead"
             return result
-        if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
-        if info["readonly"]:
-            raise _Failed(f"element {name} is read-only")
-        if info["type"] in ("checkbox", "radio", "file", "submit", "button", "image"):
-            raise _Failed(f"element {name} is not a text field ({info['type']})")
+        check_text_field(info, name)
         if info["tag"] == "input" and info["maxlength"] == 1 and len(action.text) > 1:
             boxes = await self._box_group(el, len(action.text))
             if boxes:
@@ -893,10 +785,7 @@ class PlaywrightSession:
         else:
             kept = await self._fill(el, action.text, info)
         await self._settle()
-        if kept == action.text:
-            return ActionResult(success=True, data={})
-        shown = "••••" if secret and kept else kept
-        raise _Failed(f"the field kept {shown!r} instead of the text typed into {name}")
+        return typed_result(kept, action.text, secret, name)
 
     async def _fill(self, el: ElementHandle, text: str, info: dict[str, Any]) -> str:
         api = _import_playwright()
@@ -906,14 +795,14 @@ class PlaywrightSession:
         try:
             await el.fill(text, timeout=ACTION_TIMEOUT_MS)
         except api.Error as exc:
-            raise _Failed(f"could not type into the field: {_readable(exc)}") from exc
+            raise ActionFailed(f"could not type into the field: {_readable(exc)}") from exc
         kept = await el.evaluate(read)
         if kept != text and info["type"] not in ("date", "time", "datetime-local", "month"):
             # Some fields only react to real key presses (masks, key handlers): type it.
             await el.fill("")
             await el.type(text)
             kept = await el.evaluate(read)
-        await el.evaluate("(el) => el.dispatchEvent(new Event('change', {bubbles: true}))")
+        await el.evaluate(DISPATCH_CHANGE)
         return str(kept)
 
     async def _box_group(self, el: ElementHandle, length: int) -> list[ElementHandle]:
@@ -935,7 +824,7 @@ class PlaywrightSession:
         in a failure: it is nearly always a one-time code.
         """
         if len(boxes) < len(text):
-            raise _Failed(
+            raise ActionFailed(
                 f"{name} is the first of {len(boxes)} single-character boxes, too few for "
                 f"the {len(text)} characters to type"
             )
@@ -959,18 +848,16 @@ class PlaywrightSession:
             held = f"{len(kept)} of the {len(text)} characters typed"
         else:
             held = "other characters than those typed"
-        raise _Failed(f"the {len(boxes)} single-character boxes starting at {name} hold {held}")
+        raise ActionFailed(
+            f"the {len(boxes)} single-character boxes starting at {name} hold {held}"
+        )
 
     async def _type_editable(self, el: ElementHandle, text: str) -> str:
         await el.click()
-        await el.evaluate(
-            """(el) => { el.focus(); const r = document.createRange();
-                r.selectNodeContents(el); const s = getSelection();
-                s.removeAllRanges(); s.addRange(r); }"""
-        )
+        await el.evaluate(SELECT_CONTENTS)
         await self.page.keyboard.press("Delete")
         await self.page.keyboard.insert_text(text)
-        return str(await el.evaluate("(el) => el.innerText.replace(/\\n$/, '')"))
+        return str(await el.evaluate(EDITABLE_TEXT))
 
     # -- lists
 
@@ -979,47 +866,28 @@ class PlaywrightSession:
         info = await self._info(el)
         name = self._describe(action.element_id, page)
         if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
+            raise ActionFailed(f"element {name} is disabled")
         if info["tag"] == "select":
             return await self._select_native(el, action.option, name)
         return await self._select_custom(el, action.option, name, info)
 
     async def _select_native(self, el: ElementHandle, option: str, name: str) -> ActionResult:
         found = await el.evaluate(
-            """(el, want) => {
-                const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
-                const w = norm(want);
-                const opts = Array.from(el.options);
-                const match = opts.find((o) => norm(o.label || o.text) === w)
-                  || opts.find((o) => o.value === want || norm(o.value) === w)
-                  || opts.find((o) => norm(o.label || o.text).startsWith(w) && w.length > 1);
-                return {
-                  value: match ? match.value : null,
-                  index: match ? match.index : -1,
-                  labels: opts.map((o) => (o.label || o.text).trim()),
-                };
-            }""",
+            FIND_NATIVE_OPTION,
             option,
         )
         if found["value"] is None:
-            raise _Failed(
-                f"{name} has no option {option!r}; the options are: {_list(found['labels'])}"
-            )
+            raise ActionFailed(no_option_message(name, option, list_labels(found["labels"])))
         await el.select_option(index=found["index"], timeout=ACTION_TIMEOUT_MS)
         await self._settle()
-        chosen = await el.evaluate(
-            "(el) => Array.from(el.selectedOptions).map((o) => (o.label || o.text).trim())"
-        )
-        label = found["labels"][found["index"]]
-        if label not in chosen:
-            raise _Failed(f"{name} still shows {_list(chosen) or 'nothing'} after choosing")
-        return ActionResult(success=True, data={"selected": label, "value": found["value"]})
+        chosen = await el.evaluate(SELECTED_LABELS)
+        return native_select_result(found, chosen, name)
 
     async def _select_custom(
         self, el: ElementHandle, option: str, name: str, info: dict[str, Any]
     ) -> ActionResult:
         api = _import_playwright()
-        shown_before = await el.evaluate(_DISPLAYED)
+        shown_before = await el.evaluate(DISPLAYED)
         if info["tag"] == "input" and not info["readonly"]:
             # An autocomplete: typing filters the list and often is what opens it.
             with contextlib.suppress(api.Error):
@@ -1030,40 +898,32 @@ class PlaywrightSession:
         deadline = time.monotonic() + 2.0
         found: dict[str, Any] = {"labels": []}
         while True:
-            found = await el.evaluate(_FIND_OPTION, option)
+            found = await el.evaluate(FIND_OPTION, option)
             if found.get("index", -1) >= 0 or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.05)
         if found.get("index", -1) < 0:
             with contextlib.suppress(api.Error):
                 await self.page.keyboard.press("Escape")
-            available = _list(found["labels"]) if found["labels"] else "none appeared"
-            raise _Failed(f"{name} has no option {option!r}; the options are: {available}")
+            available = list_labels(found["labels"]) if found["labels"] else "none appeared"
+            raise ActionFailed(no_option_message(name, option, available))
         handle = await el.evaluate_handle(
-            "(el, i) => window[Symbol.for('skyvern-core.snapshot')].lastOptions[i]",
+            LAST_OPTION,
             found["index"],
         )
         target = handle.as_element()
         if target is None:
-            raise _Failed(f"the option {option!r} of {name} disappeared before it was clicked")
+            raise ActionFailed(f"the option {option!r} of {name} disappeared before it was clicked")
         try:
             await target.click(timeout=ACTION_TIMEOUT_MS)
         except api.Error:
-            await target.evaluate("(el) => el.click()")
+            await target.evaluate(JS_CLICK)
         await self._settle()
-        shown_after = await el.evaluate(_DISPLAYED)
+        shown_after = await el.evaluate(DISPLAYED)
         selected = await target.evaluate(
             "(o) => o.isConnected && (o.getAttribute('aria-selected') === 'true')"
         )
-        label = found["label"] or option
-        if _norm(label) in _norm(shown_after) or (shown_after != shown_before and selected):
-            return ActionResult(success=True, data={"selected": label})
-        if shown_after != shown_before or selected:
-            return ActionResult(success=True, data={"selected": label, "shown": shown_after})
-        raise _Failed(
-            f"{name} still shows {shown_after!r} after choosing {label!r}; "
-            f"the options are: {_list(found['labels'])}"
-        )
+        return custom_select_result(found, option, name, shown_before, shown_after, selected)
 
     # -- checkboxes
 
@@ -1071,36 +931,24 @@ class PlaywrightSession:
         el = await self._element(action.element_id, page)
         info = await self._info(el)
         name = self._describe(action.element_id, page)
-        if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
-        native = info["tag"] == "input" and info["type"] in ("checkbox", "radio")
-        aria = info["role"] in ("checkbox", "switch", "radio", "menuitemcheckbox")
-        if not native and not aria:
-            raise _Failed(f"element {name} is not a checkbox, radio button or switch")
-        if not action.checked and (info["type"] == "radio" or info["role"] == "radio"):
-            if not _is_on(info["checked"]):
-                return ActionResult(success=True, data={"checked": False, "changed": False})
-            raise _Failed(f"{name} is a radio button: choose another option to clear it")
-        if _is_on(info["checked"]) == action.checked:
-            return ActionResult(success=True, data={"checked": action.checked, "changed": False})
+        unchanged = check_checkable(info, name, action.checked)
+        if unchanged is not None:
+            return unchanged
         target = el
         if not info["rendered"]:
             proxy = await self._proxy_of(el)
             if proxy is None:
-                raise _Failed(f"element {name} is hidden and has no visible label to click")
+                raise ActionFailed(f"element {name} is hidden and has no visible label to click")
             target = proxy
         data = await self._click_handle(target, action.element_id, page, proxy=target is not el)
         await self._settle()
-        state = _is_on((await self._info(el))["checked"])
+        state = is_on((await self._info(el))["checked"])
         if state != action.checked:
             # A handler that swallowed the click (or a label outside the flow): once more, in JS.
-            await el.evaluate("(el) => el.click()")
+            await el.evaluate(JS_CLICK)
             await self._settle(0.5)
-            state = _is_on((await self._info(el))["checked"])
-        if state != action.checked:
-            want = "checked" if action.checked else "unchecked"
-            raise _Failed(f"{name} stayed {'checked' if state else 'unchecked'}, not {want}")
-        return ActionResult(success=True, data={**data, "checked": state, "changed": True})
+            state = is_on((await self._info(el))["checked"])
+        return checked_result(state, action.checked, name, data)
 
     # -- files
 
@@ -1109,20 +957,7 @@ class PlaywrightSession:
         el = await self._element(action.element_id, page)
         name = self._describe(action.element_id, page)
         path = await self._local_file(action.file)
-        input_handle = await el.evaluate_handle(
-            """(el) => {
-                if (el.tagName === 'INPUT' && el.type === 'file') return el;
-                if (el.control && el.control.type === 'file') return el.control;
-                const inside = el.querySelector && el.querySelector('input[type=file]');
-                if (inside) return inside;
-                let scope = el.parentElement;
-                for (let d = 0; scope && d < 3; d++, scope = scope.parentElement) {
-                  const found = scope.querySelectorAll('input[type=file]');
-                  if (found.length === 1) return found[0];
-                }
-                return null;
-            }"""
-        )
+        input_handle = await el.evaluate_handle(FILE_INPUT)
         file_input = input_handle.as_element()
         if file_input is not None:
             await file_input.set_input_files(str(path))
@@ -1133,7 +968,7 @@ class PlaywrightSession:
                 chooser = await chooser_info.value
                 await chooser.set_files(str(path))
             except api.Error as exc:
-                raise _Failed(
+                raise ActionFailed(
                     f"element {name} is not a file input and clicking it opened no file dialog"
                 ) from exc
             await self._settle()
@@ -1143,7 +978,7 @@ class PlaywrightSession:
             "(el) => el.isConnected ? Array.from(el.files || []).map((f) => f.name) : null"
         )
         if names is not None and path.name not in names:
-            raise _Failed(f"the file input of {name} holds no file after the upload")
+            raise ActionFailed(f"the file input of {name} holds no file after the upload")
         return ActionResult(success=True, data={"file": path.name})
 
     async def _local_file(self, file: str) -> Path:
@@ -1151,56 +986,28 @@ class PlaywrightSession:
             return await self._download_url(file)
         path = await anyio.Path(file).expanduser()
         if not await path.is_file():
-            raise _Failed(f"no such file to upload: {file}")
+            raise ActionFailed(f"no such file to upload: {file}")
         return Path(path)
 
     async def _download_url(self, url: str) -> Path:
-        import httpx
-
-        if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="skyvern-upload-")
-        name = Path(unquote(urlsplit(url).path)).name or "upload"
-        try:
-            async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
-                response = await client.get(url)
-                response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise _Failed(f"could not download {url} to upload it: {exc}") from exc
-        disposition = response.headers.get("content-disposition", "")
-        match = re.search(r'filename="?([^";]+)"?', disposition)
-        if match:
-            name = Path(match.group(1)).name or name
-        target = Path(self._tmp.name) / name
-        target.write_bytes(response.content)
-        return target
+        self._tmp = upload_folder(self._tmp)
+        return await download_for_upload(url, Path(self._tmp.name))
 
     # -- the rest
 
     async def _scroll(self, action: ScrollAction, page: PageState) -> ActionResult:
         if action.element_id:
             el = await self._element(action.element_id, page)
-            await el.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+            await el.evaluate(SCROLL_TO_NEAREST)
             await self._settle(0.5)
-            hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
-            if not hit.get("inView"):
-                raise _Failed(
-                    f"element {self._describe(action.element_id, page)} could not be scrolled "
-                    "into view"
-                )
-            return ActionResult(
-                success=True, data={"covered_by": hit["by"]} if hit.get("by") else {}
-            )
-        moved = await self.page.evaluate(_SCROLL_PAGE, 1 if action.direction == "down" else -1)
+            hit = await el.evaluate(HIT_TEST)
+            return element_scroll_result(hit, self._describe(action.element_id, page))
+        moved = await self.page.evaluate(SCROLL_PAGE, 1 if action.direction == "down" else -1)
         await self._settle(0.5)
-        if not moved:
-            where = "bottom" if action.direction == "down" else "top"
-            return ActionResult(
-                success=True, data={"moved": False, "note": f"already at the {where}"}
-            )
-        return ActionResult(success=True, data={"moved": True})
+        return page_scroll_result(moved, action.direction)
 
     async def _keypress(self, action: KeypressAction, page: PageState) -> ActionResult:
-        key = _key_name(action.key)
+        key = key_name(action.key)
         if action.element_id:
             el = await self._element(action.element_id, page)
             await el.focus()
@@ -1214,19 +1021,19 @@ class PlaywrightSession:
         el = await self._element(action.element_id, page)
         name = self._describe(action.element_id, page)
         await el.scroll_into_view_if_needed(timeout=2000)
-        hit = await el.evaluate(f"(el) => {_API}.hitTest(el)")
+        hit = await el.evaluate(HIT_TEST)
         if hit.get("inView") and not hit.get("ok"):
-            raise _Failed(
+            raise ActionFailed(
                 f"element {name} is covered by {hit['by']}", data={"covered_by": hit["by"]}
             )
         await el.hover(timeout=ACTION_TIMEOUT_MS)
         await self._settle(0.5)
-        if not await el.evaluate("(el) => el.matches(':hover')"):
-            raise _Failed(f"the pointer is not over {name} after hovering")
+        if not await el.evaluate(IS_HOVERED):
+            raise ActionFailed(f"the pointer is not over {name} after hovering")
         return ActionResult(success=True)
 
     async def _wait(self, action: WaitAction, page: PageState) -> ActionResult:
-        seconds = max(0.0, min(action.seconds, 10.0))
+        seconds = wait_seconds(action.seconds)
         await asyncio.sleep(seconds)
         return ActionResult(success=True, data={"waited": seconds})
 
@@ -1234,27 +1041,19 @@ class PlaywrightSession:
         before = self.page.url
         response = await self.page.go_back(wait_until="domcontentloaded")
         if response is None and self.page.url == before:
-            raise _Failed("there is no page to go back to")
+            raise ActionFailed(NO_PAGE_BACK)
         if self.page.url == "about:blank" and before != "about:blank":
             # The blank page every new tab starts on is not a page the task visited.
             await self.page.go_forward(wait_until="domcontentloaded")
-            raise _Failed("there is no page to go back to")
+            raise ActionFailed(NO_PAGE_BACK)
         await self._settle()
         return ActionResult(success=True, data={"url": self.page.url})
 
     async def _goto_action(self, action: GotoUrlAction, page: PageState) -> ActionResult:
         error = await self._navigate(action.url)
         if error:
-            raise _Failed(error)
+            raise ActionFailed(error)
         return ActionResult(success=True, data={"url": self.page.url})
-
-
-class _Failed(Exception):
-    """An action failed; the message is for people."""
-
-    def __init__(self, message: str, *, data: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.data = data or {}
 
 
 # The boxes of a code split one character per input (maxlength=1) that ``el`` starts, ``el``
@@ -1285,101 +1084,3 @@ _BOX_GROUP = """(el, length) => {
     }
     return nearest || [];
 }"""
-
-# What a combobox shows: its text, an input's value, or — for an autocomplete whose input
-# is emptied after a choice — the text beside the input (react-select's "single value").
-_DISPLAYED = """(el) => {
-    let t = el.tagName === 'INPUT' ? el.value : (el.innerText || el.textContent || '');
-    if (el.tagName === 'INPUT' && !t && el.parentElement
-        && el.parentElement.childElementCount <= 5) t = el.parentElement.innerText || '';
-    return t.replace(/\\s+/g, ' ').trim().slice(0, 200);
-}"""
-
-# Finds an option by its text among [role=option] / list items that are visible now,
-# preferring the combobox's own popup; remembers them for the click that follows.
-_FIND_OPTION = """(el, want) => {
-    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
-    const vis = (x) => { const r = x.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
-        x.checkVisibility({visibilityProperty: true})); };
-    const roots = [];
-    for (const attr of ['aria-controls', 'aria-owns']) {
-      const id = (el.getAttribute(attr) || '').split(/\\s+/)[0];
-      const popup = id && (el.getRootNode().getElementById
-        ? el.getRootNode().getElementById(id) : document.getElementById(id));
-      if (popup) roots.push(popup);
-    }
-    if (el.getAttribute('role') === 'listbox') roots.push(el);
-    roots.push(el.getRootNode(), document);
-    let options = [];
-    for (const root of roots) {
-      options = Array.from(root.querySelectorAll('[role=option]')).filter(vis);
-      if (!options.length && root !== document && root !== el.getRootNode()) {
-        options = Array.from(root.querySelectorAll('li')).filter(vis);
-      }
-      if (!options.length && root === document) {
-        options = Array.from(document.querySelectorAll(
-          '[role=listbox] li, ul[class*=option] li, ul[class*=menu] li, ul[class*=dropdown] li,'
-          + ' [class*=option]:not(select):not(option)')).filter(vis);
-      }
-      if (options.length) break;
-    }
-    const state = window[Symbol.for('skyvern-core.snapshot')];
-    if (state) state.lastOptions = options;
-    const labels = options.map((o) => (o.getAttribute('aria-label') || o.innerText || '')
-      .replace(/\\s+/g, ' ').trim()).filter((s, i, a) => s && a.indexOf(s) === i);
-    const w = norm(want);
-    const texts = options.map((o) => norm(o.getAttribute('aria-label') || o.innerText));
-    let index = texts.findIndex((t) => t === w);
-    if (index < 0) index = options.findIndex((o) => norm(o.getAttribute('data-value')) === w);
-    if (index < 0 && w.length > 1) index = texts.findIndex((t) => t.startsWith(w));
-    if (index < 0 && w.length > 2) index = texts.findIndex((t) => t.includes(w));
-    const chosen = index >= 0 ? (options[index].getAttribute('aria-label')
-      || options[index].innerText || '').replace(/\\s+/g, ' ').trim() : null;
-    return {index, label: chosen, labels: labels.slice(0, 30).concat(labels.length > 30
-      ? ['…+' + (labels.length - 30)] : [])};
-}"""
-
-# Scrolls the window, or the largest scrollable box under the viewport's centre, by most of
-# a screen; true when something moved.
-_SCROLL_PAGE = """(dir) => {
-    const doc = document.scrollingElement || document.documentElement;
-    const before = doc.scrollTop;
-    window.scrollBy({top: dir * window.innerHeight * 0.8, behavior: 'instant'});
-    if (doc.scrollTop !== before) return true;
-    let el = document.elementFromPoint(window.innerWidth / 2, window.innerHeight / 2);
-    while (el && el !== doc) {
-      const s = getComputedStyle(el);
-      if (/(auto|scroll|overlay)/.test(s.overflowY) && el.scrollHeight > el.clientHeight) {
-        const top = el.scrollTop;
-        el.scrollBy({top: dir * el.clientHeight * 0.8, behavior: 'instant'});
-        if (el.scrollTop !== top) return true;
-      }
-      el = el.parentElement;
-    }
-    return false;
-}"""
-
-
-def _norm(text: str) -> str:
-    return " ".join((text or "").split()).lower()
-
-
-def _is_on(value: Any) -> bool:
-    return value is True or value == "true"
-
-
-def _list(labels: list[str], limit: int = 30) -> str:
-    shown = [str(label) for label in labels[:limit]]
-    more = len(labels) - len(shown)
-    return ", ".join(shown) + (f", …+{more}" if more > 0 else "")
-
-
-def _key_name(key: str) -> str:
-    parts = [p.strip() for p in key.replace(" + ", "+").split("+")] if len(key) > 1 else [key]
-    out = []
-    for part in parts:
-        if not part:
-            continue
-        out.append(_KEYS.get(part.lower(), part if len(part) == 1 else part[:1].upper() + part[1:]))
-    return "+".join(out) or key

@@ -5,8 +5,8 @@ Where the browser runs:
 - locally (the default): :meth:`SeleniumDriver.start` starts one ChromeDriver process
   (``SE_CHROMEDRIVER``, ``chromedriver`` on PATH, ``/usr/bin/chromedriver`` or next to the
   browser) and every session asks it for a new Chromium (``Settings.browser_path`` or the
-  same discovery as the Playwright driver's
-  :func:`~skyvern_plugins.playwright.driver.find_chromium`);
+  same discovery as the Playwright driver,
+  :func:`~skyvern_core.perception.browser_common.find_chromium`);
 - remotely, with ``Settings.remote_webdriver_url``: every session is a new WebDriver session
   on that Selenium Grid (or bare ChromeDriver), which must offer Chromium or Chrome;
   ``Settings.browser_path``, if set, is then the browser's path on the remote machine.
@@ -73,10 +73,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -88,7 +87,6 @@ from skyvern_core.models import (
     ActionResult,
     CheckAction,
     ClickAction,
-    Element,
     GoBackAction,
     GotoUrlAction,
     HoverAction,
@@ -101,19 +99,58 @@ from skyvern_core.models import (
     WaitAction,
 )
 from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
-from skyvern_core.protocols import SessionArtifacts, SessionOptions
-
-# The Playwright driver is the reference: the same Chromium discovery and flags, and the same
-# in-page scripts for options, comboboxes and scrolling, so both drivers decide alike.
-# (Importing it imports no Playwright: its Playwright imports are for type checking only.)
-from skyvern_plugins.playwright.driver import (
-    _DISPLAYED,
-    _FIND_OPTION,
-    _SCROLL_PAGE,
+from skyvern_core.perception.browser_common import (
+    CHECKED_STATE,
+    DISPATCH_CHANGE,
+    DISPLAYED,
+    EDITABLE_TEXT,
+    FILE_INPUT,
+    FIND_NATIVE_OPTION,
+    FIND_OPTION,
+    HIT_TEST,
+    IS_HOVERED,
+    JS_CLICK,
+    LAST_OPTION,
     LAUNCH_ARGS,
-    _key_name,
+    NO_PAGE_BACK,
+    PROXY_LABEL,
+    SCROLL_PAGE,
+    SCROLL_TO_CENTER,
+    SCROLL_TO_NEAREST,
+    SELECT_CONTENTS,
+    SELECTED_LABELS,
+    SNAPSHOT_API,
+    SNAPSHOT_STATE,
+    ActionFailed,
+    KnownElement,
+    check_checkable,
+    check_clickable,
+    check_text_field,
+    checked_result,
+    child_frame_options,
+    covered,
+    custom_select_result,
+    describe_element,
+    download_for_upload,
+    element_scroll_result,
     find_chromium,
+    has_checked_state,
+    is_list,
+    is_on,
+    key_name,
+    known_elements,
+    known_from_page,
+    list_labels,
+    native_select_result,
+    no_option_message,
+    page_scroll_result,
+    resolve_args,
+    typed_result,
+    unsupported_action,
+    upload_folder,
+    wait_seconds,
 )
+from skyvern_core.protocols import SessionArtifacts, SessionOptions
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -142,11 +179,9 @@ DOWNLOAD_WAIT = 30.0
 FRAME_INTERVAL = 0.5
 """Seconds between two recorded frames."""
 
-_KEY = "window[Symbol.for('skyvern-core.snapshot')]"
 _SNAPSHOT = "return JSON.stringify((\n" + SNAPSHOT_SCRIPT.strip() + "\n)(arguments[0]));"
-_API = f"{_KEY}.api"
 _RESOLVE = (
-    f"var s = {_KEY}; var a = arguments[0];"
+    f"var s = {SNAPSHOT_STATE}; var a = arguments[0];"
     " return s && s.api ? s.api.resolve(a.id, a.locator, a.tag, a.token) : null;"
 )
 # Resolves a document-local locator (" >>> " enters shadow roots) without the snapshot
@@ -177,32 +212,6 @@ _INFO = """(el) => ({
     checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked :
       el.getAttribute('aria-checked'),
 })"""
-_PROXY = """(el) => {
-    const vis = (x) => { const r = x.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
-        x.checkVisibility({visibilityProperty: true})); };
-    for (const l of el.labels || []) if (vis(l)) return l;
-    let scope = el.parentElement;
-    for (let d = 0; scope && d < 2; d++, scope = scope.parentElement) {
-      for (const c of scope.querySelectorAll(
-          'button, [role=button], label, a, .btn, [class*=upload]')) {
-        if (c !== el && !(c.contains(el) && c.tagName !== 'LABEL') && vis(c)) return c;
-      }
-    }
-    return null;
-}"""
-_FILE_INPUT = """(el) => {
-    if (el.tagName === 'INPUT' && el.type === 'file') return el;
-    if (el.control && el.control.type === 'file') return el.control;
-    const inside = el.querySelector && el.querySelector('input[type=file]');
-    if (inside) return inside;
-    let scope = el.parentElement;
-    for (let d = 0; scope && d < 3; d++, scope = scope.parentElement) {
-      const found = scope.querySelectorAll('input[type=file]');
-      if (found.length === 1) return found[0];
-    }
-    return null;
-}"""
 # Sets a value the way a person's edit would end up (the native setter, so frameworks that
 # track the value notice), for inputs that cannot be typed into key by key (dates, colours).
 _SET_VALUE = """(el, value) => {
@@ -224,21 +233,8 @@ _SELECT_INDEX = """(el, index) => {
     el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
     el.dispatchEvent(new Event('change', {bubbles: true}));
 }"""
-_FIND_NATIVE_OPTION = """(el, want) => {
-    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
-    const w = norm(want);
-    const opts = Array.from(el.options);
-    const match = opts.find((o) => norm(o.label || o.text) === w)
-      || opts.find((o) => o.value === want || norm(o.value) === w)
-      || opts.find((o) => norm(o.label || o.text).startsWith(w) && w.length > 1);
-    return {
-      value: match ? match.value : null,
-      index: match ? match.index : -1,
-      labels: opts.map((o) => (o.label || o.text).trim()),
-    };
-}"""
 _SCROLL_IF_NEEDED = f"""(el) => {{
-    const hit = {_API}.hitTest(el);
+    const hit = {SNAPSHOT_API}.hitTest(el);
     if (hit.rendered && !hit.inView) el.scrollIntoView({{block: 'center', inline: 'center'}});
 }}"""
 # True when a click at the element's centre lands on its own <label> (a visually hidden
@@ -477,25 +473,6 @@ class SeleniumDriver:
 # --------------------------------------------------------------------------- a session
 
 
-@dataclass(slots=True)
-class _Known:
-    """Where an element of the last snapshot lives."""
-
-    frame: str
-    locator: str | None
-    tag: str | None
-    label: str
-    role: str
-
-
-class _Failed(Exception):
-    """An action failed; the message is for people."""
-
-    def __init__(self, message: str, *, data: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.data = data or {}
-
-
 class SeleniumSession:
     """One task's browser: its tabs, its snapshot ids, its downloads and its recording."""
 
@@ -522,7 +499,7 @@ class SeleniumSession:
         self._snapshot_handle: str | None = None
         self._chains: dict[str, list[str]] = {}
         self._tokens: dict[str, str] = {}
-        self._known: dict[str, _Known] = {}
+        self._known: dict[str, KnownElement] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._recorder: _Recorder | None = None
 
@@ -721,17 +698,7 @@ class SeleniumSession:
             handle = self.wd.current_window_handle
         except WebDriverException as exc:
             raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
-        known: dict[str, _Known] = {}
-        for raw in raws:
-            for item in raw["elements"]:
-                locator = item.get("locator") or ""
-                known[item["id"]] = _Known(
-                    frame=item.get("frame") or "",
-                    locator=locator.rsplit(" |> ", 1)[-1] or None,
-                    tag=item.get("tag"),
-                    label=item.get("label") or "",
-                    role=item.get("role") or "",
-                )
+        known = known_elements(raws)
         self._known, self._chains, self._tokens = known, chains, tokens
         self._snapshot_handle = handle
         self._tab_urls[handle] = url
@@ -778,15 +745,7 @@ class SeleniumSession:
                 continue
             child_chain = [*chain, local]
             try:
-                child = self._snapshot_here(
-                    {
-                        "frames": False,
-                        "framePrefix": info["prefix"],
-                        "locatorPrefix": info["locator"] + " |> ",
-                        "clip": info["clip"],
-                        "frameVisibility": info["visibility"],
-                    }
-                )
+                child = self._snapshot_here(child_frame_options(info))
                 chains[path], tokens[path] = child_chain, str(child.get("token", ""))
                 out.append(child)
                 self._snapshot_children(child, child_chain, chains, tokens, out)
@@ -804,10 +763,10 @@ class SeleniumSession:
             try:
                 iframe = self.wd.execute_script(_LOCATE, local)
                 if iframe is None:
-                    raise _Failed("the frame is no longer on the page")
+                    raise ActionFailed("the frame is no longer on the page")
                 self.wd.switch_to.frame(iframe)
             except WebDriverException as exc:
-                raise _Failed("the frame is no longer on the page") from exc
+                raise ActionFailed("the frame is no longer on the page") from exc
 
     async def screenshot(self, *, full_page: bool = False) -> bytes:
         """A PNG of the viewport, or of the whole page."""
@@ -883,14 +842,14 @@ class SeleniumSession:
     async def execute(self, action: Action, page: PageState) -> ActionResult:
         """Carry out one action, check its effect and say how it went."""
         if isinstance(action, WaitAction):
-            seconds = max(0.0, min(action.seconds, 10.0))
+            seconds = wait_seconds(action.seconds)
             await anyio.sleep(seconds)
             return ActionResult(success=True, data={"waited": seconds})
         upload: Path | None = None
         if isinstance(action, UploadFileAction):
             try:
                 upload = await self._local_file(action.file)
-            except _Failed as failure:
+            except ActionFailed as failure:
                 return ActionResult(success=False, error=str(failure), data=failure.data)
         return await self._run(self._execute_sync, action, page, upload)
 
@@ -911,13 +870,11 @@ class SeleniumSession:
         }
         handler = handlers.get(type(action))
         if handler is None:
-            return ActionResult(
-                success=False, error=f"{action.type} is not carried out by the browser driver"
-            )
+            return unsupported_action(action.type)
         url_before = self._url()
         try:
             result = handler(action, page)
-        except _Failed as failure:
+        except ActionFailed as failure:
             result = ActionResult(success=False, error=str(failure), data=failure.data)
         except StaleElementReferenceException:
             name = self._describe(getattr(action, "element_id", "") or "", page)
@@ -938,48 +895,32 @@ class SeleniumSession:
     # -- elements
 
     def _describe(self, element_id: str, page: PageState | None) -> str:
-        known = self._known.get(element_id)
-        el: Element | None = page.element(element_id) if page is not None else None
-        role = known.role if known else el.role if el else ""
-        label = known.label if known else el.label if el else ""
-        if role and label:
-            return f'{element_id} ({role} "{label}")'
-        return f"{element_id} ({role})" if role else element_id
+        return describe_element(element_id, self._known.get(element_id), page)
 
     def _element(self, element_id: str, page: PageState | None) -> WebElement:
         """The element with that id (the WebDriver switched into its frame), or a failure."""
         from selenium.common.exceptions import WebDriverException
 
-        known = self._known.get(element_id)
-        if known is None and page is not None:
-            el = page.element(element_id)
-            if el is not None:
-                local = (el.locator or "").rsplit(" |> ", 1)[-1] or None
-                known = _Known(el.frame or "", local, el.attributes.get("tag"), el.label, el.role)
+        known = self._known.get(element_id) or known_from_page(element_id, page)
         if known is None:
-            raise _Failed(f"there is no element {element_id} on the page")
+            raise ActionFailed(f"there is no element {element_id} on the page")
         chain = self._chains.get(known.frame)
         gone = f"element {element_id} is no longer on the page"
         if chain is None:
-            raise _Failed(gone)
+            raise ActionFailed(gone)
         try:
             if self.wd.current_window_handle != self._snapshot_handle:
-                raise _Failed(gone)
+                raise ActionFailed(gone)
             self._enter(chain)
-        except (_Failed, WebDriverException) as exc:
-            raise _Failed(gone) from exc
-        args = {
-            "id": element_id,
-            "locator": known.locator,
-            "tag": known.tag,
-            "token": self._tokens.get(known.frame, ""),
-        }
+        except (ActionFailed, WebDriverException) as exc:
+            raise ActionFailed(gone) from exc
+        args = resolve_args(element_id, known, self._tokens.get(known.frame, ""))
         try:
             element = self.wd.execute_script(_RESOLVE, args)
         except WebDriverException as exc:
-            raise _Failed(gone) from exc
+            raise ActionFailed(gone) from exc
         if element is None:
-            raise _Failed(gone)
+            raise ActionFailed(gone)
         return element
 
     def _js_if_attached(self, fn: str, el: WebElement, *args: Any, default: Any = None) -> Any:
@@ -997,23 +938,19 @@ class SeleniumSession:
         return info
 
     def _hit(self, el: WebElement) -> dict[str, Any]:
-        hit: dict[str, Any] = self._js(f"(el) => {_API}.hitTest(el)", el)
+        hit: dict[str, Any] = self._js(HIT_TEST, el)
         return hit
 
     def _js_click(self, el: WebElement) -> None:
-        self._js("(el) => el.click()", el)
+        self._js(JS_CLICK, el)
 
-    def _covered(self, element_id: str, page: PageState | None, by: str) -> _Failed:
-        return _Failed(
-            f"element {self._describe(element_id, page)} is covered by {by}; "
-            "close or answer it first",
-            data={"covered_by": by},
-        )
+    def _covered(self, element_id: str, page: PageState | None, by: str) -> ActionFailed:
+        return covered(self._describe(element_id, page), by)
 
     def _click_handle(
         self, el: WebElement, element_id: str, page: PageState | None
     ) -> dict[str, Any]:
-        """Click like a person; returns data; raises _Failed with the reason."""
+        """Click like a person; returns data; raises ActionFailed with the reason."""
         from selenium.common.exceptions import (
             ElementClickInterceptedException,
             StaleElementReferenceException,
@@ -1024,12 +961,12 @@ class SeleniumSession:
         self._js(_SCROLL_IF_NEEDED, el)
         hit = self._hit(el)
         if not hit.get("rendered", True):
-            raise _Failed(f"element {self._describe(element_id, page)} is not visible")
+            raise ActionFailed(f"element {self._describe(element_id, page)} is not visible")
         if hit.get("inView") and not hit.get("ok"):
             if hit.get("modal") or hit.get("interactive"):
                 raise self._covered(element_id, page, hit["by"])
             # A passive layer on top: a sticky header clears once the element is centred.
-            self._js("(el) => el.scrollIntoView({block: 'center', inline: 'center'})", el)
+            self._js(SCROLL_TO_CENTER, el)
             hit = self._hit(el)
             if hit.get("inView") and not hit.get("ok"):
                 if hit.get("modal") or hit.get("interactive"):
@@ -1053,7 +990,9 @@ class SeleniumSession:
         except WebDriverException as exc:
             reason = _readable(exc)
             if not self._info(el)["rendered"]:
-                raise _Failed(f"element {self._describe(element_id, page)} is not visible") from exc
+                raise ActionFailed(
+                    f"element {self._describe(element_id, page)} is not visible"
+                ) from exc
             log.info("click on %s fell back to JavaScript: %s", element_id, reason)
             self._js_click(el)
             return {"method": "js", "note": f"the normal click failed: {reason}"}
@@ -1062,14 +1001,10 @@ class SeleniumSession:
     def _click(self, action: ClickAction, page: PageState) -> ActionResult:
         el = self._element(action.element_id, page)
         info = self._info(el)
-        name = self._describe(action.element_id, page)
-        if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
-        if info["tag"] == "input" and info["type"] == "file":
-            raise _Failed(f"element {name} is a file input: use upload_file with a path or a URL")
+        check_clickable(info, self._describe(action.element_id, page))
         target = el
         if not info["rendered"] and info["tag"] == "input":
-            target = self._js(_PROXY, el) or el
+            target = self._js(PROXY_LABEL, el) or el
         before = self._checked_state(el, info)
         data = self._click_handle(target, action.element_id, page)
         self._settle()
@@ -1079,17 +1014,9 @@ class SeleniumSession:
         return ActionResult(success=True, data=data)
 
     def _checked_state(self, el: WebElement, info: dict[str, Any]) -> Any:
-        if info["type"] not in ("checkbox", "radio") and info["role"] not in (
-            "checkbox",
-            "switch",
-            "radio",
-        ):
+        if not has_checked_state(info):
             return None
-        return self._js_if_attached(
-            "(el) => el.type === 'checkbox' || el.type === 'radio' ? el.checked :"
-            " el.getAttribute('aria-checked')",
-            el,
-        )
+        return self._js_if_attached(CHECKED_STATE, el)
 
     # -- typing
 
@@ -1097,30 +1024,20 @@ class SeleniumSession:
         el = self._element(action.element_id, page)
         info = self._info(el)
         name = self._describe(action.element_id, page)
-        if info["tag"] == "select" or (
-            info["role"] in ("combobox", "listbox") and (info["tag"] != "input")
-        ):
+        if is_list(info):
             result = self._select_option(
                 SelectOptionAction(element_id=action.element_id, option=action.text), page
             )
             result.data["note"] = "a list, not a text field: the option was chosen instead"
             return result
-        if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
-        if info["readonly"]:
-            raise _Failed(f"element {name} is read-only")
-        if info["type"] in ("checkbox", "radio", "file", "submit", "button", "image"):
-            raise _Failed(f"element {name} is not a text field ({info['type']})")
+        check_text_field(info, name)
         secret = info["type"] == "password"
         if info["editable"] and info["tag"] not in ("input", "textarea"):
             kept = self._type_editable(el, action.text)
         else:
             kept = self._fill(el, action.text, info)
         self._settle()
-        if kept == action.text:
-            return ActionResult(success=True, data={})
-        shown = "••••" if secret and kept else kept
-        raise _Failed(f"the field kept {shown!r} instead of the text typed into {name}")
+        return typed_result(kept, action.text, secret, name)
 
     def _fill(self, el: WebElement, text: str, info: dict[str, Any]) -> str:
         """Type ``text`` key by key into a cleared field; return what the field kept."""
@@ -1140,27 +1057,22 @@ class SeleniumSession:
         except StaleElementReferenceException:
             raise
         except WebDriverException as exc:
-            raise _Failed(f"could not type into the field: {_readable(exc)}") from exc
+            raise ActionFailed(f"could not type into the field: {_readable(exc)}") from exc
         kept = self._js("(el) => el.value", el)
         # Key presses fire input events; change comes on blur, which a person's next click
         # would cause: send it now so the page validates what was typed.
-        self._js("(el) => el.dispatchEvent(new Event('change', {bubbles: true}))", el)
+        self._js(DISPATCH_CHANGE, el)
         return str(kept)
 
     def _type_editable(self, el: WebElement, text: str) -> str:
         from selenium.webdriver.common.keys import Keys
 
         el.click()
-        self._js(
-            """(el) => { el.focus(); const r = document.createRange();
-                r.selectNodeContents(el); const s = getSelection();
-                s.removeAllRanges(); s.addRange(r); }""",
-            el,
-        )
+        self._js(SELECT_CONTENTS, el)
         el.send_keys(Keys.DELETE)
         if text:
             el.send_keys(text)
-        return str(self._js("(el) => el.innerText.replace(/\\n$/, '')", el))
+        return str(self._js(EDITABLE_TEXT, el))
 
     # -- lists
 
@@ -1169,27 +1081,20 @@ class SeleniumSession:
         info = self._info(el)
         name = self._describe(action.element_id, page)
         if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
+            raise ActionFailed(f"element {name} is disabled")
         if info["tag"] == "select":
             return self._select_native(el, action.option, name)
         return self._select_custom(el, action.option, name, info)
 
     def _select_native(self, el: WebElement, option: str, name: str) -> ActionResult:
-        found = self._js(_FIND_NATIVE_OPTION, el, option)
+        found = self._js(FIND_NATIVE_OPTION, el, option)
         if found["value"] is None:
-            raise _Failed(
-                f"{name} has no option {option!r}; the options are: {_list(found['labels'])}"
-            )
+            raise ActionFailed(no_option_message(name, option, list_labels(found["labels"])))
         self._js(_SCROLL_IF_NEEDED, el)
         self._js(_SELECT_INDEX, el, found["index"])
         self._settle()
-        chosen = self._js(
-            "(el) => Array.from(el.selectedOptions).map((o) => (o.label || o.text).trim())", el
-        )
-        label = found["labels"][found["index"]]
-        if label not in chosen:
-            raise _Failed(f"{name} still shows {_list(chosen) or 'nothing'} after choosing")
-        return ActionResult(success=True, data={"selected": label, "value": found["value"]})
+        chosen = self._js(SELECTED_LABELS, el)
+        return native_select_result(found, chosen, name)
 
     def _select_custom(
         self, el: WebElement, option: str, name: str, info: dict[str, Any]
@@ -1198,7 +1103,7 @@ class SeleniumSession:
         from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.common.keys import Keys
 
-        shown_before = self._js(_DISPLAYED, el)
+        shown_before = self._js(DISPLAYED, el)
         self._js(_SCROLL_IF_NEEDED, el)
         if info["tag"] == "input" and not info["readonly"]:
             # An autocomplete: typing filters the list and often is what opens it.
@@ -1211,36 +1116,28 @@ class SeleniumSession:
         deadline = time.monotonic() + 2.0
         found: dict[str, Any] = {"labels": []}
         while True:
-            found = self._js(_FIND_OPTION, el, option)
+            found = self._js(FIND_OPTION, el, option)
             if found.get("index", -1) >= 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
         if found.get("index", -1) < 0:
             with contextlib.suppress(WebDriverException):
                 ActionChains(self.wd).send_keys(Keys.ESCAPE).perform()
-            available = _list(found["labels"]) if found["labels"] else "none appeared"
-            raise _Failed(f"{name} has no option {option!r}; the options are: {available}")
-        target = self._js(f"(el, i) => {_KEY}.lastOptions[i]", el, found["index"])
+            available = list_labels(found["labels"]) if found["labels"] else "none appeared"
+            raise ActionFailed(no_option_message(name, option, available))
+        target = self._js(LAST_OPTION, el, found["index"])
         if target is None:
-            raise _Failed(f"the option {option!r} of {name} disappeared before it was clicked")
+            raise ActionFailed(f"the option {option!r} of {name} disappeared before it was clicked")
         try:
             target.click()
         except WebDriverException:
             self._js_click(target)
         self._settle()
-        shown_after = self._js(_DISPLAYED, el)
+        shown_after = self._js(DISPLAYED, el)
         selected = self._js_if_attached(
             "(o) => o.getAttribute('aria-selected') === 'true'", target, default=False
         )
-        label = found["label"] or option
-        if _norm(label) in _norm(shown_after) or (shown_after != shown_before and selected):
-            return ActionResult(success=True, data={"selected": label})
-        if shown_after != shown_before or selected:
-            return ActionResult(success=True, data={"selected": label, "shown": shown_after})
-        raise _Failed(
-            f"{name} still shows {shown_after!r} after choosing {label!r}; "
-            f"the options are: {_list(found['labels'])}"
-        )
+        return custom_select_result(found, option, name, shown_before, shown_after, selected)
 
     # -- checkboxes
 
@@ -1248,36 +1145,24 @@ class SeleniumSession:
         el = self._element(action.element_id, page)
         info = self._info(el)
         name = self._describe(action.element_id, page)
-        if info["disabled"]:
-            raise _Failed(f"element {name} is disabled")
-        native = info["tag"] == "input" and info["type"] in ("checkbox", "radio")
-        aria = info["role"] in ("checkbox", "switch", "radio", "menuitemcheckbox")
-        if not native and not aria:
-            raise _Failed(f"element {name} is not a checkbox, radio button or switch")
-        if not action.checked and (info["type"] == "radio" or info["role"] == "radio"):
-            if not _is_on(info["checked"]):
-                return ActionResult(success=True, data={"checked": False, "changed": False})
-            raise _Failed(f"{name} is a radio button: choose another option to clear it")
-        if _is_on(info["checked"]) == action.checked:
-            return ActionResult(success=True, data={"checked": action.checked, "changed": False})
+        unchanged = check_checkable(info, name, action.checked)
+        if unchanged is not None:
+            return unchanged
         target = el
         if not info["rendered"]:
-            proxy = self._js(_PROXY, el)
+            proxy = self._js(PROXY_LABEL, el)
             if proxy is None:
-                raise _Failed(f"element {name} is hidden and has no visible label to click")
+                raise ActionFailed(f"element {name} is hidden and has no visible label to click")
             target = proxy
         data = self._click_handle(target, action.element_id, page)
         self._settle()
-        state = _is_on(self._info(el)["checked"])
+        state = is_on(self._info(el)["checked"])
         if state != action.checked:
             # A handler that swallowed the click (or a label outside the flow): once more, in JS.
             self._js_click(el)
             self._settle(0.5)
-            state = _is_on(self._info(el)["checked"])
-        if state != action.checked:
-            want = "checked" if action.checked else "unchecked"
-            raise _Failed(f"{name} stayed {'checked' if state else 'unchecked'}, not {want}")
-        return ActionResult(success=True, data={**data, "checked": state, "changed": True})
+            state = is_on(self._info(el)["checked"])
+        return checked_result(state, action.checked, name, data)
 
     # -- files
 
@@ -1291,9 +1176,9 @@ class SeleniumSession:
         assert path is not None
         el = self._element(action.element_id, page)
         name = self._describe(action.element_id, page)
-        file_input = self._js(_FILE_INPUT, el)
+        file_input = self._js(FILE_INPUT, el)
         if file_input is None:
-            raise _Failed(
+            raise ActionFailed(
                 f"element {name} is not a file input and has none beside it (the Selenium "
                 "driver cannot answer a file dialog opened without one)"
             )
@@ -1309,7 +1194,7 @@ class SeleniumSession:
                     self._js(_RESTORE_STYLE, file_input, style)
         except WebDriverException as exc:
             if not self.driver.remote or "unknown command" not in str(exc).lower():
-                raise _Failed(f"could not give the file to {name}: {_readable(exc)}") from exc
+                raise ActionFailed(f"could not give the file to {name}: {_readable(exc)}") from exc
             # A bare remote ChromeDriver has no file upload endpoint; it reads paths on its
             # own machine, which is this one if it can read the file at all.
             self.wd.file_detector = UselessFileDetector()
@@ -1319,7 +1204,7 @@ class SeleniumSession:
             "(el) => Array.from(el.files || []).map((f) => f.name)", file_input
         )
         if names is not None and path.name not in names:
-            raise _Failed(f"the file input of {name} holds no file after the upload")
+            raise ActionFailed(f"the file input of {name} holds no file after the upload")
         return ActionResult(success=True, data={"file": path.name})
 
     async def _local_file(self, file: str) -> Path:
@@ -1327,63 +1212,35 @@ class SeleniumSession:
             return await self._download_url(file)
         path = await anyio.Path(file).expanduser()
         if not await path.is_file():
-            raise _Failed(f"no such file to upload: {file}")
+            raise ActionFailed(f"no such file to upload: {file}")
         return Path(await path.resolve())
 
     async def _download_url(self, url: str) -> Path:
-        import httpx
-
-        if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="skyvern-upload-")
-        name = Path(unquote(urlsplit(url).path)).name or "upload"
-        try:
-            async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
-                response = await client.get(url)
-                response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise _Failed(f"could not download {url} to upload it: {exc}") from exc
-        disposition = response.headers.get("content-disposition", "")
-        match = re.search(r'filename="?([^";]+)"?', disposition)
-        if match:
-            name = Path(match.group(1)).name or name
-        target = anyio.Path(self._tmp.name) / name
-        await target.write_bytes(response.content)
-        return Path(target)
+        self._tmp = upload_folder(self._tmp)
+        return await download_for_upload(url, Path(self._tmp.name))
 
     # -- the rest
 
     def _scroll(self, action: ScrollAction, page: PageState) -> ActionResult:
         if action.element_id:
             el = self._element(action.element_id, page)
-            self._js("(el) => el.scrollIntoView({block: 'center', inline: 'nearest'})", el)
+            self._js(SCROLL_TO_NEAREST, el)
             self._settle(0.5)
             hit = self._hit(el)
-            if not hit.get("inView"):
-                raise _Failed(
-                    f"element {self._describe(action.element_id, page)} could not be scrolled "
-                    "into view"
-                )
-            return ActionResult(
-                success=True, data={"covered_by": hit["by"]} if hit.get("by") else {}
-            )
+            return element_scroll_result(hit, self._describe(action.element_id, page))
         self._top()
-        moved = self._js(_SCROLL_PAGE, 1 if action.direction == "down" else -1)
+        moved = self._js(SCROLL_PAGE, 1 if action.direction == "down" else -1)
         self._settle(0.5)
-        if not moved:
-            where = "bottom" if action.direction == "down" else "top"
-            return ActionResult(
-                success=True, data={"moved": False, "note": f"already at the {where}"}
-            )
-        return ActionResult(success=True, data={"moved": True})
+        return page_scroll_result(moved, action.direction)
 
     def _keypress(self, action: KeypressAction, page: PageState) -> ActionResult:
         from selenium.common.exceptions import ElementNotInteractableException
         from selenium.webdriver.common.action_chains import ActionChains
 
-        key = _key_name(action.key)
+        key = key_name(action.key)
         keys = _selenium_keys(key)
         if keys is None:
-            raise _Failed(f"unknown key {action.key!r}")
+            raise ActionFailed(f"unknown key {action.key!r}")
         *modifiers, last = keys
         if action.element_id:
             el = self._element(action.element_id, page)
@@ -1417,13 +1274,13 @@ class SeleniumSession:
         self._js(_SCROLL_IF_NEEDED, el)
         hit = self._hit(el)
         if hit.get("inView") and not hit.get("ok"):
-            raise _Failed(
+            raise ActionFailed(
                 f"element {name} is covered by {hit['by']}", data={"covered_by": hit["by"]}
             )
         ActionChains(self.wd, duration=0).move_to_element(el).perform()
         self._settle(0.5)
-        if not self._js("(el) => el.matches(':hover')", el):
-            raise _Failed(f"the pointer is not over {name} after hovering")
+        if not self._js(IS_HOVERED, el):
+            raise ActionFailed(f"the pointer is not over {name} after hovering")
         return ActionResult(success=True)
 
     def _go_back(self, action: GoBackAction, page: PageState) -> ActionResult:
@@ -1436,15 +1293,15 @@ class SeleniumSession:
             # The blank page every new browser starts on is not a page the task visited.
             self.wd.forward()
             self._settle()
-            raise _Failed("there is no page to go back to")
+            raise ActionFailed(NO_PAGE_BACK)
         if after == before:
-            raise _Failed("there is no page to go back to")
+            raise ActionFailed(NO_PAGE_BACK)
         return ActionResult(success=True, data={"url": after})
 
     def _goto_action(self, action: GotoUrlAction, page: PageState) -> ActionResult:
         error = self._navigate(action.url)
         if error:
-            raise _Failed(error)
+            raise ActionFailed(error)
         return ActionResult(success=True, data={"url": self._url()})
 
 
@@ -1608,17 +1465,3 @@ def _selenium_keys(key: str) -> list[str] | None:
             return None
         out.append(code)
     return out or None
-
-
-def _norm(text: str) -> str:
-    return " ".join((text or "").split()).lower()
-
-
-def _is_on(value: Any) -> bool:
-    return value is True or value == "true"
-
-
-def _list(labels: list[str], limit: int = 30) -> str:
-    shown = [str(label) for label in labels[:limit]]
-    more = len(labels) - len(shown)
-    return ", ".join(shown) + (f", …+{more}" if more > 0 else "")

@@ -109,6 +109,14 @@ class Settings(BaseSettings):
         description="Use the model's JSON-schema output; None asks litellm whether it has one.",
     )
     llm_temperature: float | None = Field(default=0.0, ge=0, le=2)
+    prompt_offscreen_elements: int = Field(
+        default=40,
+        ge=0,
+        le=1000,
+        description="Elements further down the page listed (tersely) in the step prompt; the "
+        "rest are counted by role. Listing them lets one step fill a form longer than the "
+        "screen; 0 makes each step's prompt smaller, a screen at a time.",
+    )
 
     # Notifications.
     webhook_secret: str | None = Field(

@@ -21,7 +21,7 @@ from tests.llm_server import LLMServer
 
 pytestmark = pytest.mark.browser
 
-LINE = re.compile(r'^\[(?P<id>[\w.]+)\] (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
+LINE = re.compile(r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
 
 # label (as the page shows it, lower case prefix) -> (kind, fact path in the payload)
 FIELDS = [
@@ -103,7 +103,7 @@ def model(body: dict[str, Any]) -> str:
                 actions.append(
                     {"type": "select_option", "element_id": el["id"], "option": str(value)}
                 )
-            elif kind == "check" and "unchecked" in rest and value is True:
+            elif kind == "check" and " checked" not in rest and value is True:
                 actions.append({"type": "check", "element_id": el["id"], "checked": True})
             break
     if next_button:

@@ -120,7 +120,7 @@ async def test_a_task_runs_through_litellm_with_facts_screenshot_and_no_secret(
     # The facts are in the prompt; the secret is not, anywhere in any request.
     assert '"username": "chris"' in prompt and "{{secret:password}}" in prompt
     assert all(PASSWORD not in json.dumps(r) for r in llm_server.requests)
-    assert "[e2]" in prompt and "Sign in" in prompt
+    assert "\ne2 " in prompt and "Sign in" in prompt
     # The screenshot went along; the answer was held to the decision schema.
     assert llm_server.images(0)[0].startswith("data:image/png;base64,")
     assert first["response_format"]["type"] == "json_schema"
@@ -137,7 +137,7 @@ async def test_a_task_runs_through_litellm_with_facts_screenshot_and_no_secret(
     assert task.input_token_count == 4500
     # The second step's prompt carries the first step's actions and their results.
     history = llm_server.user_text(1)
-    assert 'input_text [e1] "chris" → ok' in history and "click [e4] → ok" in history
+    assert 'input_text e1 "chris" → ok' in history and "click e4 → ok" in history
 
 
 async def test_malformed_json_gets_one_repair_round(llm_server: LLMServer):
@@ -230,3 +230,52 @@ def test_without_a_model_the_provider_says_what_to_set():
 
     with pytest.raises(ConfigurationError, match="SKYVERN_LLM_MODEL"):
         LiteLLMProvider(Settings())
+
+
+def _long_form_context() -> Any:
+    from skyvern_core.models import Element, PageState, Step, Task
+    from skyvern_core.protocols import PlanContext
+
+    fields = ["First name", "Last name", "Email", "Phone", "City"]
+    page = PageState(
+        url="http://jobs.test/apply",
+        title="Apply",
+        elements=[
+            Element(
+                id=f"e{i}",
+                role="textbox",
+                label=label,
+                visibility="visible" if i < 2 else "offscreen",
+            )
+            for i, label in enumerate(fields)
+        ],
+    )
+    task = Task(
+        task_id="tsk_1",
+        organization_id="org_1",
+        request=TaskRequest(url=page.url, navigation_goal="Apply"),
+        max_steps=10,
+    )
+    step = Step(step_id="stp_1", task_id=task.task_id, organization_id="org_1", order=0)
+    return PlanContext(task=task, page=page, history=[], step=step)
+
+
+@pytest.mark.parametrize(
+    ("listed", "expected", "absent"),
+    [
+        (None, ['e2 textbox "Email"', 'e4 textbox "City"'], []),
+        (0, ["Further down (scroll to reach): 3 textbox"], ["Email", "City"]),
+    ],
+)
+def test_the_prompt_lists_or_counts_what_is_further_down(
+    listed: int | None, expected: list[str], absent: list[str]
+) -> None:
+    from skyvern_core.planner.llm import LLMPlanner
+    from skyvern_core.testing import ScriptedLLM
+
+    settings = Settings() if listed is None else Settings(prompt_offscreen_elements=listed)
+    user = LLMPlanner(ScriptedLLM(), settings).decide_messages(_long_form_context())[1].content
+    lines = user.splitlines()
+    assert 'e0 textbox "First name"' in lines
+    assert all(line in lines for line in expected), user
+    assert not any(word in user for word in absent), user

@@ -59,6 +59,8 @@ LABELS_PAGE = """<!doctype html><html><head><title>Perception</title>
   .upload-btn { display: inline-block; padding: 4px; border: 1px solid #999 }
   [role=switch] { display: inline-block; width: 40px; height: 20px; background: #ccc }
   .spacer { height: 3000px }
+  .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
+    clip: rect(0 0 0 0); opacity: 0 }
 </style></head><body>
 <h1>Account settings</h1>
 <div role="alert">Your session expires soon</div>
@@ -89,6 +91,8 @@ LABELS_PAGE = """<!doctype html><html><head><title>Perception</title>
     <li role="option" aria-selected="true">Banana</li></ul>
   <div contenteditable="true" id="notes" aria-label="Notes">hello</div>
   <button id="long" type="button">LONG</button>
+  <div><input type="file" id="resume" aria-label="Resume" class="sr-only">
+    <button type="button" id="attach">Attach</button></div>
 </form>
 <user-card id="card"></user-card>
 <iframe id="same" src="/frame.html" width="420" height="160"></iframe>
@@ -306,6 +310,13 @@ async def test_hidden_file_input_and_aria_widgets(session: PlaywrightSession, si
     upload = by_label(page, "Upload your CV")
     assert upload.role == "file" and upload.visibility == "visible"
     assert await element_of(session, upload) == "file-real"
+    # A 1px transparent file input is where its Attach button is: in view, then scrolled away.
+    resume = by_label(page, "Resume")
+    assert resume.role == "file" and resume.visibility == "visible"
+    assert await element_of(session, resume) == "resume"
+    await session.page.evaluate("window.scrollTo(0, 3000)")
+    scrolled = await session.snapshot()
+    assert by_label(scrolled, "Resume").visibility == "offscreen"
     switch = by_label(page, "Dark mode")
     assert switch.role == "switch" and switch.checked is True
     fruit = by_label(page, "Fruit")
@@ -474,32 +485,119 @@ def _sample_page() -> PageState:
 def test_serialize_lines() -> None:
     text = serialize(_sample_page())
     lines = text.splitlines()
-    assert '[e12] textbox "Email" type=email required value="a@b.c"' in lines
-    country = next(line for line in lines if line.startswith("[e4]"))
-    assert country.startswith('[e4] select "Country" options=[Country 00, France, Country 02')
+    assert 'e12 textbox "Email" type=email required value="a@b.c"' in lines
+    country = next(line for line in lines if line.startswith("e4 "))
+    assert country.startswith('e4 select "Country" options=[Country 00, France, Country 02')
     assert '…+33] selected="France"' in country
-    assert '[e5] button "Pay" (covered)' in lines
+    assert 'e5 button "Pay" (covered)' in lines
     assert '(1 of them covered by div.cookie-banner "We use cookies": deal with it first)' in lines
-    assert '[f1.e2] checkbox "I agree" unchecked' in lines
+    assert 'f1.e2 checkbox "I agree"' in lines
     # The viewport first, then further down: 40 listed tersely, the rest counted.
-    assert lines.index(country) < lines.index('[e100] link "Story 0"')
-    assert '[e139] link "Story 39"' in lines
-    assert '[e140] link "Story 40"' not in lines
+    assert lines.index(country) < lines.index('e100 link "Story 0"')
+    assert 'e139 link "Story 39"' in lines
+    assert 'e140 link "Story 40"' not in lines
     assert "…and 20 more: 20 link" in lines
-    assert text.endswith("Page text:\nCheckout\nCard declined")
+    # "Checkout" is the title already.
+    assert text.endswith("Page text:\nCard declined")
+
+
+def test_serialize_leaves_the_common_case_unsaid() -> None:
+    years = [ElementOption(value="", label="Year", selected=True)] + [
+        ElementOption(value=str(y), label=str(y)) for y in range(2025, 1999, -1)
+    ]
+    page = PageState(
+        url="http://cars.test/quote",
+        title="Quote",
+        elements=[
+            Element(id="e1", role="checkbox", label="Newsletter", checked=False),
+            Element(id="e2", role="checkbox", label="Terms", checked=True),
+            Element(
+                id="e3", role="radio", label="Own", checked=False, attributes={"mixed": "true"}
+            ),
+            Element(id="e4", role="select", label="Year", options=years),
+            Element(
+                id="e5",
+                role="select",
+                label="Doors",
+                options=[
+                    ElementOption(value="0", label="-- Please Select --"),
+                    ElementOption(value="2", label="2"),
+                    ElementOption(value="3", label="3"),
+                    ElementOption(value="5", label="5", selected=True),
+                ],
+            ),
+            Element(id="e6", role="textbox", label="First name *", required=True),
+            Element(id="e7", role="textbox", label="Surname:*"),
+            Element(id="e8", role="combobox", label="City", value="Select..."),
+            Element(id="e9", role="combobox", label="Town", value="Berlin"),
+            Element(
+                id="e10",
+                role="select",
+                label="Model",
+                disabled=True,
+                options=[ElementOption(value="", label="Choose a make first", selected=True)],
+            ),
+        ],
+    )
+    lines = serialize(page).splitlines()
+    assert 'e1 checkbox "Newsletter"' in lines
+    assert 'e2 checkbox "Terms" checked' in lines
+    assert 'e3 radio "Own" mixed' in lines
+    # The placeholder is left out, and 26 consecutive years are one item.
+    assert 'e4 select "Year" options=[2025…2000]' in lines
+    assert 'e5 select "Doors" options=[2, 3, 5] selected="5"' in lines
+    # The word "required" says what the star said; a star without the flag stays.
+    assert 'e6 textbox "First name" required' in lines
+    assert 'e7 textbox "Surname:*"' in lines
+    assert 'e8 combobox "City"' in lines
+    assert 'e9 combobox "Town" value="Berlin"' in lines
+    # A placeholder that is all there is stays, as it says why the select is empty.
+    assert 'e10 select "Model" disabled options=[Choose a make first]' in lines
+
+
+def test_options_count_what_is_not_shown() -> None:
+    numbers = [ElementOption(value=str(n), label=str(n)) for n in (1, 2, 3, 4, 10, 20)]
+    words = [ElementOption(value=f"w{n}", label=f"Word {n}") for n in range(24)]
+    page = PageState(
+        url="http://x.test/",
+        elements=[
+            Element(id="e1", role="select", label="N", options=numbers),
+            Element(
+                id="e2", role="select", label="W", options=words, attributes={"options_total": "50"}
+            ),
+        ],
+    )
+    lines = serialize(page).splitlines()
+    assert 'e1 select "N" options=[1…4, 10, 20]' in lines
+    w = next(line for line in lines if line.startswith("e2 "))
+    assert w.endswith("Word 10, Word 11, …+38]"), w
+
+
+def test_offscreen_elements_can_be_counted_only() -> None:
+    text = serialize(_sample_page(), offscreen_listed=0)
+    assert "Further down (scroll to reach): 60 link" in text.splitlines()
+    assert "Story" not in text
 
 
 def test_page_text_leaves_out_what_repeats_an_element_name() -> None:
     page = _sample_page()
     page.text = "Checkout\nPay\nCard declined"
-    assert serialize(page).endswith("Page text:\nCheckout\nCard declined")
+    assert serialize(page).endswith("Page text:\nCard declined")
+
+
+def test_page_text_keeps_what_the_title_only_holds_inside_a_word() -> None:
+    page = _sample_page()
+    page.title = "Booking - Hotel Ok"
+    page.text = "OK\nok!\nBook\nHotel OK"
+    # "Book" is inside "Booking", not a word of the title.
+    assert serialize(page).endswith("Page text:\nBook")
 
 
 def test_serialize_marks_new_only_on_the_same_document() -> None:
     before = _sample_page()
     after = _sample_page()
     after.elements.insert(0, Element(id="e900", role="button", label="Retry"))
-    assert serialize(after, before).splitlines().count('[e900] button "Retry" *new*') == 1
+    assert serialize(after, before).splitlines().count('e900 button "Retry" *new*') == 1
     assert after.elements[0].new and not after.elements[1].new
     elsewhere = after.model_copy(update={"url": "http://shop.test/thanks"}, deep=True)
     assert "*new*" not in serialize(elsewhere, before)
@@ -529,7 +627,7 @@ def test_count_tokens_uses_o200k_offline() -> None:
 
     folder = _bundled_cache_dir()
     assert folder is not None, "litellm's bundled tiktoken files are not installed"
-    text = '[e12] textbox "Email" required value="a@b.c"\nPage text: Bonjour, où êtes-vous?'
+    text = 'e12 textbox "Email" required value="a@b.c"\nPage text: Bonjour, où êtes-vous?'
     import os
 
     os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
@@ -563,7 +661,7 @@ def test_scrape_command(site: str, tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert "[e" in run.stdout and 'textbox "Email"' in run.stdout
+    assert "\ne1 textbox" in run.stdout and 'textbox "Email"' in run.stdout
     assert "Tokens:" in run.stdout
     assert shot.read_bytes().startswith(b"\x89PNG")
     run = subprocess.run(

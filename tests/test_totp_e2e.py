@@ -65,7 +65,7 @@ SMS_CODE = "482913"
 
 # --------------------------------------------------------------------------- the model
 
-LINE = re.compile(r'^\[(?P<id>[\w.]+)\] (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
+LINE = re.compile(r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
 
 
 def user_text(body: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -33,10 +34,12 @@ from skyvern_core.models import Element, ElementOption, PageState
 __all__ = [
     "LOCATOR_FRAME",
     "LOCATOR_SHADOW",
+    "PLACEHOLDER_TEXT",
     "SNAPSHOT_SCRIPT",
     "build_page_state",
     "count_tokens",
     "element_from_raw",
+    "is_placeholder_option",
     "mark_new",
     "serialize",
     "to_json",
@@ -56,9 +59,16 @@ CONTENT_BUDGET = 6000
 OFFSCREEN_LISTED = 40
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
+TERSE_LABEL = 48
+RANGE_MIN = 4
 
 _CHECKABLE = {"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}
 _PLAIN_TYPES = {None, "text", "checkbox", "radio", "submit", "button", "reset", "file", "image"}
+PLACEHOLDER_TEXT = re.compile(r"^\W*(please\s+)?(select|choose|pick)\b|^-+.*-+$|^$", re.I)
+"""Matches what a control shows when nothing is chosen: ``Select...``, ``-- Please Select --``."""
+# A trailing "*" (or "(required)") says what the word "required" on the line says again.
+_REQUIRED_SUFFIX = re.compile(r"\s*(\*|\(required\))\s*:?\s*$", re.I)
+_INTEGER = re.compile(r"^-?\d{1,9}$")
 
 # Keys of the script's element JSON that become Element.attributes (as strings).
 _EXTRA_KEYS = {
@@ -204,12 +214,43 @@ def _quote(text: str, limit: int = PROMPT_VALUE) -> str:
     return '"' + text.replace('"', "'") + '"'
 
 
+def is_placeholder_option(option: ElementOption) -> bool:
+    """Whether a select's option stands for "nothing chosen" (``Choose one``, ``-- Select --``,
+    or an empty value)."""
+    return not option.value or bool(PLACEHOLDER_TEXT.search(option.label.strip()))
+
+
+def _runs(labels: list[str]) -> list[tuple[str, int]]:
+    """Labels with each run of consecutive integers (``2025, 2024, … 2006``) made one item
+    ``2025…2006``; each item with the number of options it stands for."""
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(labels):
+        j = i + 1
+        if _INTEGER.match(labels[i]):
+            step = None
+            while j < len(labels) and _INTEGER.match(labels[j]):
+                diff = int(labels[j]) - int(labels[j - 1])
+                if diff not in (1, -1) or (step is not None and diff != step):
+                    break
+                step = diff
+                j += 1
+        if j - i >= RANGE_MIN:
+            out.append((f"{labels[i]}…{labels[j - 1]}", j - i))
+        else:
+            out.extend((label, 1) for label in labels[i:j])
+        i = j
+    return out
+
+
 def _options_text(el: Element) -> str:
-    options = el.options or []
-    total = int(el.attributes.get("options_total", len(options)))
-    shown = [o.label or o.value for o in options[:PROMPT_OPTIONS]]
-    more = total - len(shown)
-    inner = ", ".join(s.replace("]", ")") for s in shown)
+    listed = el.options or []
+    # A placeholder says nothing a missing "selected=" does not; kept when it is all there is.
+    options = [o for o in listed if not is_placeholder_option(o)] or listed
+    total = int(el.attributes.get("options_total", len(listed))) - (len(listed) - len(options))
+    shown = _runs([o.label or o.value for o in options])[:PROMPT_OPTIONS]
+    more = total - sum(n for _, n in shown)
+    inner = ", ".join(text.replace("]", ")") for text, _ in shown)
     if more > 0:
         inner += f", …+{more}" if inner else f"…+{more}"
     return f"options=[{inner}]"
@@ -229,9 +270,10 @@ def _element_lines(elements: list[Element], *, terse: bool = False) -> list[str]
 
 
 def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) -> str:
-    parts = [f"[{el.id}]", el.role]
-    if el.label:
-        parts.append(_quote(el.label))
+    parts = [el.id, el.role]
+    label = _REQUIRED_SUFFIX.sub("", el.label) if el.required else el.label
+    if label:
+        parts.append(_quote(label, TERSE_LABEL if terse else PROMPT_VALUE))
     if el.type not in _PLAIN_TYPES and el.role in ("textbox", "slider", "spinbutton"):
         parts.append(f"type={el.type}")
     if el.required:
@@ -246,18 +288,24 @@ def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) ->
             parts.append("invalid")
         if "group" in attrs and not grouped:
             parts.append(f"group={_quote(attrs['group'])}")
-    if el.role in _CHECKABLE or (el.checked is not None and el.role != "file"):
-        parts.append("mixed" if attrs.get("mixed") else "checked" if el.checked else "unchecked")
+    # Unchecked is the default and goes unsaid: most boxes on a page are unchecked.
+    if attrs.get("mixed"):
+        parts.append("mixed")
+    elif el.checked and el.role != "file":
+        parts.append("checked")
     if attrs.get("selected") and el.role in ("tab", "treeitem", "option"):
         parts.append("selected")
     if not terse and "expanded" in attrs:
         parts.append("expanded" if attrs["expanded"] == "true" else "collapsed")
     if el.options is not None and not terse:
         parts.append(_options_text(el))
-        chosen = [o.label or o.value for o in el.options if o.selected]
+        chosen = [
+            o.label or o.value for o in el.options if o.selected and not is_placeholder_option(o)
+        ]
         if chosen:
             parts.append(f"selected={_quote(', '.join(chosen))}")
-    elif el.value:
+    elif el.value and not (el.role == "combobox" and PLACEHOLDER_TEXT.search(el.value)):
+        # A combobox's "Select..." is its placeholder shown beside it, not a value.
         parts.append(f"value={_quote(el.value)}")
     if el.role == "link" and not el.label and "href" in attrs:
         parts.append(f"href={_quote(attrs['href'])}")
@@ -272,17 +320,29 @@ def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) ->
     return " ".join(parts)
 
 
-def serialize(page: PageState, previous: PageState | None = None) -> str:
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def serialize(
+    page: PageState, previous: PageState | None = None, *, offscreen_listed: int = OFFSCREEN_LISTED
+) -> str:
     """Compact prompt text for ``page``: one line per element, then the page text.
 
     Elements in the viewport (``visible`` and ``covered``) come first, in full. Elements
-    further down are listed tersely — up to a budget, then counted by role. With
-    ``previous`` (the state at the step before), elements that appeared since are marked
-    ``*new*`` (and :attr:`Element.new` is set, see :func:`mark_new`).
+    further down are listed tersely — the first ``offscreen_listed`` of them, new ones first
+    — and the rest counted by role. With ``previous`` (the state at the step before),
+    elements that appeared since are marked ``*new*`` (and :attr:`Element.new` is set, see
+    :func:`mark_new`).
 
-    Element lines look like ``[e12] textbox "Email" required value="a@b.c"`` or
-    ``[e4] select "Country" options=[France, Germany, …+40] selected="France"``; elements
-    under a dialog or banner are marked ``(covered)`` and the overlay is named once. The
+    Element lines start with the element's id: ``e12 textbox "Email" required
+    value="a@b.c"``, ``e4 select "Country" options=[France, Germany, …+40]
+    selected="France"``, ``e7 checkbox "I agree" checked``. What goes unsaid is the common
+    case: a box is unchecked unless it says ``checked``; a select has nothing chosen unless
+    it says ``selected=`` (its placeholder option is left out); a ``*`` that marks a
+    required field's label is left out for the word ``required``. A run of four or more
+    consecutive numbers among the options is written ``2025…2006``. Elements under a dialog
+    or banner are marked ``(covered)`` and the overlay is named once. The
     page text is what says where we are (headings, messages); the rest of the text in view
     is :attr:`PageState.content`, which extraction reads. Locators
     (``" >>> "`` for shadow roots, ``" |> "`` for iframes) are kept out of the prompt and
@@ -310,19 +370,27 @@ def serialize(page: PageState, previous: PageState | None = None) -> str:
         lines.append(f"({count} of them covered by {what}: deal with it first)")
     if below:
         lines.append("")
-        lines.append(f"Further down the page (scroll to reach, {len(below)} elements):")
         # New elements first: they are usually what the last action revealed.
         ordered = sorted(below, key=lambda e: not e.new)
-        listed = ordered[:OFFSCREEN_LISTED]
-        lines.extend(_element_lines(listed, terse=True))
-        rest = ordered[OFFSCREEN_LISTED:]
-        if rest:
-            counts = Counter(e.role for e in rest)
-            summary = ", ".join(f"{n} {role}" for role, n in counts.most_common())
-            lines.append(f"…and {len(rest)} more: {summary}")
+        listed = ordered[:offscreen_listed]
+        rest = ordered[offscreen_listed:]
+        counts = ", ".join(f"{n} {role}" for role, n in Counter(e.role for e in rest).most_common())
+        if listed:
+            lines.append(f"Further down (scroll to reach; {len(below)}):")
+            lines.extend(_element_lines(listed, terse=True))
+            if rest:
+                lines.append(f"…and {len(rest)} more: {counts}")
+        else:
+            lines.append(f"Further down (scroll to reach): {counts}")
     labels = {" ".join(e.label.split()).casefold() for e in page.elements if e.label}
-    # Headings and messages that only repeat an element's name add nothing.
-    text = [line for line in page.text.splitlines() if line.casefold() not in labels]
+    title = f" {_words(page.title)} "
+    # Headings and messages that only repeat an element's name or words of the title add
+    # nothing.
+    text = [
+        line
+        for line in page.text.splitlines()
+        if line.casefold() not in labels and f" {_words(line) or line} " not in title
+    ]
     if text:
         lines.append("")
         lines.append("Page text:")

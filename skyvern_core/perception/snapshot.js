@@ -766,7 +766,14 @@
     // Layout is read only for candidates: most of a page is neither a control nor a message.
     if (role) {
       var rect = el.getBoundingClientRect();
-      if (isRendered(el, rect)) {
+      var shown = isRendered(el, rect);
+      // A file input shrunk to a pixel or made transparent ("visually hidden") is reached
+      // through the button beside it: what is in view is that button, not the 1px box.
+      if (shown && role === "file" && (rect.width <= 2 || rect.height <= 2 ||
+          (el.checkVisibility && !el.checkVisibility({ opacityProperty: true })))) {
+        shown = false;
+      }
+      if (shown) {
         if (!(role === "listbox" && this.controlled.has(el))) {
           this.report(el, role, rect, ctx, null);
           if (role === "combobox") {

@@ -137,7 +137,7 @@ def _describe(action: Any) -> str:
     parts = [action.type]
     element_id = getattr(action, "element_id", None)
     if element_id:
-        parts.append(f"[{element_id}]")
+        parts.append(element_id)
     for name in ("text", "option", "file", "key", "url", "reason"):
         value = getattr(action, name, None)
         if value:
@@ -200,7 +200,11 @@ class LLMPlanner:
 
         request = context.task.request
         payload, _ = split_secrets(request.navigation_payload)
-        page_text = serialize(context.page, context.previous_page)
+        page_text = serialize(
+            context.page,
+            context.previous_page,
+            offscreen_listed=self.settings.prompt_offscreen_elements,
+        )
         user = self.env.get_template("decide.j2").render(
             goal=request.navigation_goal,
             extraction_goal=request.data_extraction_goal,

@@ -47,6 +47,7 @@ from skyvern_core.models import (
     UploadFileAction,
     Usage,
 )
+from skyvern_core.perception.serializer import PLACEHOLDER_TEXT, is_placeholder_option
 from skyvern_core.protocols import ExtractContext, PlanContext
 from skyvern_core.secrets import placeholder, redact, split_secrets
 from skyvern_core.totp import TOTP_PLACEHOLDER, find_totp_secret
@@ -207,7 +208,6 @@ def _score(phrases: list[list[str]], descriptors: list[tuple[list[str], float]])
 # --------------------------------------------------------------------------- page reading
 
 _REQUIRED_MARK = re.compile(r"\*\s*:?\s*$|:\s*\*|\(required\)", re.I)
-_PLACEHOLDER_VALUE = re.compile(r"^\W*(please\s+)?(select|choose|pick)\b|^-+.*-+$|^$", re.I)
 _TEXT_ROLES = {"textbox", "searchbox", "spinbutton"}
 _CHOICE_ROLES = {"select", "combobox", "listbox"}
 _TOGGLE_ROLES = {"checkbox", "switch", "menuitemcheckbox"}
@@ -299,10 +299,6 @@ def _is_required(el: Element) -> bool:
     return el.required or bool(_REQUIRED_MARK.search(el.label))
 
 
-def _is_placeholder_option(option: ElementOption) -> bool:
-    return not option.value or bool(_PLACEHOLDER_VALUE.search(option.label.strip()))
-
-
 def _is_empty(el: Element, page: PageState) -> bool:
     kind = _kind(el)
     if kind == "toggle":
@@ -312,8 +308,8 @@ def _is_empty(el: Element, page: PageState) -> bool:
         mates = [e for e in page.elements if group and e.attributes.get("group") == group]
         return not any(e.checked for e in mates or [el])
     if el.options:
-        return not any(o.selected and not _is_placeholder_option(o) for o in el.options)
-    return not el.value or bool(kind == "choice" and _PLACEHOLDER_VALUE.search(el.value.strip()))
+        return not any(o.selected and not is_placeholder_option(o) for o in el.options)
+    return not el.value or bool(kind == "choice" and PLACEHOLDER_TEXT.search(el.value.strip()))
 
 
 def _same_document(a: str | None, b: str | None) -> bool:
@@ -408,7 +404,7 @@ def _pick_option(value: Any, options: Sequence[ElementOption]) -> ElementOption 
     wants = [_flat(str(value))]
     if isinstance(value, bool) or _as_bool(value) is not None:
         wants = [*wants, *(("yes", "true") if _as_bool(value) else ("no", "false"))]
-    real = [o for o in options if not _is_placeholder_option(o)]
+    real = [o for o in options if not is_placeholder_option(o)]
     for want in wants:
         if not want:
             continue

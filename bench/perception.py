@@ -13,8 +13,10 @@ their own) — and for each extractor, the median of ``--runs`` runs of:
   (``page.evaluate(js, args)``, result returned as an object), read the page size, render the
   prompt text, take the same viewport PNG screenshot;
 - elements: ours ``len(PageState.elements)``; theirs, elements given a highlight index;
-- tokens: ``count_tokens`` (o200k_base) of ours ``serialize(page)`` and of theirs the browser
-  state text of the prompt (page info line + "Interactive elements ..." + element lines);
+- tokens: ``count_tokens`` (o200k_base) of ours ``serialize(page)`` (URL, title, elements,
+  headings) and of theirs the whole browser state text of the prompt (current tab and tab
+  list, which carry the URL and title; page info line; "Interactive elements ..." and the
+  element lines), see :func:`bu_state_text`;
 - recall: the share of a hand-written list of controls a person would name on the page
   that the prompt text names (see :func:`found`).
 
@@ -507,10 +509,22 @@ def bu_render(result: dict[str, Any], info: dict[str, Any]) -> list[tuple[str, s
     return entries
 
 
+def bu_state_text(entries: list[tuple[str, str]], url: str, title: str) -> str:
+    """The whole browser-state block of browser-use 0.5.11's prompt for a one-tab session.
+
+    ``AgentMessagePrompt._get_browser_state_description`` puts the tab lines (``Current tab``,
+    ``Available tabs``, ``Tab 0: <url> - <title[:30]>``) before the page info and elements
+    of :func:`bu_render`: that is where its model reads the URL and title, which ours reads
+    in :func:`serialize`'s first lines.
+    """
+    elements = "\n".join(t for _, t in entries)
+    return f"Current tab: 0\nAvailable tabs:\nTab 0: {url} - {title[:30]}\n\n{elements}\n"
+
+
 # --------------------------------------------------------------------------- recall
 
-_OUR_ELEMENT = re.compile(r"^\[[\w.]+\] ")
-_OUR_LABELLED = re.compile(r'^\[[\w.]+\] \S+ "')
+_OUR_ELEMENT = re.compile(r"^(?:f\d+\.)?e\d+ ")
+_OUR_LABELLED = re.compile(r'^(?:f\d+\.)?e\d+ \S+ "')
 
 
 def our_entries(prompt: str) -> list[tuple[str, str]]:
@@ -720,7 +734,7 @@ class Bench:
             out.our_elements = len(state.elements)
             out.our_tokens = count_tokens(text)
             out.their_entries = entries
-            out.their_text = "\n".join(t for _, t in entries)
+            out.their_text = bu_state_text(entries, page.url, await page.title())
             out.their_elements = count
             out.their_tokens = count_tokens(out.their_text)
         finally:

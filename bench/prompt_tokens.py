@@ -17,8 +17,11 @@ history (``render_history``) / rest (goal, facts, headings of the template). Sid
 the page part vs browser-use's page text for the same page (``perception.bu_render``, a
 re-implementation of its prompt format), and where our page part's tokens go.
 
+Also: the page part with ``prompt_offscreen_elements=0`` (elements below the viewport
+counted by role instead of listed), and what the listing costs against what a step costs.
+
 Targets: <= 4,000 tokens per step on a typical form page; page part <= half of the
-published extractor's on the same page.
+published extractor's on the same page (per page, and over the form pages).
 
 Run::
 
@@ -39,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from perception import PAGES, VIEWPORT, Bench, PageSpec, isolated_home
+from perception import PAGES, VIEWPORT, Bench, PageSpec, bu_state_text, isolated_home
 
 TARGET_STEP = 4000
 TARGET_PAGE_RATIO = 0.5
@@ -168,7 +171,7 @@ def page_breakdown(text: str, page: Any) -> dict[str, int]:
     for line in text.split("\n"):
         if line.startswith("Elements in view"):
             current = "in view"
-        elif line.startswith("Further down the page"):
+        elif line.startswith("Further down"):
             current = "below"
         elif line == "Page text:":
             current = "page text"
@@ -204,6 +207,7 @@ async def collect(pages: list[PageSpec]) -> list[dict[str, Any]]:
                 try:
                     page = await session.snapshot()
                     entries, _ = await bench.theirs(session.page)
+                    theirs = bu_state_text(entries, session.page.url, await session.page.title())
                 finally:
                     await session.close()
                 context = context_for(spec, page)
@@ -212,14 +216,15 @@ async def collect(pages: list[PageSpec]) -> list[dict[str, Any]]:
                 page_text = serialize(context.page, context.previous_page)
                 history = render_history(context.history)
                 assert page_text in user and history in user
-                theirs = "\n".join(t for _, t in entries)
                 n_system, n_user = count_tokens(system), count_tokens(user)
                 n_page, n_hist = count_tokens(page_text), count_tokens(history)
+                counted = serialize(context.page, context.previous_page, offscreen_listed=0)
                 rows.append(
                     {
                         "spec": spec,
                         "system": n_system,
                         "page": n_page,
+                        "page_counted": count_tokens(counted),
                         "history": n_hist,
                         "rest": n_user - n_page - n_hist,
                         "total": n_system + n_user,
@@ -267,6 +272,30 @@ def report(rows: list[dict[str, Any]]) -> None:
             f"{TARGET_STEP}); page part ours/theirs over them {mean_ratio:.2f}x (target <= "
             f"{TARGET_PAGE_RATIO:.2f}x)"
         )
+        counted = sum(r["page_counted"] for r in forms) / max(1, sum(r["theirs"] for r in forms))
+        print(
+            f"form pages with prompt_offscreen_elements=0 (elements further down counted, not"
+            f" listed): page part ours/theirs {counted:.2f}x"
+        )
+    print()
+    print("elements further down the page: listed (default, 40) or only counted (setting 0):")
+    print(f"  {'page':<12} {'listed':>7} {'counted':>8} {'ratio listed':>13} {'ratio counted':>14}")
+    for r in rows:
+        print(
+            f"  {r['spec'].name:<12} {r['page']:>7} {r['page_counted']:>8}"
+            f" {r['page'] / r['theirs']:>12.2f}x {r['page_counted'] / r['theirs']:>13.2f}x"
+        )
+    w, h = VIEWPORT
+    listing = [r for r in rows if r["page"] > r["page_counted"]]
+    if listing:
+        step_floor = min(r["system"] + r["rest"] for r in rows) + image_tokens(w, h)
+        worst = max(listing, key=lambda r: r["page"] - r["page_counted"])
+        print(
+            f"  the listing costs at most {worst['page'] - worst['page_counted']} tokens a step"
+            f" ({worst['spec'].name}); one step more costs at least {step_floor} (system + goal"
+            " + screenshot), so listing pays when it saves a step in"
+            f" {step_floor // max(1, worst['page'] - worst['page_counted'])}."
+        )
     print()
     print("where our page part's tokens go (sections of serialize(); repetitions are inside them):")
     keys = list(rows[0]["breakdown"]) if rows else []
@@ -282,7 +311,6 @@ def report(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         print(f"  {r['spec'].name:<12}" + "".join(f" {r['breakdown'][k]:>10}" for k in keys))
     print()
-    w, h = VIEWPORT
     print(
         f"excluded: the viewport screenshot attached to the user message ({rows[0]['images']} "
         f"image, {w}x{h}; ~{image_tokens(w, h)} tokens by OpenAI's high-detail formula) and the "
@@ -292,8 +320,9 @@ def report(rows: list[dict[str, Any]]) -> None:
         else ""
     )
     print(
-        "theirs page = browser-use 0.5.11's browser-state text (page info + interactive elements"
-        " from the viewport +500 px, format re-implemented in perception.py)."
+        "theirs page = browser-use 0.5.11's browser-state text (tab list with URL and title, page"
+        " info, interactive elements from the viewport +500 px; format re-implemented in"
+        " perception.py)."
     )
 
 

@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from perception import VIEWPORT, isolated_home
 from prompt_tokens import image_tokens
 
-LINE = re.compile(r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
 # label prefix (lower case) -> (action, fact)
 FIELDS = [
     ("first name", "input_text", "first_name"),
@@ -60,29 +59,30 @@ def _user_text(request: Any) -> str:
 
 def decide(prompt: str) -> dict[str, Any]:
     """The model's decision for one step prompt (see the module docstring)."""
+    from skyvern_core.testing.prompt import prompt_elements, prompt_facts
+
     if "Your confirmation number is" in prompt:
         return {"reasoning": "Confirmed.", "goal_reached": True, "actions": []}
-    facts_line = re.search(r"^FACTS \(JSON\): (.*)$", prompt, re.M)
-    facts = json.loads(facts_line.group(1)) if facts_line else {}
+    facts = prompt_facts(prompt)
     actions: list[dict[str, Any]] = []
     submit = None
-    for el in LINE.finditer(prompt):
-        label, rest = el["label"].lower(), el["rest"]
-        if el["role"] == "button" and label == "submit application":
-            submit = el["id"]
-        if "disabled" in rest or "value=" in rest or "selected=" in rest or " checked" in rest:
+    for el in prompt_elements(prompt):
+        label, rest = el.label.lower(), el.rest
+        if el.role == "button" and label == "submit application":
+            submit = el.id
+        if "disabled" in rest or el.filled:
             continue
         for prefix, kind, key in FIELDS:
             if not label.startswith(prefix) or key not in facts:
                 continue
-            if kind == "input_text" and el["role"] == "textbox":
-                actions.append({"type": kind, "element_id": el["id"], "text": facts[key]})
-            elif kind == "upload_file" and el["role"] == "file":
-                actions.append({"type": kind, "element_id": el["id"], "file": facts[key]})
-            elif kind == "select_option" and el["role"] in ("select", "combobox"):
-                actions.append({"type": kind, "element_id": el["id"], "option": facts[key]})
-            elif kind == "check" and el["role"] == "checkbox":
-                actions.append({"type": kind, "element_id": el["id"], "checked": True})
+            if kind == "input_text" and el.role == "textbox":
+                actions.append({"type": kind, "element_id": el.id, "text": facts[key]})
+            elif kind == "upload_file" and el.role == "file":
+                actions.append({"type": kind, "element_id": el.id, "file": facts[key]})
+            elif kind == "select_option" and el.role in ("select", "combobox"):
+                actions.append({"type": kind, "element_id": el.id, "option": facts[key]})
+            elif kind == "check" and el.role == "checkbox":
+                actions.append({"type": kind, "element_id": el.id, "checked": True})
             break
     if submit:
         actions.append({"type": "click", "element_id": submit})

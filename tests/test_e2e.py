@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from skyvern_core import Agent, TaskRequest, TaskStatus
+from skyvern_core.testing.prompt import prompt_elements, prompt_facts
 from skyvern_core.testing.sites import FixtureSites
 from tests.llm_server import LLMServer
 
 pytestmark = pytest.mark.browser
 
-LINE = re.compile(r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
 
 # label (as the page shows it, lower case prefix) -> (kind, fact path in the payload)
 FIELDS = [
@@ -79,18 +79,17 @@ def model(body: dict[str, Any]) -> str:
                 "quote_number": quote.group(1) if quote else None,
             }
         )
-    facts_line = re.search(r"^FACTS \(JSON\): (.*)$", prompt, re.M)
-    facts = json.loads(facts_line.group(1)) if facts_line else {}
+    facts = prompt_facts(prompt)
     if "Your quote is ready" in prompt:
         return json.dumps({"reasoning": "The quote shows.", "goal_reached": True, "actions": []})
     actions: list[dict[str, Any]] = []
     next_button = None
-    for el in LINE.finditer(prompt):
-        label, rest = el["label"].lower(), el["rest"]
+    for el in prompt_elements(prompt):
+        label, rest = el.label.lower(), el.rest
         if "disabled" in rest:
             continue
-        if el["role"] == "button" and label in NEXT:
-            next_button = el["id"]
+        if el.role == "button" and label in NEXT:
+            next_button = el.id
         for prefix, kind, path in FIELDS:
             if not label.startswith(prefix):
                 continue
@@ -98,13 +97,11 @@ def model(body: dict[str, Any]) -> str:
             if value is None:
                 continue
             if kind == "input" and "value=" not in rest:
-                actions.append({"type": "input_text", "element_id": el["id"], "text": value})
+                actions.append({"type": "input_text", "element_id": el.id, "text": value})
             elif kind == "select" and f'selected="{value}"' not in rest:
-                actions.append(
-                    {"type": "select_option", "element_id": el["id"], "option": str(value)}
-                )
+                actions.append({"type": "select_option", "element_id": el.id, "option": str(value)})
             elif kind == "check" and " checked" not in rest and value is True:
-                actions.append({"type": "check", "element_id": el["id"], "checked": True})
+                actions.append({"type": "check", "element_id": el.id, "checked": True})
             break
     if next_button:
         actions.append({"type": "click", "element_id": next_button})

@@ -279,3 +279,23 @@ def test_the_prompt_lists_or_counts_what_is_further_down(
     assert 'e0 textbox "First name"' in lines
     assert all(line in lines for line in expected), user
     assert not any(word in user for word in absent), user
+
+
+def test_prompt_helpers_read_what_a_fake_model_needs() -> None:
+    from skyvern_core.planner.llm import LLMPlanner
+    from skyvern_core.testing import ScriptedLLM
+    from skyvern_core.testing.prompt import prompt_elements, prompt_facts
+
+    context = _long_form_context()
+    context.page.elements[0].value = "Ada"
+    context.page.elements[1].required = True
+    context.task.request.navigation_payload = {"name": "Ada", "password": "hunter2"}
+    user = LLMPlanner(ScriptedLLM()).decide_messages(context)[1].content
+    elements = prompt_elements(user)
+    assert [(e.id, e.role, e.label) for e in elements[:2]] == [
+        ("e0", "textbox", "First name"),
+        ("e1", "textbox", "Last name"),
+    ]
+    assert elements[0].filled and not elements[1].filled
+    assert elements[1].rest == " required"
+    assert prompt_facts(user) == {"name": "Ada", "password": "{{secret:password}}"}

@@ -40,6 +40,7 @@ from skyvern_core.auth import NewOrganization, create_organization
 from skyvern_core.db.sqlstore import SQLStore
 from skyvern_core.errors import WebhookVerificationError
 from skyvern_core.models import Task
+from skyvern_core.testing.prompt import prompt_elements, prompt_facts
 from skyvern_core.testing.sites import FixtureSites, Submission
 from skyvern_core.testing.sites.server import LOGIN_USERS, LoginUser
 from skyvern_core.totp import TOTP_PLACEHOLDER, code_from_secret
@@ -65,8 +66,6 @@ SMS_CODE = "482913"
 
 # --------------------------------------------------------------------------- the model
 
-LINE = re.compile(r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.M)
-
 
 def user_text(body: dict[str, Any]) -> str:
     """The text of the last user message of a chat request."""
@@ -84,15 +83,14 @@ def model(body: dict[str, Any]) -> str:
         return json.dumps({"account_number": number.group(1) if number else None})
     if "Welcome back" in prompt:
         return json.dumps({"reasoning": "Signed in.", "goal_reached": True, "actions": []})
-    facts_line = re.search(r"^FACTS \(JSON\): (.*)$", prompt, re.M)
-    facts = json.loads(facts_line.group(1)) if facts_line else {}
+    facts = prompt_facts(prompt)
     actions: list[dict[str, Any]] = []
     submit = None
-    for el in LINE.finditer(prompt):
-        label, rest = el["label"].lower(), el["rest"]
-        if el["role"] == "button" and label in ("sign in", "verify"):
-            submit = el["id"]
-        if el["role"] != "textbox" or "value=" in rest:
+    for el in prompt_elements(prompt):
+        label, rest = el.label.lower(), el.rest
+        if el.role == "button" and label in ("sign in", "verify"):
+            submit = el.id
+        if el.role != "textbox" or "value=" in rest:
             continue
         if label in ("username", "password"):
             text = facts.get(label)
@@ -100,7 +98,7 @@ def model(body: dict[str, Any]) -> str:
             text = TOTP_PLACEHOLDER  # as the system prompt says: the first of six boxes
         else:
             continue
-        actions.append({"type": "input_text", "element_id": el["id"], "text": text})
+        actions.append({"type": "input_text", "element_id": el.id, "text": text})
     if actions and submit:
         actions.append({"type": "click", "element_id": submit})
     return json.dumps(

@@ -5,6 +5,8 @@
 - :class:`InMemoryDriver` serves :class:`FakePage` objects instead of a browser.
 - :class:`MemoryArtifactStore` and :class:`RecordingNotifier` keep what they get.
 - :class:`MemoryStore` keeps tasks and steps in memory.
+- :mod:`skyvern_core.testing.prompt` reads the step prompt's element lines and facts, for a
+  fake model that decides from what it is sent.
 - :class:`~skyvern_core.testing.store_contract.StoreContract` is the test suite every
   store must pass (it needs pytest).
 """

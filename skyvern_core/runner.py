@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.lowlevel
@@ -48,6 +49,7 @@ from skyvern_core.models import (
     Usage,
     utcnow,
 )
+from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.protocols import (
     ArtifactStore,
     BrowserDriver,
@@ -110,6 +112,11 @@ class RunHandle:
 
 class _TaskFailure(Exception):
     """Ends the task at once with ``failed`` (not a retryable step failure)."""
+
+
+# Pages the browser may show without an address check; anything else that is not http(s)
+# (file:, chrome:, view-source:) would show the host's own files or settings.
+_HARMLESS_SCHEMES = {"about", "data", "blob", "chrome-error"}
 
 
 @dataclass(slots=True)
@@ -408,6 +415,7 @@ class _Run:
             await self.session.goto(self.task.request.url)
             self.navigated = True
         page = await self.session.snapshot()
+        await self._refuse_page(page.url)
         previous_page, self.last_page = self.last_page, page
         request = self.task.request
         if not (request.navigation_goal or "").strip():
@@ -436,6 +444,7 @@ class _Run:
                     return
                 if acted:
                     page = await self.session.snapshot()
+                    await self._refuse_page(page.url)
                     self.last_page = page
                 if action.type == ActionType.extract or request.data_extraction_goal:
                     outcome.extracted = await self._extract(page, outcome)
@@ -448,10 +457,17 @@ class _Run:
             await anyio.lowlevel.checkpoint()  # a cancel takes effect before each action
             if wants_code(action):
                 action = with_code(action, await self._one_time_code())
+            refused = await self._refused_goto(action)
+            if refused is not None:
+                outcome.results.append(refused)
+                outcome.ok, outcome.reason = False, f"{action.type} failed: {refused.error}"
+                return
             result = await self.session.execute(reveal_action(action, self.secrets), page)
             if result.error and self.secrets:
                 result = result.model_copy(update={"error": redact(result.error, self.secrets)})
             acted = True
+            # Before the screenshot: a refused page must not reach an artifact.
+            await self._refuse_page(result.data.get("url"))
             shot = await self.session.screenshot()
             artifact = await self._save(
                 ArtifactKind.action_screenshot,
@@ -467,6 +483,48 @@ class _Run:
                 outcome.ok = False
                 outcome.reason = f"{action.type} failed: {result.error or 'no reason given'}"
                 return
+
+    async def _refused_goto(self, action: Any) -> ActionResult | None:
+        """A failed result for a ``goto_url`` the URL policy refuses (None: let it run)."""
+        if action.type != ActionType.goto_url:
+            return None
+        url = str(action.url)
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            return ActionResult(success=False, error=f"only http and https URLs are opened: {url}")
+        try:
+            await check_url(url, self.s, field=url)
+        except BlockedURLError as exc:
+            return ActionResult(success=False, error=str(exc))
+        return None
+
+    async def _refuse_page(self, url: str | None) -> None:
+        """End the task when the browser reached an address the URL policy refuses.
+
+        Links and redirects go where the page says, past the checks on the task's own URL
+        and on ``goto_url``. The page is left for ``about:blank`` first, so that neither
+        the final screenshot nor the recording's end shows it.
+        """
+        if not url:
+            return
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in _HARMLESS_SCHEMES:
+            return
+        reason = None
+        if scheme not in ("http", "https"):
+            reason = f"the browser reached {url}; only http and https pages are allowed"
+        else:
+            try:
+                await check_url(url, self.s, field=f"the browser reached {url}, which")
+            except BlockedURLError as exc:
+                reason = str(exc)
+        if reason is None:
+            return
+        assert self.session is not None
+        try:
+            await self.session.goto("about:blank")
+        except Exception as exc:  # the task fails either way; say why it could not leave
+            log.warning("task %s: could not leave a refused page: %s", self.task.task_id, exc)
+        raise _TaskFailure(reason[:1].upper() + reason[1:])
 
     async def _one_time_code(self) -> str:
         """A one-time code for the page, by whichever way the task provides one.

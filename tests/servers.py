@@ -1,11 +1,12 @@
 """Real servers for tests on 127.0.0.1, in background threads: an ASGI app under uvicorn,
-and a webhook receiver."""
+a webhook receiver and a forward HTTP proxy."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -111,5 +112,51 @@ class Receiver:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+DEFAULT_PROXIED_PAGE = (
+    "<html><head><title>Proxied Shop</title></head><body><h1>Catalog</h1>"
+    "<p>Via the residential proxy</p></body></html>"
+)
+
+
+class ForwardProxy:
+    """A forward HTTP proxy on 127.0.0.1 that answers every request itself.
+
+    ``pages`` maps an absolute URL to the HTML served for it; any other URL gets
+    :data:`DEFAULT_PROXIED_PAGE`. Through it, a browser reaches host names that resolve
+    nowhere (or that must never be reached for real).
+    """
+
+    def __init__(self, pages: Mapping[str, str] | None = None) -> None:
+        self.requests: list[str] = []
+        proxy = self
+        served = dict(pages or {})
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.requests.append(self.path)  # absolute URI, as sent to a proxy
+                body = served.get(self.path, DEFAULT_PROXIED_PAGE).encode()
+                self.send_response(200)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        """The proxy's own URL, for ``Settings.proxies``."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        """Shut the server down."""
         self.server.shutdown()
         self.server.server_close()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ import pytest
 from skyvern_core import Agent, TaskRequest, TaskStatus
 from skyvern_core.models import Extraction
 from skyvern_core.testing import ScriptedPlanner
+from tests.servers import ForwardProxy
 
 pytestmark = pytest.mark.browser
 
@@ -20,50 +19,24 @@ pytestmark = pytest.mark.browser
 SHOP = "http://shop.proxied.test/catalog"
 
 
-class Proxy:
-    """A forward HTTP proxy on 127.0.0.1 that answers every request itself."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                proxy.requests.append(self.path)  # absolute URI, as sent to a proxy
-                body = b"<html><head><title>Proxied Shop</title></head><body><h1>Catalog</h1>"
-                body += b"<p>Via the residential proxy</p></body></html>"
-                self.send_response(200)
-                self.send_header("content-type", "text/html")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture
-def proxy() -> Iterator[Proxy]:
-    running = Proxy()
+def proxy() -> Iterator[ForwardProxy]:
+    running = ForwardProxy()
     yield running
-    running.server.shutdown()
+    running.stop()
 
 
 def title_planner() -> ScriptedPlanner:
     return ScriptedPlanner(extractions=[lambda ctx: Extraction(data={"title": ctx.page.title})])
 
 
-def make_agent(data_dir: Path, chromium: str, proxies: dict[str, str]) -> Agent:
+def make_agent(
+    data_dir: Path, chromium: str, proxies: dict[str, str], planner: Any = None
+) -> Agent:
+    """An embedded agent on a real Chromium with these proxy locations (no retries)."""
     return Agent(
         driver="playwright",
-        planner=title_planner(),
+        planner=planner or title_planner(),
         store="sqlite",
         notifier="none",
         data_dir=data_dir,
@@ -75,7 +48,7 @@ def make_agent(data_dir: Path, chromium: str, proxies: dict[str, str]) -> Agent:
 
 
 def test_each_task_gets_the_proxy_of_its_location(
-    proxy: Proxy, tmp_path: Path, chromium_executable: str
+    proxy: ForwardProxy, tmp_path: Path, chromium_executable: str
 ):
     agent = make_agent(tmp_path, chromium_executable, {"RESIDENTIAL_GB": proxy.url})
     proxied = agent.run_sync(

@@ -1,0 +1,152 @@
+"""The URL policy inside a task: goto_url, links and redirects, local files.
+
+The task's own URL is checked when it is submitted; these tests cover where the browser
+goes afterwards, on the fakes and in a real Chromium (through a local forward proxy, so
+that a metadata host name can be "reached" without leaving 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from skyvern_core import Agent, TaskRequest, TaskStatus
+from skyvern_core.models import ClickAction, GotoUrlAction, StepStatus, TerminateAction
+from skyvern_core.testing import FakePage, InMemoryDriver, ScriptedPlanner, element
+from tests.servers import ForwardProxy
+from tests.test_proxy import make_agent as proxied_agent
+
+START = "https://shop.example.test/"
+METADATA = "http://169.254.169.254/latest/meta-data/iam/"
+SECRET = "AKIA-INSTANCE-ROLE-SECRET"
+
+
+def web() -> list[FakePage]:
+    """A shop whose help link leads to the cloud metadata address."""
+    return [
+        FakePage(
+            url=START,
+            title="Shop",
+            elements=[element("e1", "link", "Help")],
+            links={"e1": METADATA},
+        ),
+        FakePage(url=METADATA, title="meta-data", text=SECRET),
+        FakePage(url="about:blank"),
+    ]
+
+
+async def test_a_link_to_a_refused_address_ends_the_task_before_a_screenshot_of_it(
+    make_agent: Callable[..., Agent],
+) -> None:
+    driver = InMemoryDriver(web())
+    planner = ScriptedPlanner([[ClickAction(element_id="e1")]])
+    agent = make_agent(driver=driver, planner=planner)
+    task = await agent.run(TaskRequest(url=START, navigation_goal="Find the help page"))
+    await agent.aclose()
+
+    assert task.status == TaskStatus.failed
+    assert task.failure_reason is not None
+    assert "169.254.169.254" in task.failure_reason and "refuses" in task.failure_reason
+    # No screenshot after the click, and the browser left the page before the final one.
+    assert task.action_screenshot_urls == []
+    assert driver.sessions[0].history[-1] == "about:blank"
+    # The planner never saw the page.
+    assert all(SECRET not in c.page.text for c in planner.contexts)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://metadata.google.internal/computeMetadata/v1/", "cloud metadata service"),
+        ("http://[fe80::1]/", "points at fe80::1, an address this deployment refuses"),
+        ("file:///etc/passwd", "only http and https URLs are opened"),
+        ("chrome://version", "only http and https URLs are opened"),
+    ],
+)
+async def test_goto_url_to_a_refused_place_fails_the_step_without_going(
+    make_agent: Callable[..., Agent], url: str, says: str
+) -> None:
+    driver = InMemoryDriver(web())
+    planner = ScriptedPlanner([[GotoUrlAction(url=url)], [TerminateAction(reason="stuck")]])
+    agent = make_agent(driver=driver, planner=planner)
+    task = await agent.run(TaskRequest(url=START, navigation_goal="Look around"))
+    await agent.aclose()
+
+    first = task.steps[0]
+    assert first.status == StepStatus.failed
+    assert first.failure_reason is not None and says in first.failure_reason
+    assert first.action_results[0].success is False
+    assert driver.sessions[0].history == [START]
+    # A refused goto_url is a failed step, retried: the model can take another way.
+    assert task.status == TaskStatus.terminated
+    assert planner.contexts[1].errors == [first.failure_reason]
+
+
+# --------------------------------------------------------------------------- real Chromium
+
+SHOP = "http://shop.proxied.test/"
+METADATA_HOST_URL = "http://metadata.google.internal/computeMetadata/v1/token"
+
+
+@pytest.fixture
+def proxy() -> Iterator[ForwardProxy]:
+    """Serves the shop, whose link leads to the metadata host, and a secret there."""
+    running = ForwardProxy(
+        {
+            SHOP: "<html><head><title>Shop</title></head><body><h1>Shop</h1>"
+            f'<a id="help" href="{METADATA_HOST_URL}">Help</a></body></html>',
+            METADATA_HOST_URL: f"<html><body><pre>{SECRET}</pre></body></html>",
+        }
+    )
+    yield running
+    running.stop()
+
+
+def chromium_agent(tmp_path: Path, chromium: str, proxy: ForwardProxy, planner: object) -> Agent:
+    """An embedded agent on a real Chromium whose one proxy location is ``proxy``."""
+    return proxied_agent(tmp_path, chromium, {"RESIDENTIAL": proxy.url}, planner)
+
+
+@pytest.mark.browser
+def test_chromium_following_a_link_to_a_metadata_host_fails_and_keeps_nothing_of_it(
+    tmp_path: Path, chromium_executable: str, proxy: ForwardProxy
+) -> None:
+    planner = ScriptedPlanner(
+        [lambda ctx: [ClickAction(element_id=ctx.page.elements[0].id)]],
+    )
+    agent = chromium_agent(tmp_path, chromium_executable, proxy, planner)
+    task = agent.run_sync(
+        TaskRequest(url=SHOP, navigation_goal="Open help", proxy_location="RESIDENTIAL")
+    )
+
+    assert METADATA_HOST_URL in proxy.requests  # the click did go there
+    assert task.status == TaskStatus.failed
+    assert task.failure_reason is not None
+    assert "metadata.google.internal" in task.failure_reason
+    assert "cloud metadata service" in task.failure_reason
+    assert task.action_screenshot_urls == []
+    # Nothing the task kept shows the page: no file under the data folder holds its text.
+    kept = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert kept and not [p for p in kept if SECRET.encode() in p.read_bytes()]
+
+
+@pytest.mark.browser
+def test_chromium_goto_url_of_a_local_file_is_refused(
+    tmp_path: Path, chromium_executable: str, proxy: ForwardProxy
+) -> None:
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text(SECRET)
+    planner = ScriptedPlanner(
+        [[GotoUrlAction(url=secret_file.as_uri())], [TerminateAction(reason="cannot")]],
+    )
+    agent = chromium_agent(tmp_path / "data", chromium_executable, proxy, planner)
+    task = agent.run_sync(
+        TaskRequest(url=SHOP, navigation_goal="Read the file", proxy_location="RESIDENTIAL")
+    )
+
+    assert task.status == TaskStatus.failed  # max_retries=0: the refused step ends it
+    assert task.failure_reason is not None
+    assert "only http and https URLs are opened" in task.failure_reason
+    assert all(SECRET not in c.page.text + c.page.content for c in planner.contexts)

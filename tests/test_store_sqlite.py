@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -284,3 +285,26 @@ def test_sqlite_plugin_builds_the_store_and_refuses_other_databases(tmp_path: Pa
     with pytest.raises(ConfigurationError, match="SKYVERN_DATABASE_URL") as info:
         factory(context("postgresql://admin:hunter2@db/skyvern"))
     assert "hunter2" not in str(info.value)
+
+
+async def test_debug_logs_do_not_carry_a_stored_payload(
+    sql_store: SQLStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    org = await sql_store.get_or_create_organization("Acme")
+    secret = "correct-horse-battery-staple"
+    task = await sql_store.create_task(
+        Task(
+            task_id=ids.new_id("task"),
+            organization_id=org.organization_id,
+            request=TaskRequest(
+                url="https://example.com/",
+                navigation_goal="Sign in",
+                navigation_payload={"username": "ada", "password": secret},
+            ),
+            max_steps=5,
+        )
+    )
+    assert (await sql_store.get_task(task.task_id)).request.navigation_payload["password"] == secret
+    assert logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
+    assert secret not in caplog.text

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +81,23 @@ SETTING = "SKYVERN_DATABASE_URL"
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_POOL_SIZE = 10
 CAS_ATTEMPTS = 20
+
+
+class _NoCallArguments(logging.Filter):
+    """Drops aiosqlite's DEBUG lines that print each call with its SQL parameters.
+
+    Those parameters include a task's stored request, secrets of its payload among them;
+    a log at DEBUG must not carry them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno <= logging.DEBUG
+            and record.msg in ("executing %s", "operation %s completed")
+        )
+
+
+logging.getLogger("aiosqlite").addFilter(_NoCallArguments())
 
 
 def _table(row: type[SQLModel]) -> sa.Table:

@@ -528,7 +528,12 @@ class PageState(BaseModel):
         default="",
         description="The text in view (with the headings and messages), for extraction.",
     )
-    screenshot: bytes | None = Field(default=None, exclude=True, repr=False)
+    screenshot: bytes | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="The viewport as the model sees it (PNG or JPEG bytes).",
+    )
     tabs: list[str] = Field(default_factory=list)
 
     def element(self, element_id: str) -> Element | None:

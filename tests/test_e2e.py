@@ -7,6 +7,7 @@ prompt lacks what a model needs.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -206,8 +207,14 @@ async def test_a_three_step_quote_through_litellm_in_chromium(
     assert all(s.status == "completed" for s in steps) and steps[-1].is_last
     assert len(steps) >= 4  # three form pages, then the quote page
     assert all(s.input_token_count >= 1200 and s.cost for s in steps)
-    # Every prompt went out with a screenshot.
-    assert all(model_server.images(i) for i in range(len(steps)))
+    # Every prompt went out with a screenshot, declared as what it is.
+    magic = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}
+    for i in range(len(steps)):
+        images = model_server.images(i)
+        assert images
+        for url in images:
+            kind, data = url.removeprefix("data:").split(";base64,")
+            assert base64.b64decode(data).startswith(magic[kind])
 
     # Artifacts: action screenshots, the final page, a webm recording, a trace.
     for url in [task.screenshot_url, task.recording_url, *task.action_screenshot_urls]:

@@ -544,10 +544,13 @@ async def test_navigation(session: PlaywrightSession, site: str) -> None:
 
 async def test_screenshots(session: PlaywrightSession, site: str) -> None:
     page = await open_actions(session, site)
-    assert page.screenshot is not None and page.screenshot.startswith(b"\x89PNG")
+    # The model's copy is a JPEG; the screenshots kept as artifacts are PNGs.
+    assert page.screenshot is not None and page.screenshot.startswith(b"\xff\xd8\xff")
     full = await session.screenshot(full_page=True)
     view = await session.screenshot()
-    assert full.startswith(b"\x89PNG") and len(full) > len(view)
+    assert full.startswith(b"\x89PNG") and view.startswith(b"\x89PNG")
+    # PNG height, from the IHDR chunk: the whole page is taller than the viewport.
+    assert int.from_bytes(full[20:24], "big") > int.from_bytes(view[20:24], "big") == 800
 
 
 # --------------------------------------------------------------------------- sessions

@@ -22,9 +22,18 @@ from skyvern_core.hookspecs import Register, hookimpl
 from skyvern_core.plugins import BackendContext
 from skyvern_core.protocols import LLMMessage, LLMRequest, LLMResponse
 
-__all__ = ["LiteLLMProvider", "register_llm_providers"]
+__all__ = ["LiteLLMProvider", "image_type", "register_llm_providers"]
 
 log = logging.getLogger(__name__)
+
+
+def image_type(data: bytes) -> str:
+    """The media type of a screenshot's bytes (PNG, JPEG or WebP; PNG when unknown)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/png"
 
 
 def _litellm() -> Any:
@@ -83,11 +92,10 @@ class LiteLLMProvider:
         for message in messages:
             if images and message.images:
                 parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
-                for png in message.images:
-                    data = base64.b64encode(png).decode()
-                    parts.append(
-                        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}}
-                    )
+                for image in message.images:
+                    data = base64.b64encode(image).decode()
+                    url = f"data:{image_type(image)};base64,{data}"
+                    parts.append({"type": "image_url", "image_url": {"url": url}})
                 out.append({"role": message.role, "content": parts})
             else:
                 out.append({"role": message.role, "content": message.content})

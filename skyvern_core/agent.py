@@ -278,16 +278,17 @@ class Agent:
         if not 1 <= limit <= MAX_STEPS_LIMIT:
             raise UsageError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}, got {limit}")
         now = utcnow()
+        # Stored queued at once: "created" would only last until a second write.
         task = Task(
             task_id=new_id("task"),
             organization_id=org_id,
             request=req,
+            status=TaskStatus.queued,
             max_steps=limit,
             created_at=now,
             modified_at=now,
         )
-        task = await self.store.create_task(task)
-        return await self.store.update_task(task.task_id, status=TaskStatus.queued)
+        return await self.store.create_task(task)
 
     async def submit(
         self, request: TaskRequest | dict[str, Any] | None = None, /, **fields: Any

@@ -499,7 +499,7 @@ async def test_shutting_down_fails_running_tasks_with_the_reason(
     make_agent: Callable[..., Agent],
 ):
     notifier = RecordingNotifier()
-    driver = InMemoryDriver(job_site(), action_delay=5)
+    driver = InMemoryDriver(job_site(), action_delay=1)
     store = MemoryStore()
     agent = make_agent(
         driver=driver, store=store, notifier=notifier, planner=ScriptedPlanner([fill_and_submit()])
@@ -507,7 +507,8 @@ async def test_shutting_down_fails_running_tasks_with_the_reason(
     await agent.start()
     task_id = await agent.submit(REQUEST)
     await wait_for(agent, task_id, TaskStatus.running)
-    with anyio.fail_after(5):
+    # Shut down once the first action is done: the second one is then under way.
+    with anyio.fail_after(10):
         while not driver.executed:
             await anyio.sleep(0.01)
     await agent.aclose()

@@ -51,8 +51,8 @@ async def scrape(
                 await session.goto(url)
                 page = await session.snapshot()
                 if screenshot is not None:
-                    png = page.screenshot or await session.screenshot()
-                    await anyio.Path(screenshot).write_bytes(png)
+                    # The snapshot's own copy is for the model, possibly a JPEG.
+                    await anyio.Path(screenshot).write_bytes(await session.screenshot())
             finally:
                 await session.close()
     finally:

@@ -195,6 +195,22 @@ async def test_a_new_tab_shows_in_tabs(
         await session.close()
 
 
+async def test_the_models_screenshot_is_a_jpeg_and_the_kept_one_a_png(
+    driver: SeleniumDriver, sites: FixtureSites, tmp_path: Path
+) -> None:
+    session = await _open(driver, tmp_path)
+    try:
+        await session.goto(sites.url("jobs/"))
+        page = await session.snapshot()
+        assert page.screenshot is not None and page.screenshot.startswith(b"\xff\xd8\xff")
+        kept = await session.screenshot()
+        assert kept.startswith(b"\x89PNG")
+        width, height = int.from_bytes(kept[16:20], "big"), int.from_bytes(kept[20:24], "big")
+        assert (width, height) == (1280, 800)
+    finally:
+        await session.close()
+
+
 # --------------------------------------------------------------------------- keys
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "FIND_OPTION",
     "HIT_TEST",
     "IS_HOVERED",
+    "JPEG_QUALITY",
     "JS_CLICK",
     "KEY_NAMES",
     "LAST_OPTION",
@@ -82,6 +83,10 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- Chromium
+
+JPEG_QUALITY = 80
+"""Quality of the screenshot sent to the model: text stays legible, the file stays small."""
+
 
 LAUNCH_ARGS = [
     "--disable-background-networking",

@@ -71,6 +71,7 @@ from skyvern_core.perception.browser_common import (
     FIND_OPTION,
     HIT_TEST,
     IS_HOVERED,
+    JPEG_QUALITY,
     JS_CLICK,
     LAST_OPTION,
     LAUNCH_ARGS,
@@ -358,10 +359,6 @@ class PlaywrightDriver:
 
 
 # --------------------------------------------------------------------------- a session
-
-
-JPEG_QUALITY = 80
-"""Quality of the screenshot sent to the model: text stays legible, the file stays small."""
 
 
 class PlaywrightSession:

@@ -109,6 +109,7 @@ from skyvern_core.perception.browser_common import (
     FIND_OPTION,
     HIT_TEST,
     IS_HOVERED,
+    JPEG_QUALITY,
     JS_CLICK,
     LAST_OPTION,
     LAUNCH_ARGS,
@@ -693,7 +694,7 @@ class SeleniumSession:
             raws = [top]
             self._snapshot_children(top, [], chains, tokens, raws)
             self._top()
-            shot = self.wd.get_screenshot_as_png()
+            shot = self._capture(jpeg=True)
             url = str(self.wd.current_url)
             handle = self.wd.current_window_handle
         except WebDriverException as exc:
@@ -803,10 +804,26 @@ class SeleniumSession:
                     return base64.b64decode(shot["data"])
                 except WebDriverException as exc:
                     log.info("no full-page screenshot (%s): the viewport instead", exc)
-            png: bytes = self.wd.get_screenshot_as_png()
-            return png
+            return self._capture(jpeg=False)
         except WebDriverException as exc:
             raise BrowserError(f"could not take a screenshot: {_readable(exc)}") from exc
+
+    def _capture(self, *, jpeg: bool) -> bytes:
+        """The viewport from Chromium's compositor, encoded for speed (a JPEG for the model,
+        a PNG to keep); WebDriver's own screenshot where CDP is not reachable."""
+        import base64
+
+        from selenium.common.exceptions import WebDriverException
+
+        params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
+        if jpeg:
+            params = {"format": "jpeg", "quality": JPEG_QUALITY, "optimizeForSpeed": True}
+        try:
+            return base64.b64decode(self._cdp("Page.captureScreenshot", params)["data"])
+        except WebDriverException as exc:
+            log.debug("no CDP screenshot (%s): WebDriver's instead", exc)
+        png: bytes = self.wd.get_screenshot_as_png()
+        return png
 
     async def close(self) -> SessionArtifacts:
         """Quit the browser; return the recording and the downloads it produced."""

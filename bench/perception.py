@@ -8,7 +8,7 @@ their own) — and for each extractor, the median of ``--runs`` runs of:
 - *in-page ms*: the extraction script itself, timed inside the page with ``performance.now()``
   around the script and the ``JSON.stringify`` of its result (what has to be shipped out);
 - *full ms*: what a step pays to get the page state. Ours: ``PlaywrightSession.snapshot()``
-  (every frame, viewport PNG screenshot, PageState) plus ``serialize``. Theirs, the way
+  (every frame, the viewport JPEG for the model, PageState) plus ``serialize``. Theirs, the way
   browser-use 0.5.11 builds its state: remove the previous highlights, evaluate the script
   (``page.evaluate(js, args)``, result returned as an object), read the page size, render the
   prompt text, take the same viewport PNG screenshot;
@@ -103,7 +103,6 @@ BU_INCLUDE_ATTRIBUTES = [
 """browser-use 0.5.11's DEFAULT_INCLUDE_ATTRIBUTES."""
 
 VIEWPORT = (1280, 800)
-JPEG_QUALITY = 80
 
 
 # --------------------------------------------------------------------------- environment
@@ -713,7 +712,7 @@ class Bench:
                 t0 = time.perf_counter()
                 await page.screenshot(type="png", caret="initial")
                 t1 = time.perf_counter()
-                await page.screenshot(type="jpeg", quality=JPEG_QUALITY, caret="initial")
+                await session._capture(jpeg=True)  # what snapshot() takes for the model
                 t2 = time.perf_counter()
                 raw = await page.main_frame.evaluate(_SNAPSHOT, {"frames": False})
                 t3 = time.perf_counter()
@@ -808,19 +807,24 @@ def report(results: list[PageResult], runs: int) -> None:
         f" {tot['oi']:>7.1f}/{tot['ti']:<7.1f} ({_ratio(tot['oi'], tot['ti']):>6}) {'':>12}"
         f" {tot['ofl']:>8.1f}/{tot['tfl']:<8.1f}"
     )
+    from skyvern_core.perception.browser_common import JPEG_QUALITY
+
     print()
     print("our snapshot, where the full time goes (medians, ms): evaluate = page.evaluate of")
     print("snapshot.js on the top frame incl. transfer; build = json.loads + build_page_state;")
-    print(f"png / jpeg = one viewport screenshot (jpeg quality {JPEG_QUALITY}, for comparison)")
+    print(
+        "png = Playwright's viewport PNG (what theirs takes); model jpeg = what our snapshot()"
+        f" takes (CDP, JPEG quality {JPEG_QUALITY})"
+    )
     print(
         f"  {'page':<12} {'evaluate':>9} {'JSON KB':>8} {'build':>7} {'serialize':>10}"
-        f" {'png':>7} {'jpeg':>7} {'snapshot()+serialize':>21}"
+        f" {'png':>7} {'model jpeg':>11} {'snapshot()+serialize':>21}"
     )
     for r in results:
         print(
             f"  {r.spec.name:<12} {med(r.our_eval):>9.1f} {r.our_json_kb:>8.0f}"
             f" {med(r.our_build):>7.1f} {med(r.our_serialize):>10.1f} {med(r.screenshot):>7.1f}"
-            f" {med(r.jpeg):>7.1f} {med(r.our_full):>21.1f}"
+            f" {med(r.jpeg):>11.1f} {med(r.our_full):>21.1f}"
         )
     print()
     print("recall, both extractors: strict (an element line names the control) / lenient")
@@ -849,8 +853,8 @@ def report(results: list[PageResult], runs: int) -> None:
             f"target: a 2,000-element page snapshotted in <= 50 ms — news page, "
             f"{news.our_elements} elements: in-page script {oi:.1f} ms ({verdict}); full "
             f"driver snapshot incl. screenshot and serialize {ofl:.1f} ms "
-            f"({'met' if ofl <= 50 else 'over'}; of which PNG screenshot "
-            f"~{med(news.screenshot):.1f} ms)"
+            f"({'met' if ofl <= 50 else 'over'}; of which the model's screenshot "
+            f"~{med(news.jpeg):.1f} ms)"
         )
     notes = [r for r in results if r.spec.note]
     for r in notes:

@@ -498,8 +498,11 @@ class PlaywrightSession:
         api = _import_playwright()
         self._frames, self._tokens, known = {}, {}, {}
         try:
-            raws = await self._snapshot_frame(page.main_frame, {"frames": False}, "")
-            shot = await self._capture(jpeg=True)
+            # The compositor takes the picture while the renderer runs the script.
+            raws, shot = await asyncio.gather(
+                self._snapshot_frame(page.main_frame, {"frames": False}, ""),
+                self._capture(jpeg=True),
+            )
         except api.Error as exc:
             raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
         known = known_elements(raws)

@@ -299,3 +299,56 @@ def test_prompt_helpers_read_what_a_fake_model_needs() -> None:
     assert elements[0].filled and not elements[1].filled
     assert elements[1].rest == " required"
     assert prompt_facts(user) == {"name": "Ada", "password": "{{secret:password}}"}
+
+
+def _stuck_agent(make_agent: Any, answers: list[str]) -> tuple[Agent, Any]:
+    """An agent whose model answers ``answers`` in turn, on a page where nothing moves."""
+    from skyvern_core.planner.llm import LLMPlanner
+    from skyvern_core.testing import ScriptedLLM
+
+    page = FakePage(
+        url="https://shop.test/cart",
+        title="Cart",
+        elements=[element("e1", "button", "Apply coupon"), element("e2", "link", "Help")],
+        text="Your cart",
+    )
+    llm = ScriptedLLM(answers)
+    return make_agent(driver=InMemoryDriver([page]), planner=LLMPlanner(llm)), llm
+
+
+def _answer(*actions: dict[str, Any], reached: bool = False) -> str:
+    return json.dumps({"reasoning": "r", "goal_reached": reached, "actions": list(actions)})
+
+
+async def test_the_same_actions_again_and_again_end_the_task(make_agent: Any) -> None:
+    click = {"type": "click", "element_id": "e1"}
+    agent, llm = _stuck_agent(make_agent, [_answer(click)] * 5)
+    task = await agent.run(TaskRequest(url="https://shop.test/cart", navigation_goal="Pay"))
+    await agent.aclose()
+
+    assert task.status == TaskStatus.terminated
+    assert task.failure_reason is not None
+    assert "same actions 3 times on https://shop.test/cart" in task.failure_reason
+    assert "click e1" in task.failure_reason
+    # Three model calls, not five: the third answer was the last.
+    assert len(llm.requests) == 3 and len(task.steps) == 3
+    # Before that, the model was told, after the second time.
+    prompts = [r.messages[-1].content for r in llm.requests]
+    assert "NOTE:" not in prompts[1]
+    assert "Your last 2 steps took the same actions on this page (click e1)" in prompts[2]
+
+
+async def test_scrolling_on_is_not_a_loop_and_a_change_of_mind_is_heard(
+    make_agent: Any,
+) -> None:
+    scroll = {"type": "scroll", "direction": "down"}
+    click, other = {"type": "click", "element_id": "e1"}, {"type": "click", "element_id": "e2"}
+    answers = [_answer(scroll)] * 4 + [_answer(click)] * 2 + [_answer(other), _answer(reached=True)]
+    agent, llm = _stuck_agent(make_agent, answers)
+    task = await agent.run(TaskRequest(url="https://shop.test/cart", navigation_goal="Pay"))
+    await agent.aclose()
+
+    assert task.status == TaskStatus.completed, task.failure_reason
+    assert len(llm.requests) == 8
+    assert "NOTE:" in llm.requests[6].messages[-1].content
+    assert "NOTE:" not in llm.requests[7].messages[-1].content

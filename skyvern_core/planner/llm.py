@@ -30,8 +30,10 @@ from skyvern_core.models import (
     Extraction,
     PageState,
     Step,
+    TerminateAction,
     Usage,
 )
+from skyvern_core.planner.loops import STUCK_STEPS, repeated_steps
 from skyvern_core.protocols import ExtractContext, LLMMessage, LLMProvider, LLMRequest, PlanContext
 from skyvern_core.secrets import redact, split_secrets
 
@@ -211,6 +213,7 @@ class LLMPlanner:
             payload=json.dumps(payload, ensure_ascii=False) if payload not in (None, {}) else "",
             history=render_history(context.history),
             errors="; ".join(context.errors),
+            stuck=self._stuck_note(context),
             page=page_text,
         )
         user = redact(user, context.secrets)
@@ -283,14 +286,42 @@ class LLMPlanner:
                 ) from None
 
     async def decide(self, context: PlanContext) -> Decision:
-        """Ask the model for this step's actions."""
+        """Ask the model for this step's actions.
+
+        When they are the actions the latest steps already took on this page, for the
+        :data:`~skyvern_core.planner.loops.STUCK_STEPS`-th time (the model having been told
+        after the second), the task is terminated instead, saying so.
+        """
         decision, usage = await self._ask(
             self.decide_messages(context),
             DECISION_SCHEMA,
             "decision",
             lambda text: parse_decision(text, context.page),
         )
+        url = context.page.url
+        done = repeated_steps(context.history, url, decision.actions, completed_only=True)
+        if decision.actions and not decision.is_complete and done >= STUCK_STEPS - 1:
+            what = "; ".join(_describe(a) for a in decision.actions)
+            reason = (
+                f"The agent took the same actions {done + 1} times on {url} without reaching "
+                f"the goal ({what}); stopped rather than repeat them again"
+            )
+            decision = Decision(
+                reasoning=decision.reasoning, actions=[TerminateAction(reason=reason)]
+            )
         return decision.model_copy(update={"usage": usage})
+
+    @staticmethod
+    def _stuck_note(context: PlanContext) -> str:
+        """A warning for the prompt when the latest steps repeated themselves on this page."""
+        done = repeated_steps(context.history, context.page.url, completed_only=True)
+        if done < 2:
+            return ""
+        what = "; ".join(_describe(a) for a in context.history[-1].actions)
+        return (
+            f"Your last {done} steps took the same actions on this page ({what}) and the goal "
+            "is not reached: do something else, or terminate saying what stops you."
+        )
 
     async def extract(self, context: ExtractContext) -> Extraction:
         """Ask the model for the information of the task's data_extraction_goal."""

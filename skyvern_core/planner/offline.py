@@ -21,13 +21,11 @@ and "Label: value" lines of :attr:`PageState.content`, held to the task's
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urldefrag
 
 from skyvern_core.config import Settings
 from skyvern_core.models import (
@@ -48,6 +46,7 @@ from skyvern_core.models import (
     Usage,
 )
 from skyvern_core.perception.serializer import PLACEHOLDER_TEXT, is_placeholder_option
+from skyvern_core.planner.loops import STUCK_STEPS, repeated_steps, same_document
 from skyvern_core.protocols import ExtractContext, PlanContext
 from skyvern_core.secrets import placeholder, redact, split_secrets
 from skyvern_core.totp import TOTP_PLACEHOLDER, find_totp_secret
@@ -57,8 +56,6 @@ __all__ = ["MATCH_THRESHOLD", "STUCK_STEPS", "OfflinePlanner", "match_score"]
 MATCH_THRESHOLD = 0.6
 """The least score at which a payload key is taken to name a field."""
 
-STUCK_STEPS = 3
-"""Steps of the same actions on the same page after which the planner gives up."""
 
 _FREE = Usage(input_tokens=0, output_tokens=0, cost=0.0)
 
@@ -310,10 +307,6 @@ def _is_empty(el: Element, page: PageState) -> bool:
     if el.options:
         return not any(o.selected and not is_placeholder_option(o) for o in el.options)
     return not el.value or bool(kind == "choice" and PLACEHOLDER_TEXT.search(el.value.strip()))
-
-
-def _same_document(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and urldefrag(a or "").url == urldefrag(b or "").url
 
 
 # --------------------------------------------------------------------------- facts
@@ -632,7 +625,7 @@ def _history(history: Sequence[Step], url: str) -> tuple[_Failed, dict[str, str]
     failed: _Failed = set()
     typed: dict[str, str] = {}
     for step in history:
-        if not _same_document(step.page_url, url):
+        if not same_document(step.page_url, url):
             continue
         for action, result in zip(step.actions, step.action_results, strict=False):
             element_id = getattr(action, "element_id", None)
@@ -641,20 +634,6 @@ def _history(history: Sequence[Step], url: str) -> tuple[_Failed, dict[str, str]
             elif isinstance(action, InputTextAction) and result.success:
                 typed[action.element_id] = action.text
     return failed, typed
-
-
-def _repeats(history: Sequence[Step], url: str, actions: Sequence[Action]) -> int:
-    """How many of the latest steps took exactly these actions on this page."""
-
-    def signature(done: Sequence[Action]) -> str:
-        return json.dumps([a.model_dump(exclude={"reasoning"}) for a in done], sort_keys=True)
-
-    count, mine = 0, signature(actions)
-    for step in reversed(history):
-        if not _same_document(step.page_url, url) or signature(step.actions) != mine:
-            break
-        count += 1
-    return count
 
 
 def _shows_success(page: PageState, fields: bool) -> bool:
@@ -877,7 +856,7 @@ class OfflinePlanner:
 
     def _go(self, context: PlanContext, why: str, actions: list[Action]) -> Decision:
         """The actions, unless the latest steps took exactly them on this page already."""
-        if _repeats(context.history, context.page.url, actions) >= STUCK_STEPS - 1:
+        if repeated_steps(context.history, context.page.url, actions) >= STUCK_STEPS - 1:
             said = "; ".join(context.page.text.splitlines()[-3:])
             return self._stop(
                 f"offline planner: the page stayed the same after {STUCK_STEPS} steps of the "

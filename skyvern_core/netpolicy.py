@@ -19,7 +19,13 @@ import anyio
 from skyvern_core.config import Settings
 from skyvern_core.errors import UsageError
 
-__all__ = ["BlockedURLError", "check_url", "is_blocked_address"]
+__all__ = [
+    "BlockedURLError",
+    "browser_url_patterns",
+    "check_url",
+    "is_blocked_address",
+    "refused_without_lookup",
+]
 
 METADATA_HOSTS = frozenset(
     {"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"}
@@ -102,3 +108,44 @@ async def check_url(url: str, settings: Settings, *, field: str = "url") -> None
                 f"{field} points at {address}, an address this deployment refuses",
                 field=field,
             )
+
+
+def refused_without_lookup(url: str, settings: Settings) -> str | None:
+    """Why ``url`` is refused, judged from the URL alone (no DNS lookup), or None.
+
+    For the browser's own requests (subresources, frames, redirects), which cannot wait
+    for a lookup: an address written in the URL, a metadata host name, and ``localhost``
+    when private networks are refused.
+    """
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return None
+    if host in METADATA_HOSTS:
+        return f"{host} is a cloud metadata service"
+    refuse_private = settings.refuse_private_networks
+    if refuse_private and (host == "localhost" or host.endswith(".localhost")):
+        return f"{host} is this host, which this deployment refuses"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if is_blocked_address(str(address), refuse_private=refuse_private):
+        return f"{address} is an address this deployment refuses"
+    return None
+
+
+def browser_url_patterns(settings: Settings) -> list[str]:
+    """URL patterns (CDP ``Fetch`` wildcards) that take in every URL
+    :func:`refused_without_lookup` refuses, and a few more that it then lets through.
+
+    The browser pauses only the requests that match, so the rest of a page loads as it
+    would without the check.
+    """
+    patterns = ["*://169.254.*", "*://[*"]  # link-local IPv4; every IPv6 literal
+    for host in sorted(METADATA_HOSTS):
+        patterns += [f"*://{host}/*", f"*://{host}:*", f"*://{host}.*"]
+    if settings.refuse_private_networks:
+        for prefix in ("10.", "127.", "192.168.", "172.", "100.", "0.", "localhost"):
+            patterns.append(f"*://{prefix}*")
+        patterns.append("*.localhost*")
+    return patterns

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from skyvern_core import Agent, TaskRequest, TaskStatus
-from skyvern_core.models import ClickAction, GotoUrlAction, StepStatus, TerminateAction
+from skyvern_core.models import (
+    ClickAction,
+    Extraction,
+    GotoUrlAction,
+    StepStatus,
+    TerminateAction,
+)
 from skyvern_core.testing import FakePage, InMemoryDriver, ScriptedPlanner, element
 from tests.servers import ForwardProxy
 from tests.test_proxy import make_agent as proxied_agent
@@ -88,15 +94,21 @@ async def test_goto_url_to_a_refused_place_fails_the_step_without_going(
 
 SHOP = "http://shop.proxied.test/"
 METADATA_HOST_URL = "http://metadata.google.internal/computeMetadata/v1/token"
+EMBEDDING = "http://shop.proxied.test/embed"
+LINK_LOCAL_IMAGE = "http://169.254.169.254/latest/meta-data/pixel.png"
 
 
 @pytest.fixture
 def proxy() -> Iterator[ForwardProxy]:
-    """Serves the shop, whose link leads to the metadata host, and a secret there."""
+    """Serves the shop (its link leads to the metadata host), a page that embeds the
+    metadata host and a link-local image, and a secret at the metadata host."""
     running = ForwardProxy(
         {
             SHOP: "<html><head><title>Shop</title></head><body><h1>Shop</h1>"
             f'<a id="help" href="{METADATA_HOST_URL}">Help</a></body></html>',
+            EMBEDDING: "<html><head><title>Embedding</title></head><body><h1>Deals</h1>"
+            f'<iframe src="{METADATA_HOST_URL}"></iframe><img src="{LINK_LOCAL_IMAGE}">'
+            "</body></html>",
             METADATA_HOST_URL: f"<html><body><pre>{SECRET}</pre></body></html>",
         }
     )
@@ -104,32 +116,67 @@ def proxy() -> Iterator[ForwardProxy]:
     running.stop()
 
 
-def chromium_agent(tmp_path: Path, chromium: str, proxy: ForwardProxy, planner: object) -> Agent:
+def chromium_agent(
+    tmp_path: Path, chromium: str, proxy: ForwardProxy, planner: object, driver: str
+) -> Agent:
     """An embedded agent on a real Chromium whose one proxy location is ``proxy``."""
-    return proxied_agent(tmp_path, chromium, {"RESIDENTIAL": proxy.url}, planner)
+    return proxied_agent(tmp_path, chromium, {"RESIDENTIAL": proxy.url}, planner, driver)
+
+
+def kept_files(folder: Path) -> list[Path]:
+    """Every file the task left under ``folder`` (its store, artifacts, recording)."""
+    return [p for p in folder.rglob("*") if p.is_file()]
 
 
 @pytest.mark.browser
-def test_chromium_following_a_link_to_a_metadata_host_fails_and_keeps_nothing_of_it(
-    tmp_path: Path, chromium_executable: str, proxy: ForwardProxy
+@pytest.mark.parametrize("driver", ["playwright", "selenium"])
+def test_chromium_following_a_link_to_a_metadata_host_keeps_nothing_of_it(
+    tmp_path: Path, chromium_executable: str, proxy: ForwardProxy, driver: str
 ) -> None:
     planner = ScriptedPlanner(
-        [lambda ctx: [ClickAction(element_id=ctx.page.elements[0].id)]],
+        [
+            lambda ctx: [ClickAction(element_id=ctx.page.elements[0].id)],
+            [TerminateAction(reason="the help page did not open")],
+        ],
     )
-    agent = chromium_agent(tmp_path, chromium_executable, proxy, planner)
+    agent = chromium_agent(tmp_path, chromium_executable, proxy, planner, driver)
     task = agent.run_sync(
         TaskRequest(url=SHOP, navigation_goal="Open help", proxy_location="RESIDENTIAL")
     )
 
-    assert METADATA_HOST_URL in proxy.requests  # the click did go there
-    assert task.status == TaskStatus.failed
-    assert task.failure_reason is not None
-    assert "metadata.google.internal" in task.failure_reason
-    assert "cloud metadata service" in task.failure_reason
-    assert task.action_screenshot_urls == []
+    if driver == "playwright":
+        # Refused inside Chromium: the request never left it; the task went on.
+        assert METADATA_HOST_URL not in proxy.requests
+        assert task.status == TaskStatus.terminated, task.failure_reason
+    else:
+        # Selenium has no such guard: the page is refused once reached, and the task ends.
+        assert METADATA_HOST_URL in proxy.requests
+        assert task.status == TaskStatus.failed
+        assert task.failure_reason is not None
+        assert "which points at a cloud metadata service" in task.failure_reason
+        assert task.action_screenshot_urls == []
     # Nothing the task kept shows the page: no file under the data folder holds its text.
-    kept = [p for p in tmp_path.rglob("*") if p.is_file()]
+    kept = kept_files(tmp_path)
     assert kept and not [p for p in kept if SECRET.encode() in p.read_bytes()]
+    assert all(SECRET not in c.page.text + c.page.content for c in planner.contexts)
+
+
+@pytest.mark.browser
+def test_chromium_never_requests_refused_frames_or_images_of_an_allowed_page(
+    tmp_path: Path, chromium_executable: str, proxy: ForwardProxy
+) -> None:
+    planner = ScriptedPlanner(extractions=[lambda ctx: Extraction(data={"text": ctx.page.content})])
+    agent = chromium_agent(tmp_path, chromium_executable, proxy, planner, "playwright")
+    task = agent.run_sync(
+        TaskRequest(url=EMBEDDING, data_extraction_goal="The deals", proxy_location="RESIDENTIAL")
+    )
+
+    assert task.status == TaskStatus.completed, task.failure_reason
+    assert "Deals" in task.extracted_information["text"]
+    assert EMBEDDING in proxy.requests
+    assert METADATA_HOST_URL not in proxy.requests
+    assert LINK_LOCAL_IMAGE not in proxy.requests
+    assert not [p for p in kept_files(tmp_path) if SECRET.encode() in p.read_bytes()]
 
 
 @pytest.mark.browser
@@ -141,7 +188,7 @@ def test_chromium_goto_url_of_a_local_file_is_refused(
     planner = ScriptedPlanner(
         [[GotoUrlAction(url=secret_file.as_uri())], [TerminateAction(reason="cannot")]],
     )
-    agent = chromium_agent(tmp_path / "data", chromium_executable, proxy, planner)
+    agent = chromium_agent(tmp_path / "data", chromium_executable, proxy, planner, "playwright")
     task = agent.run_sync(
         TaskRequest(url=SHOP, navigation_goal="Read the file", proxy_location="RESIDENTIAL")
     )
@@ -150,3 +197,58 @@ def test_chromium_goto_url_of_a_local_file_is_refused(
     assert task.failure_reason is not None
     assert "only http and https URLs are opened" in task.failure_reason
     assert all(SECRET not in c.page.text + c.page.content for c in planner.contexts)
+
+
+# --------------------------------------------------------------------------- the browser's filter
+
+REFUSED_ALWAYS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "https://169.254.0.1:8443/x",
+    "http://[fe80::1]/",
+    "http://[::ffff:a9fe:a9fe]/",  # 169.254.169.254, IPv4-mapped, as Chromium writes it
+    "http://[fd00:ec2::254]/latest",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://metadata/computeMetadata",
+    "http://instance-data:80/latest",
+    "ws://169.254.169.254/socket",
+]
+REFUSED_PRIVATE = [
+    "http://127.0.0.1:8000/",
+    "http://10.1.2.3/",
+    "http://172.20.0.5/",
+    "http://192.168.1.1/admin",
+    "http://100.64.0.1/",
+    "http://0.0.0.0/",
+    "http://[::1]/",
+    "http://[fd12::1]/",
+    "http://localhost:5432/",
+    "http://api.localhost/",
+]
+ALLOWED = [
+    "https://example.com/?next=http://169.254.169.254/",
+    "https://metadata.example.com/",
+    "https://10.example.com/",
+    "https://172.example.com/",
+    "http://172.32.0.1/",
+    "http://100.128.0.1/",
+]
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_the_browser_filter_pauses_every_refused_url_and_lets_the_rest_through(
+    private: bool,
+) -> None:
+    from fnmatch import fnmatchcase
+
+    from skyvern_core.config import Settings
+    from skyvern_core.netpolicy import browser_url_patterns, refused_without_lookup
+
+    settings = Settings(refuse_private_networks=private)
+    patterns = browser_url_patterns(settings)
+    refused = REFUSED_ALWAYS + (REFUSED_PRIVATE if private else [])
+    for url in refused:
+        assert refused_without_lookup(url, settings), url
+        # Chromium's wildcards: "*" any characters, as fnmatch's (no "[" classes there).
+        assert any(fnmatchcase(url, p.replace("[", "[[]")) for p in patterns), url
+    for url in ALLOWED + ([] if private else REFUSED_PRIVATE):
+        assert refused_without_lookup(url, settings) is None, url

@@ -31,11 +31,15 @@ def title_planner() -> ScriptedPlanner:
 
 
 def make_agent(
-    data_dir: Path, chromium: str, proxies: dict[str, str], planner: Any = None
+    data_dir: Path,
+    chromium: str,
+    proxies: dict[str, str],
+    planner: Any = None,
+    driver: str = "playwright",
 ) -> Agent:
     """An embedded agent on a real Chromium with these proxy locations (no retries)."""
     return Agent(
-        driver="playwright",
+        driver=driver,
         planner=planner or title_planner(),
         store="sqlite",
         notifier="none",

@@ -60,6 +60,7 @@ from skyvern_core.models import (
     UploadFileAction,
     WaitAction,
 )
+from skyvern_core.netpolicy import browser_url_patterns, refused_without_lookup
 from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
 from skyvern_core.perception.browser_common import (
     CHECKED_STATE,
@@ -257,6 +258,7 @@ class PlaywrightDriver:
         self._lock = asyncio.Lock()
         self._video_ok: bool | None = None
         self._video_warning: str | None = None
+        self._guard: tuple[Any, set[asyncio.Task[None]]] | None = None
         self.sessions: list[PlaywrightSession] = []
 
     @property
@@ -290,6 +292,43 @@ class PlaywrightDriver:
             except api.Error as exc:
                 where = self.settings.cdp_url or "Chromium"
                 raise BrowserError(f"could not start {where}: {_readable(exc)}") from exc
+            await self._guard_network(self._browser)
+
+    async def _guard_network(self, browser: Browser) -> None:
+        """Refuse, inside Chromium, every request the URL policy refuses from the URL alone.
+
+        Links, redirects, frames and images go where the page says; this stops those
+        requests before they leave the browser, for every context and every frame
+        (cross-origin ones too). Chromium matches :func:`browser_url_patterns` itself, so
+        other requests are never paused.
+        """
+        guard = await browser.new_browser_cdp_session()
+        pending: set[asyncio.Task[None]] = set()
+
+        async def decide(event: dict[str, Any]) -> None:
+            url = str(event.get("request", {}).get("url", ""))
+            reason = refused_without_lookup(url, self.settings)
+            try:
+                if reason is None:
+                    await guard.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+                    return
+                log.info("refused a browser request to %s: %s", url, reason)
+                await guard.send(
+                    "Fetch.failRequest",
+                    {"requestId": event["requestId"], "errorReason": "BlockedByClient"},
+                )
+            except Exception as exc:  # the tab or the browser went away meanwhile
+                log.debug("could not answer a paused request to %s: %s", url, exc)
+
+        def paused(event: dict[str, Any]) -> None:
+            task = asyncio.ensure_future(decide(event))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        guard.on("Fetch.requestPaused", paused)
+        patterns = [{"urlPattern": p} for p in browser_url_patterns(self.settings)]
+        await guard.send("Fetch.enable", {"patterns": patterns})
+        self._guard = (guard, pending)
 
     async def new_session(self, options: SessionOptions) -> PlaywrightSession:
         """Open a new isolated context (own cookies and storage) with one tab."""
@@ -352,6 +391,7 @@ class PlaywrightDriver:
             with contextlib.suppress(Exception):
                 await self._browser.close()
             self._browser = None
+            self._guard = None
         if self._playwright is not None:
             with contextlib.suppress(Exception):
                 await self._playwright.stop()

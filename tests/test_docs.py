@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # The docs extra is part of the test environment: a missing Sphinx fails here, loudly.
 import furo  # noqa: F401
@@ -205,3 +206,42 @@ def test_the_getting_started_example_without_a_browser_runs(
     printed = capsys.readouterr().out
     assert "completed {'member_number': '4711'}" in printed
     assert "[(0, 0, 'completed'), (1, 0, 'completed')]" in printed
+
+
+def test_the_prompt_reading_fake_model_example_drives_a_task(tmp_path: Path) -> None:
+    from skyvern_core import Agent, TaskRequest, TaskStatus
+    from skyvern_core.planner import LLMPlanner
+    from skyvern_core.plugins import PluginRegistry
+    from skyvern_core.testing import (
+        FakePage,
+        InMemoryDriver,
+        MemoryArtifactStore,
+        MemoryStore,
+        RecordingNotifier,
+        element,
+    )
+
+    code = _python_block_after("python-api.md", "reads\nthat prompt's element lines")
+    scope: dict[str, Any] = {}
+    exec(compile(code, "python-api.md", "exec"), scope)
+    driver = InMemoryDriver(
+        [FakePage(url="https://news.test/", elements=[element("e1", "textbox", "Email")])]
+    )
+    agent = Agent(
+        driver=driver,
+        planner=LLMPlanner(scope["llm"]),
+        store=MemoryStore(),
+        artifact_store=MemoryArtifactStore(),
+        notifier=RecordingNotifier(),
+        registry=PluginRegistry(entry_points=False),
+        data_dir=tmp_path,
+    )
+    task = agent.run_sync(
+        TaskRequest(
+            url="https://news.test/",
+            navigation_goal="Subscribe",
+            navigation_payload={"email": "ada@example.com"},
+        )
+    )
+    assert task.status == TaskStatus.completed, task.failure_reason
+    assert [a.text for a in driver.executed] == ["ada@example.com"]

@@ -4,12 +4,13 @@ in the prompt (the default) or only counted (``prompt_offscreen_elements=0``).
 The task is the job application of ``skyvern-core demo`` on the bundled jobs site: a form
 longer than the screen (9 fields, a file upload, a consent box), then a confirmation page
 and the extraction of its confirmation number. It runs through the real ``Agent`` (Playwright,
-SQLite, local artifacts, video off) and the real ``LLMPlanner``; the model is a function in
-this script that decides from the prompt text alone, as a careful model would: it fills
-every field it sees an element line for, from the facts; clicks "Submit application" when
-that button has a line; otherwise scrolls down when the prompt says there is more further
-down; reports the goal reached on the confirmation page. So with the listing, it fills the
-whole form in one step; with counts only, a screen at a time.
+SQLite, local artifacts, video off) and the real ``LLMPlanner``; the model is
+:class:`skyvern_core.testing.prompt.FormFiller`, which decides from the prompt text alone,
+as a careful model would: it fills every field it sees an element line for, from the facts;
+clicks "Submit application" when that button has a line; otherwise scrolls down when the
+prompt says there is more further down; reports the goal reached on the confirmation page.
+So with the listing, it fills the whole form in one step; with counts only, a screen at a
+time.
 
 For every model call the prompt is counted: system + user text (``count_tokens``,
 o200k_base) and the attached screenshot (OpenAI's high-detail estimate, as in
@@ -39,60 +40,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from perception import VIEWPORT, isolated_home
 from prompt_tokens import image_tokens
 
-# label prefix (lower case) -> (action, fact)
-FIELDS = [
-    ("first name", "input_text", "first_name"),
-    ("last name", "input_text", "last_name"),
-    ("email", "input_text", "email"),
-    ("phone", "input_text", "phone"),
-    ("resume/cv", "upload_file", "resume"),
-    ("location", "select_option", "location"),
-    ("how did you hear", "select_option", "how_did_you_hear"),
-    ("are you legally authorized", "select_option", "authorized_to_work"),
-    ("i consent", "check", "consent"),
-]
 
+def application_form() -> Any:
+    """The model's form filling: the demo's facts, by the labels of the jobs site."""
+    from skyvern_core.testing.prompt import FormFiller
+    from skyvern_core.testing.sites import JOB_APPLICATION_FIELDS
 
-def _user_text(request: Any) -> str:
-    return "\n".join(m.content for m in request.messages if m.role == "user")
-
-
-def decide(prompt: str) -> dict[str, Any]:
-    """The model's decision for one step prompt (see the module docstring)."""
-    from skyvern_core.testing.prompt import prompt_elements, prompt_facts
-
-    if "Your confirmation number is" in prompt:
-        return {"reasoning": "Confirmed.", "goal_reached": True, "actions": []}
-    facts = prompt_facts(prompt)
-    actions: list[dict[str, Any]] = []
-    submit = None
-    for el in prompt_elements(prompt):
-        label, rest = el.label.lower(), el.rest
-        if el.role == "button" and label == "submit application":
-            submit = el.id
-        if "disabled" in rest or el.filled:
-            continue
-        for prefix, kind, key in FIELDS:
-            if not label.startswith(prefix) or key not in facts:
-                continue
-            if kind == "input_text" and el.role == "textbox":
-                actions.append({"type": kind, "element_id": el.id, "text": facts[key]})
-            elif kind == "upload_file" and el.role == "file":
-                actions.append({"type": kind, "element_id": el.id, "file": facts[key]})
-            elif kind == "select_option" and el.role in ("select", "combobox"):
-                actions.append({"type": kind, "element_id": el.id, "option": facts[key]})
-            elif kind == "check" and el.role == "checkbox":
-                actions.append({"type": kind, "element_id": el.id, "checked": True})
-            break
-    if submit:
-        actions.append({"type": "click", "element_id": submit})
-    elif "\nFurther down" in prompt:
-        actions.append({"type": "scroll", "direction": "down"})
-    return {
-        "reasoning": "Fill what the facts give, then go on.",
-        "goal_reached": False,
-        "actions": actions,
-    }
+    return FormFiller(
+        fields=JOB_APPLICATION_FIELDS,
+        submit=["submit application"],
+        done="Your confirmation number is",
+    )
 
 
 class Model:
@@ -102,6 +60,7 @@ class Model:
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []  # (text tokens, image tokens) per call
+        self.form = application_form()
 
     async def complete(self, request: Any) -> Any:
         """Answer one request (a step decision or the extraction) and count its prompt."""
@@ -111,12 +70,12 @@ class Model:
         text = sum(count_tokens(m.content) for m in request.messages)
         images = sum(len(m.images) for m in request.messages) * image_tokens(*VIEWPORT)
         self.calls.append((text, images))
-        prompt = _user_text(request)
+        prompt = request.messages[-1].content
         if prompt.startswith("Extract information"):
             number = re.search(r"JA-\d+", prompt)
             answer = json.dumps({"confirmation_number": number.group(0) if number else None})
         else:
-            answer = json.dumps(decide(prompt))
+            answer = self.form(prompt)
         return LLMResponse(text=answer, input_tokens=text + images, output_tokens=40)
 
 

@@ -17,29 +17,32 @@ from typing import Any
 import pytest
 
 from skyvern_core import Agent, TaskRequest, TaskStatus
-from skyvern_core.testing.prompt import prompt_elements, prompt_facts
-from skyvern_core.testing.sites import FixtureSites
+from skyvern_core.testing.prompt import FormFiller
+from skyvern_core.testing.sites import JOB_APPLICATION_FIELDS, FixtureSites
 from tests.llm_server import LLMServer
 
 pytestmark = pytest.mark.browser
 
 
-# label (as the page shows it, lower case prefix) -> (kind, fact path in the payload)
-FIELDS = [
-    ("first name", "input", "first_name"),
-    ("last name", "input", "last_name"),
-    ("date of birth", "input", "date_of_birth"),
-    ("zip code", "input", "zip"),
-    ("email", "input", "email"),
-    ("year", "select", "vehicle.year"),
-    ("make", "select", "vehicle.make"),
-    ("model", "select", "vehicle.model"),
-    ("commuting", "check", "vehicle.commutes"),
-    ("premium", "check", "premium_coverage"),
-    ("roadside assistance", "check", "roadside_assistance"),
-    ("i confirm", "check", "confirm_accuracy"),
-]
-NEXT = ("continue", "get my quote")
+# label prefix (as the page shows it) -> fact path in the payload
+QUOTE_FORM = FormFiller(
+    fields={
+        "first name": "first_name",
+        "last name": "last_name",
+        "date of birth": "date_of_birth",
+        "zip code": "zip",
+        "email": "email",
+        "year": "vehicle.year",
+        "make": "vehicle.make",
+        "model": "vehicle.model",
+        "commuting": "vehicle.commutes",
+        "premium": "premium_coverage",
+        "roadside assistance": "roadside_assistance",
+        "i confirm": "confirm_accuracy",
+    },
+    submit=["continue", "get my quote"],
+    done="Your quote is ready",
+)
 
 PAYLOAD = {
     "first_name": "Ada",
@@ -61,13 +64,6 @@ def user_text(body: dict[str, Any]) -> str:
     return "\n".join(p["text"] for p in content if p.get("type") == "text")
 
 
-def fact(facts: dict[str, Any], path: str) -> Any:
-    value: Any = facts
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def model(body: dict[str, Any]) -> str:
     """A stand-in for an LLM: decide from the prompt alone."""
     prompt = user_text(body)
@@ -80,39 +76,7 @@ def model(body: dict[str, Any]) -> str:
                 "quote_number": quote.group(1) if quote else None,
             }
         )
-    facts = prompt_facts(prompt)
-    if "Your quote is ready" in prompt:
-        return json.dumps({"reasoning": "The quote shows.", "goal_reached": True, "actions": []})
-    actions: list[dict[str, Any]] = []
-    next_button = None
-    for el in prompt_elements(prompt):
-        label, rest = el.label.lower(), el.rest
-        if "disabled" in rest:
-            continue
-        if el.role == "button" and label in NEXT:
-            next_button = el.id
-        for prefix, kind, path in FIELDS:
-            if not label.startswith(prefix):
-                continue
-            value = fact(facts, path)
-            if value is None:
-                continue
-            if kind == "input" and "value=" not in rest:
-                actions.append({"type": "input_text", "element_id": el.id, "text": value})
-            elif kind == "select" and f'selected="{value}"' not in rest:
-                actions.append({"type": "select_option", "element_id": el.id, "option": str(value)})
-            elif kind == "check" and " checked" not in rest and value is True:
-                actions.append({"type": "check", "element_id": el.id, "checked": True})
-            break
-    if next_button:
-        actions.append({"type": "click", "element_id": next_button})
-    return json.dumps(
-        {
-            "reasoning": "Fill what the facts give, then go on.",
-            "goal_reached": False,
-            "actions": actions,
-        }
-    )
+    return QUOTE_FORM(prompt)
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +217,48 @@ async def test_an_unmeetable_schema_fails_clearly(
         "Extracted information does not match extracted_information_schema"
     )
     assert "'policy_number' is a required property" in task.failure_reason
+
+
+APPLICATION_FORM = FormFiller(
+    fields=JOB_APPLICATION_FIELDS,
+    submit=["submit application"],
+    done="Your confirmation number is",
+)
+
+
+def application_model(body: dict[str, Any]) -> str:
+    """A stand-in for an LLM on the job application: the form, then the number."""
+    prompt = user_text(body)
+    if prompt.startswith("Extract information"):
+        number = re.search(r"JA-\d+", prompt)
+        return json.dumps({"confirmation_number": number.group(0) if number else None})
+    return APPLICATION_FORM(prompt)
+
+
+async def test_one_step_fills_a_form_longer_than_the_screen(
+    model_server: LLMServer, sites: FixtureSites, chromium_executable: str, tmp_path: Path
+):
+    """The controls below the fold are in the prompt, so the model can fill them all, the
+    visually hidden file input included, and submit, in the first step."""
+    from skyvern_core.demo import demo_request
+
+    resume = tmp_path / "ada-lovelace-resume.pdf"
+    resume.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    model_server.reset(*([application_model] * 6))
+    agent = agent_for(model_server, tmp_path / "data", chromium_executable)
+    task = await agent.run(demo_request(sites.url("jobs/"), resume))
+    await agent.aclose()
+
+    assert task.status == TaskStatus.completed, [s.failure_reason for s in task.steps]
+    first = model_server.user_text(0)
+    assert first.index("\nFurther down (scroll to reach; ") < first.index(' file "Resume/CV *"')
+    # Step 0: everything filled and submitted; step 1: the confirmation, then extraction.
+    assert len(task.steps) == 2
+    assert [a.type for a in task.steps[0].actions][-1] == "click"
+    assert len(task.steps[0].actions) == len(APPLICATION_FORM.fields) + 1  # all, then submit
+    sub = sites.submissions_to("/jobs/apply")[-1]
+    assert sub.fields["first_name"] == "Ada" and sub.fields["email"] == "ada.lovelace@example.com"
+    assert sub.fields["location"] == "Berlin, Germany" and sub.fields["work_auth"] == "Yes"
+    assert sub.fields["source"] == "linkedin" and sub.fields["consent"] == "yes"
+    assert sub.files["resume"].filename == resume.name
+    assert task.extracted_information == {"confirmation_number": sub.reference}

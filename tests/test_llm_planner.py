@@ -352,3 +352,35 @@ async def test_scrolling_on_is_not_a_loop_and_a_change_of_mind_is_heard(
     assert len(llm.requests) == 8
     assert "NOTE:" in llm.requests[6].messages[-1].content
     assert "NOTE:" not in llm.requests[7].messages[-1].content
+
+
+def test_form_filler_fills_what_it_sees_then_scrolls_or_submits() -> None:
+    from skyvern_core.planner.llm import LLMPlanner
+    from skyvern_core.testing import ScriptedLLM
+    from skyvern_core.testing.prompt import FormFiller
+
+    context = _long_form_context()
+    context.task.request.navigation_payload = {"first": "Ada", "last": "Lovelace", "city": "Oslo"}
+    filler = FormFiller(
+        fields={"first name": "first", "last name": "last", "city": "city"},
+        submit=["Send"],
+        done="Thank you",
+    )
+    counted = Settings(prompt_offscreen_elements=0)
+    prompt = LLMPlanner(ScriptedLLM(), counted).decide_messages(context)[1].content
+    assert [(a["type"], a.get("element_id")) for a in filler.decide(prompt)["actions"]] == [
+        ("input_text", "e0"),
+        ("input_text", "e1"),
+        ("scroll", None),
+    ]
+    # With the rest of the form listed, it fills that too; a filled field is left alone.
+    context.page.elements[0].value = "Ada"
+    context.page.elements.append(element("e9", "button", "Send", visibility="offscreen"))
+    prompt = LLMPlanner(ScriptedLLM()).decide_messages(context)[1].content
+    answer = json.loads(filler(prompt))
+    assert [(a["type"], a.get("element_id")) for a in answer["actions"]] == [
+        ("input_text", "e1"),
+        ("input_text", "e4"),
+        ("click", "e9"),
+    ]
+    assert filler.decide(prompt + "\nThank you")["goal_reached"] is True

@@ -2,16 +2,19 @@
 
 A fake model that answers from the prompt (rather than from a fixed script) makes a test
 fail when the prompt lacks what a model needs. These helpers read the two parts such a
-model looks at: the element lines of the page and the facts.
+model looks at, the element lines of the page and the facts; :class:`FormFiller` is such a
+model for forms.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-__all__ = ["PromptElement", "prompt_elements", "prompt_facts"]
+__all__ = ["FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
     r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.MULTILINE
@@ -44,3 +47,89 @@ def prompt_facts(prompt: str) -> dict[str, Any]:
     """The ``navigation_payload`` as the prompt gives it (secrets as placeholders)."""
     found = _FACTS.search(prompt)
     return json.loads(found.group(1)) if found else {}
+
+
+def _fact(facts: Mapping[str, Any], path: str) -> Any:
+    value: Any = facts
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+_TEXT_ROLES = {"textbox", "searchbox", "spinbutton"}
+_CHOICE_ROLES = {"select", "combobox", "listbox"}
+_TOGGLE_ROLES = {"checkbox", "radio", "switch"}
+
+
+@dataclass
+class FormFiller:
+    """A fake model for the LLM planner that fills forms from the facts, as a careful model
+    would, reading nothing but the step prompt.
+
+    Each step it fills every field it has a line for whose label starts with a prefix of
+    ``fields`` (case aside) and is not filled yet — typing, choosing, checking (when the
+    fact is true) or uploading, by the element's role — with the fact at the mapped key
+    (``"vehicle.year"`` reaches into nested facts). Then it clicks the button or link whose
+    label is one of ``submit``; without one, it scrolls down when the prompt says the page
+    goes on. When ``done`` shows in the prompt, it says the goal is reached.
+
+    Call it with the prompt's text for the answer as JSON; pass it to
+    :class:`~skyvern_core.testing.ScriptedLLM` through a lambda reading the request.
+    """
+
+    fields: Mapping[str, str]
+    submit: Sequence[str]
+    done: str
+
+    def decide(self, prompt: str) -> dict[str, Any]:
+        """The decision for one step prompt, as the JSON object a model would answer."""
+        if self.done in prompt:
+            return {"reasoning": "The page shows it is done.", "goal_reached": True, "actions": []}
+        facts = prompt_facts(prompt)
+        submit_labels = {s.casefold() for s in self.submit}
+        actions: list[dict[str, Any]] = []
+        submit = None
+        for el in prompt_elements(prompt):
+            label = el.label.casefold()
+            if " disabled" in f" {el.rest} ":
+                continue
+            if el.role in ("button", "link") and label in submit_labels:
+                submit = el.id
+                continue
+            key = next((k for p, k in self.fields.items() if label.startswith(p.casefold())), None)
+            value = _fact(facts, key) if key else None
+            if value is None:
+                continue
+            action = self._fill(el, value)
+            if action is not None:
+                actions.append(action)
+        if submit is not None:
+            actions.append({"type": "click", "element_id": submit})
+        elif "\nFurther down" in prompt:
+            actions.append({"type": "scroll", "direction": "down"})
+        return {
+            "reasoning": "Fill what the facts give, then go on.",
+            "goal_reached": False,
+            "actions": actions,
+        }
+
+    @staticmethod
+    def _fill(el: PromptElement, value: Any) -> dict[str, Any] | None:
+        if el.role in _CHOICE_ROLES:
+            # A select shows what is chosen; a combobox shows the text of its choice.
+            if f'selected="{value}"' in el.rest or (el.role == "combobox" and el.filled):
+                return None
+            return {"type": "select_option", "element_id": el.id, "option": str(value)}
+        if el.filled:
+            return None
+        if el.role in _TEXT_ROLES:
+            return {"type": "input_text", "element_id": el.id, "text": str(value)}
+        if el.role == "file":
+            return {"type": "upload_file", "element_id": el.id, "file": str(value)}
+        if el.role in _TOGGLE_ROLES and value is True:
+            return {"type": "check", "element_id": el.id, "checked": True}
+        return None
+
+    def __call__(self, prompt: str) -> str:
+        """The decision for one step prompt, as JSON text."""
+        return json.dumps(self.decide(prompt))

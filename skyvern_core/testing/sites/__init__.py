@@ -11,4 +11,19 @@ from __future__ import annotations
 
 from skyvern_core.testing.sites.server import ROOT, FixtureSites, Submission, UploadedFile
 
-__all__ = ["ROOT", "FixtureSites", "Submission", "UploadedFile"]
+__all__ = ["JOB_APPLICATION_FIELDS", "ROOT", "FixtureSites", "Submission", "UploadedFile"]
+
+JOB_APPLICATION_FIELDS = {
+    "first name": "first_name",
+    "last name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "resume/cv": "resume",
+    "location": "location",
+    "how did you hear": "how_did_you_hear",
+    "are you legally authorized": "authorized_to_work",
+    "i consent": "consent",
+}
+"""The jobs site's application form: each field's label (a prefix, case aside) and the key
+of the fact for it in ``skyvern_core.demo.demo_request``'s payload — the ``fields`` of a
+:class:`~skyvern_core.testing.prompt.FormFiller` for that form."""

@@ -656,6 +656,11 @@ class DeliveryStatus(StrEnum):
         """Whether no further attempt will be made."""
         return self is not DeliveryStatus.pending
 
+    def check_next_attempt(self, next_attempt_at: datetime | None) -> None:
+        """Raise ValueError when a delivery left ``pending`` has no time for its next try."""
+        if self is DeliveryStatus.pending and next_attempt_at is None:
+            raise ValueError("a delivery left pending needs a next_attempt_at")
+
 
 class WebhookDelivery(BaseModel):
     """One notification of a finished task to its ``webhook_callback_url``.

@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated HOME and environment, and agents built on the fakes."""
+"""Shared fixtures: an isolated HOME and environment, agents built on the fakes, and a
+Playwright driver with a fresh session per test."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from skyvern_core import Agent
+from skyvern_core.config import Settings
 from skyvern_core.plugins import PluginRegistry
+from skyvern_core.protocols import SessionOptions
 from skyvern_core.testing import (
     InMemoryDriver,
     MemoryArtifactStore,
@@ -18,6 +22,7 @@ from skyvern_core.testing import (
     ScriptedPlanner,
 )
 from skyvern_core.testing.memory_store import MemoryStore
+from skyvern_plugins.playwright.driver import PlaywrightDriver, PlaywrightSession
 
 pytest_plugins = ["skyvern_core.testing.sites.fixtures", "tests.pg"]
 
@@ -59,3 +64,22 @@ async def agent_cleanup() -> AsyncIterator[list[Agent]]:
     yield agents
     for agent in agents:
         await agent.aclose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def driver() -> AsyncIterator[PlaywrightDriver]:
+    """One Chromium for the whole module (a module may define its own ``driver``)."""
+    drv = PlaywrightDriver(Settings())
+    await drv.start()
+    yield drv
+    await drv.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def session(driver: PlaywrightDriver, tmp_path: Path) -> AsyncIterator[PlaywrightSession]:
+    """A fresh browser context per test, without video."""
+    sess = await driver.new_session(
+        SessionOptions(task_id="t", artifact_dir=tmp_path, record_video=False)
+    )
+    yield sess
+    await sess.close()

@@ -19,6 +19,14 @@ from typing import Any
 Script = str | int | Callable[[dict[str, Any]], Any]
 
 
+def user_text(body: dict[str, Any]) -> str:
+    """The text of the last user message of a chat-completions request body."""
+    content = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return "\n".join(p["text"] for p in content if p.get("type") == "text")
+
+
 class LLMServer:
     """Serves ``POST /v1/chat/completions`` on 127.0.0.1 from a script."""
 
@@ -104,11 +112,7 @@ class LLMServer:
 
     def user_text(self, index: int = -1) -> str:
         """The text of the last user message of a request."""
-        messages = self.requests[index]["messages"]
-        content = [m for m in messages if m["role"] == "user"][-1]["content"]
-        if isinstance(content, str):
-            return content
-        return "\n".join(p["text"] for p in content if p.get("type") == "text")
+        return user_text(self.requests[index])
 
     def images(self, index: int = -1) -> list[str]:
         """The image URLs attached to a request."""

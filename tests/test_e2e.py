@@ -19,7 +19,7 @@ import pytest
 from skyvern_core import Agent, TaskRequest, TaskStatus
 from skyvern_core.testing.prompt import FormFiller
 from skyvern_core.testing.sites import JOB_APPLICATION_FIELDS, FixtureSites
-from tests.llm_server import LLMServer
+from tests.llm_server import LLMServer, user_text
 
 pytestmark = pytest.mark.browser
 
@@ -55,13 +55,6 @@ PAYLOAD = {
     "roadside_assistance": True,
     "confirm_accuracy": True,
 }
-
-
-def user_text(body: dict[str, Any]) -> str:
-    content = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
-    if isinstance(content, str):
-        return content
-    return "\n".join(p["text"] for p in content if p.get("type") == "text")
 
 
 def model(body: dict[str, Any]) -> str:

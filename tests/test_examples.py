@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from skyvern_core.webhooks import signed_headers
+from tests.install import pip_install
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -135,22 +136,7 @@ print(task.task_id)
 
 
 def test_custom_plugin_is_installed_found_and_used(tmp_path: Path):
-    site = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            str(EXAMPLES / "custom_plugin"),
-        ],
-        check=True,
-    )
+    site = pip_install(EXAMPLES / "custom_plugin", tmp_path / "site")
     environment = env(tmp_path, PYTHONPATH=f"{site}{os.pathsep}{ROOT}")
     listed = subprocess.run(
         [sys.executable, "-m", "skyvern_core", "plugins"],

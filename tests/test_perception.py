@@ -8,21 +8,17 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import pytest_asyncio
 
-from skyvern_core.config import Settings
 from skyvern_core.models import ClickAction, Element, ElementOption, InputTextAction, PageState
 from skyvern_core.perception import SNAPSHOT_SCRIPT, count_tokens, serialize, to_json
-from skyvern_core.protocols import SessionOptions
 from skyvern_plugins.playwright.driver import (
-    PlaywrightDriver,
     PlaywrightSession,
 )
 
@@ -177,25 +173,6 @@ def site() -> Iterator[str]:
     yield f"http://127.0.0.1:{main.server_address[1]}"
     main.shutdown()
     cross.shutdown()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def driver() -> AsyncIterator[PlaywrightDriver]:
-    """One Chromium for the whole module."""
-    drv = PlaywrightDriver(Settings())
-    await drv.start()
-    yield drv
-    await drv.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def session(driver: PlaywrightDriver, tmp_path: Path) -> AsyncIterator[PlaywrightSession]:
-    """A fresh context per test."""
-    sess = await driver.new_session(
-        SessionOptions(task_id="t", artifact_dir=tmp_path, record_video=False)
-    )
-    yield sess
-    await sess.close()
 
 
 def by_label(page: PageState, label: str) -> Element:

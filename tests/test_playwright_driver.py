@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from skyvern_core.config import Settings
 from skyvern_core.models import (
@@ -191,25 +190,6 @@ def site() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def driver() -> AsyncIterator[PlaywrightDriver]:
-    """One Chromium for the whole module."""
-    drv = PlaywrightDriver(Settings())
-    await drv.start()
-    yield drv
-    await drv.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def session(driver: PlaywrightDriver, tmp_path: Path) -> AsyncIterator[PlaywrightSession]:
-    """A fresh context on the actions page."""
-    sess = await driver.new_session(
-        SessionOptions(task_id="t", artifact_dir=tmp_path, record_video=False)
-    )
-    yield sess
-    await sess.close()
 
 
 async def open_actions(session: PlaywrightSession, site: str) -> PageState:

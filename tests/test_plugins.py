@@ -16,6 +16,7 @@ from skyvern_core.errors import UnknownBackendError
 from skyvern_core.models import CompleteAction
 from skyvern_core.plugins import PluginRegistry
 from skyvern_core.testing import FakePage, InMemoryDriver, MemoryArtifactStore, ScriptedPlanner
+from tests.install import pip_install
 
 PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
 
@@ -23,23 +24,7 @@ PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
 @pytest.fixture(scope="session")
 def hello_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny third-party distribution, really installed (pip) into a site folder."""
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(PLUGIN_DIST),
-        ],
-        check=True,
-    )
-    return target
+    return pip_install(PLUGIN_DIST, tmp_path_factory.mktemp("site"))
 
 
 def test_builtin_backends_are_registered_through_entry_points():

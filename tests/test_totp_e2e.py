@@ -45,7 +45,7 @@ from skyvern_core.testing.sites import FixtureSites, Submission
 from skyvern_core.testing.sites.server import LOGIN_USERS, LoginUser
 from skyvern_core.totp import TOTP_PLACEHOLDER, code_from_secret
 from skyvern_core.webhooks import verify
-from tests.llm_server import LLMServer
+from tests.llm_server import LLMServer, user_text
 from tests.servers import UvicornThread
 
 if TYPE_CHECKING:
@@ -65,14 +65,6 @@ SCHEMA = {
 SMS_CODE = "482913"
 
 # --------------------------------------------------------------------------- the model
-
-
-def user_text(body: dict[str, Any]) -> str:
-    """The text of the last user message of a chat request."""
-    content = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
-    if isinstance(content, str):
-        return content
-    return "\n".join(p["text"] for p in content if p.get("type") == "text")
 
 
 def model(body: dict[str, Any]) -> str:

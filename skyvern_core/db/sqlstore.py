@@ -396,6 +396,11 @@ class SQLStore:
             )
             return _model(Task, row.one())
 
+    async def _rows(self, doing: str, model: type[M], query: sa.Select[Any]) -> list[M]:
+        """Every row of a read-only query, as models."""
+        async with self._tx(doing) as conn:
+            return [_model(model, row) for row in await conn.execute(query)]
+
     async def _select_task(
         self, conn: AsyncConnection, task_id: str, organization_id: str | None = None
     ) -> Task:
@@ -426,8 +431,7 @@ class SQLStore:
             .offset((page - 1) * page_size)
             .limit(page_size)
         )
-        async with self._tx("list tasks") as conn:
-            return [_model(Task, row) for row in await conn.execute(query)]
+        return await self._rows("list tasks", Task, query)
 
     async def update_task(
         self, task_id: str, *, status: TaskStatus | None = None, **fields: Any
@@ -516,8 +520,7 @@ class SQLStore:
             )
             .order_by(_tasks.c.lease_expires_at, _tasks.c.task_id)
         )
-        async with self._tx("find expired leases") as conn:
-            return [_model(Task, row) for row in await conn.execute(query)]
+        return await self._rows("find expired leases", Task, query)
 
     # ------------------------------------------------------------------ steps
 
@@ -596,8 +599,7 @@ class SQLStore:
             .where(_artifacts.c.task_id == task_id)
             .order_by(_artifacts.c.created_at, _artifacts.c.artifact_id)
         )
-        async with self._tx("list artifacts") as conn:
-            return [_model(Artifact, row) for row in await conn.execute(query)]
+        return await self._rows("list artifacts", Artifact, query)
 
     # ------------------------------------------------------------------ webhook deliveries
 
@@ -659,7 +661,7 @@ class SQLStore:
     ) -> WebhookDelivery:
         """Log the next attempt of a pending delivery and set its outcome, atomically."""
         status = DeliveryStatus(status)
-        _check_outcome(status, next_attempt_at)
+        status.check_next_attempt(next_attempt_at)
         by_id = sa.select(_deliveries).where(_deliveries.c.delivery_id == delivery_id)
         for _ in range(CAS_ATTEMPTS):
             async with self._tx("record the webhook attempt", write=True) as conn:
@@ -722,8 +724,7 @@ class SQLStore:
             .order_by(_deliveries.c.next_attempt_at, _deliveries.c.delivery_id)
             .limit(limit)
         )
-        async with self._tx("find due webhook deliveries") as conn:
-            return [_model(WebhookDelivery, row) for row in await conn.execute(query)]
+        return await self._rows("find due webhook deliveries", WebhookDelivery, query)
 
     async def list_deliveries(self, task_id: str) -> list[WebhookDelivery]:
         """Return a task's deliveries in creation order."""
@@ -732,8 +733,7 @@ class SQLStore:
             .where(_deliveries.c.task_id == task_id)
             .order_by(_deliveries.c.created_at, _deliveries.c.delivery_id)
         )
-        async with self._tx("list webhook deliveries") as conn:
-            return [_model(WebhookDelivery, row) for row in await conn.execute(query)]
+        return await self._rows("list webhook deliveries", WebhookDelivery, query)
 
     async def list_attempts(self, delivery_id: str) -> list[WebhookAttempt]:
         """Return a delivery's attempts, first attempt first."""
@@ -742,8 +742,7 @@ class SQLStore:
             .where(_attempts.c.delivery_id == delivery_id)
             .order_by(_attempts.c.attempt)
         )
-        async with self._tx("list webhook attempts") as conn:
-            return [_model(WebhookAttempt, row) for row in await conn.execute(query)]
+        return await self._rows("list webhook attempts", WebhookAttempt, query)
 
     # ------------------------------------------------------------------ one-time codes
 
@@ -799,11 +798,6 @@ class SQLStore:
         )
         async with self._tx("take a one-time code", write=True) as conn:
             return (await conn.execute(query)).scalar_one_or_none()
-
-
-def _check_outcome(status: DeliveryStatus, next_attempt_at: datetime | None) -> None:
-    if status is DeliveryStatus.pending and next_attempt_at is None:
-        raise ValueError("a delivery left pending needs a next_attempt_at")
 
 
 class _InlineConnection:

@@ -53,6 +53,7 @@ __all__ = [
     "SNAPSHOT_STATE",
     "ActionFailed",
     "KnownElement",
+    "UploadFiles",
     "check_checkable",
     "check_clickable",
     "check_text_field",
@@ -61,7 +62,6 @@ __all__ = [
     "covered",
     "custom_select_result",
     "describe_element",
-    "download_for_upload",
     "element_scroll_result",
     "find_chromium",
     "has_checked_state",
@@ -78,7 +78,6 @@ __all__ = [
     "resolve_args",
     "typed_result",
     "unsupported_action",
-    "upload_folder",
     "wait_seconds",
 ]
 
@@ -434,32 +433,50 @@ def describe_element(element_id: str, known: KnownElement | None, page: PageStat
     return f"{element_id} ({role})" if role else element_id
 
 
-async def download_for_upload(url: str, folder: Path) -> Path:
-    """Download ``url`` into ``folder`` (named as the server or the URL says) to upload it.
+class UploadFiles:
+    """The files a session hands to file inputs: local paths, or URLs downloaded first into
+    a temporary folder of the session's own (removed by :meth:`cleanup`)."""
 
-    Raises :class:`ActionFailed` when it cannot be downloaded.
-    """
-    import httpx
+    def __init__(self) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
-    name = Path(unquote(urlsplit(url).path)).name or "upload"
-    try:
-        async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
-            response = await client.get(url)
-            response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise ActionFailed(f"could not download {url} to upload it: {exc}") from exc
-    disposition = response.headers.get("content-disposition", "")
-    match = re.search(r'filename="?([^";]+)"?', disposition)
-    if match:
-        name = Path(match.group(1)).name or name
-    target = anyio.Path(folder) / name
-    await target.write_bytes(response.content)
-    return Path(target)
+    async def local(self, file: str) -> Path:
+        """The local path of ``file`` (a path, or an http(s) URL downloaded first).
 
+        Raises :class:`ActionFailed` when there is no such file or it cannot be downloaded.
+        """
+        if urlsplit(file).scheme in ("http", "https"):
+            return await self._download(file)
+        path = await anyio.Path(file).expanduser()
+        if not await path.is_file():
+            raise ActionFailed(f"no such file to upload: {file}")
+        return Path(await path.resolve())
 
-def upload_folder(tmp: tempfile.TemporaryDirectory[str] | None) -> tempfile.TemporaryDirectory[str]:
-    """``tmp``, or a new temporary folder for downloaded uploads."""
-    return tmp if tmp is not None else tempfile.TemporaryDirectory(prefix="skyvern-upload-")
+    async def _download(self, url: str) -> Path:
+        import httpx
+
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="skyvern-upload-")
+        name = Path(unquote(urlsplit(url).path)).name or "upload"
+        try:
+            async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
+                response = await client.get(url)
+                response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ActionFailed(f"could not download {url} to upload it: {exc}") from exc
+        disposition = response.headers.get("content-disposition", "")
+        match = re.search(r'filename="?([^";]+)"?', disposition)
+        if match:
+            name = Path(match.group(1)).name or name
+        target = anyio.Path(self._tmp.name) / name
+        await target.write_bytes(response.content)
+        return Path(target)
+
+    def cleanup(self) -> None:
+        """Remove the downloaded files."""
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
 # --------------------------------------------------------------------------- verification

@@ -355,8 +355,7 @@ class MemoryStore:
     ) -> WebhookDelivery:
         """Log the next attempt of a pending delivery and set its outcome."""
         status = DeliveryStatus(status)
-        if status is DeliveryStatus.pending and next_attempt_at is None:
-            raise ValueError("a delivery left pending needs a next_attempt_at")
+        status.check_next_attempt(next_attempt_at)
         async with self._lock:
             current = self._deliveries.get(delivery_id)
             if current is None:

@@ -33,12 +33,10 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import anyio
 
@@ -85,6 +83,7 @@ from skyvern_core.perception.browser_common import (
     SELECTED_LABELS,
     ActionFailed,
     KnownElement,
+    UploadFiles,
     check_checkable,
     check_clickable,
     check_text_field,
@@ -93,7 +92,6 @@ from skyvern_core.perception.browser_common import (
     covered,
     custom_select_result,
     describe_element,
-    download_for_upload,
     element_scroll_result,
     find_chromium,
     has_checked_state,
@@ -109,7 +107,6 @@ from skyvern_core.perception.browser_common import (
     resolve_args,
     typed_result,
     unsupported_action,
-    upload_folder,
     wait_seconds,
 )
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
@@ -429,7 +426,7 @@ class PlaywrightSession:
         self._frames: dict[str, Frame] = {}
         self._tokens: dict[str, str] = {}
         self._known: dict[str, KnownElement] = {}
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._uploads = UploadFiles()
         self._cdp: dict[Page, Any] = {}
 
     async def _begin(self) -> None:
@@ -666,8 +663,7 @@ class PlaywrightSession:
                     self.warnings.append("the video recording is empty")
             except Exception as exc:
                 self.warnings.append(f"video not saved: {_readable(exc)}")
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._uploads.cleanup()
         artifacts.downloads = list(self.downloads)
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
@@ -1031,7 +1027,7 @@ class PlaywrightSession:
         api = _import_playwright()
         el = await self._element(action.element_id, page)
         name = self._describe(action.element_id, page)
-        path = await self._local_file(action.file)
+        path = await self._uploads.local(action.file)
         input_handle = await el.evaluate_handle(FILE_INPUT)
         file_input = input_handle.as_element()
         if file_input is not None:
@@ -1055,18 +1051,6 @@ class PlaywrightSession:
         if names is not None and path.name not in names:
             raise ActionFailed(f"the file input of {name} holds no file after the upload")
         return ActionResult(success=True, data={"file": path.name})
-
-    async def _local_file(self, file: str) -> Path:
-        if urlsplit(file).scheme in ("http", "https"):
-            return await self._download_url(file)
-        path = await anyio.Path(file).expanduser()
-        if not await path.is_file():
-            raise ActionFailed(f"no such file to upload: {file}")
-        return Path(path)
-
-    async def _download_url(self, url: str) -> Path:
-        self._tmp = upload_folder(self._tmp)
-        return await download_for_upload(url, Path(self._tmp.name))
 
     # -- the rest
 

@@ -75,7 +75,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -124,6 +123,7 @@ from skyvern_core.perception.browser_common import (
     SNAPSHOT_STATE,
     ActionFailed,
     KnownElement,
+    UploadFiles,
     check_checkable,
     check_clickable,
     check_text_field,
@@ -132,7 +132,6 @@ from skyvern_core.perception.browser_common import (
     covered,
     custom_select_result,
     describe_element,
-    download_for_upload,
     element_scroll_result,
     find_chromium,
     has_checked_state,
@@ -148,7 +147,6 @@ from skyvern_core.perception.browser_common import (
     resolve_args,
     typed_result,
     unsupported_action,
-    upload_folder,
     wait_seconds,
 )
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
@@ -501,7 +499,7 @@ class SeleniumSession:
         self._chains: dict[str, list[str]] = {}
         self._tokens: dict[str, str] = {}
         self._known: dict[str, KnownElement] = {}
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._uploads = UploadFiles()
         self._recorder: _Recorder | None = None
 
     # ------------------------------------------------------------------ plumbing
@@ -847,8 +845,7 @@ class SeleniumSession:
             await anyio.to_thread.run_sync(
                 lambda: shutil.rmtree(self._profile or "", ignore_errors=True)
             )
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._uploads.cleanup()
         artifacts.downloads = list(self.downloads)
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
@@ -865,7 +862,7 @@ class SeleniumSession:
         upload: Path | None = None
         if isinstance(action, UploadFileAction):
             try:
-                upload = await self._local_file(action.file)
+                upload = await self._uploads.local(action.file)
             except ActionFailed as failure:
                 return ActionResult(success=False, error=str(failure), data=failure.data)
         return await self._run(self._execute_sync, action, page, upload)
@@ -1223,18 +1220,6 @@ class SeleniumSession:
         if names is not None and path.name not in names:
             raise ActionFailed(f"the file input of {name} holds no file after the upload")
         return ActionResult(success=True, data={"file": path.name})
-
-    async def _local_file(self, file: str) -> Path:
-        if urlsplit(file).scheme in ("http", "https"):
-            return await self._download_url(file)
-        path = await anyio.Path(file).expanduser()
-        if not await path.is_file():
-            raise ActionFailed(f"no such file to upload: {file}")
-        return Path(await path.resolve())
-
-    async def _download_url(self, url: str) -> Path:
-        self._tmp = upload_folder(self._tmp)
-        return await download_for_upload(url, Path(self._tmp.name))
 
     # -- the rest
 

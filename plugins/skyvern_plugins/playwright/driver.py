@@ -612,8 +612,11 @@ class PlaywrightSession:
         Playwright's own screenshot took 45-100 ms on the fixture pages, most of it PNG
         compression; with ``optimizeForSpeed`` Chromium encodes in about a third of that
         (the PNG is larger). The model's copy is a JPEG: as fast, and a third of the bytes
-        to upload. Without a CDP session (another browser), Playwright's path is used.
+        to upload. Without a CDP session (another browser), or when Chromium has no frame
+        to give yet ("Unable to capture screenshot" just after a navigation), Playwright's
+        path is used: it waits for one.
         """
+        api = _import_playwright()
         page = self.page
         cdp: Any = self._cdp.get(page)
         if cdp is None:
@@ -623,15 +626,18 @@ class PlaywrightSession:
                 cdp = False
             self._cdp = {p: c for p, c in self._cdp.items() if not p.is_closed()}
             self._cdp[page] = cdp
-        if cdp is False:
+        if cdp is not False:
+            params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
             if jpeg:
-                return await page.screenshot(type="jpeg", quality=JPEG_QUALITY, caret="initial")
-            return await page.screenshot(type="png", caret="initial")
-        params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
+                params = {"format": "jpeg", "quality": JPEG_QUALITY, "optimizeForSpeed": True}
+            try:
+                result = await cdp.send("Page.captureScreenshot", params)
+                return base64.b64decode(result["data"])
+            except api.Error as exc:
+                log.debug("CDP screenshot failed (%s): Playwright's instead", _readable(exc))
         if jpeg:
-            params = {"format": "jpeg", "quality": JPEG_QUALITY, "optimizeForSpeed": True}
-        result = await cdp.send("Page.captureScreenshot", params)
-        return base64.b64decode(result["data"])
+            return await page.screenshot(type="jpeg", quality=JPEG_QUALITY, caret="initial")
+        return await page.screenshot(type="png", caret="initial")
 
     async def close(self) -> SessionArtifacts:
         """Close the context; return the video, trace and downloads it produced."""

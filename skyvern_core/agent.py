@@ -20,22 +20,22 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from typing import Any, Self
 
 import anyio
 import anyio.abc
 
+from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
-from skyvern_core.errors import ConfigurationError, InvalidTransitionError, UsageError
+from skyvern_core.errors import ConfigurationError, UsageError
 from skyvern_core.ids import new_id
 from skyvern_core.models import (
     MAX_STEPS_LIMIT,
     Step,
-    StepStatus,
     Task,
     TaskRequest,
     TaskStatus,
-    utcnow,
 )
 from skyvern_core.netpolicy import check_url
 from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
@@ -88,6 +88,7 @@ class Agent:
         registry: PluginRegistry | None = None,
         organization: str = "default",
         on_event: EventCallback | None = None,
+        clock: Clock | None = None,
         **setting_overrides: Any,
     ) -> None:
         if settings is None:
@@ -105,6 +106,10 @@ class Agent:
         self.organization_name = organization
         self.organization_id: str | None = None
         self.on_event = on_event
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self._draining = False
+        self._idle = anyio.Event()
+        self._idle.set()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id('task')[-6:]}"
         given = {
             "driver": driver,
@@ -156,6 +161,10 @@ class Agent:
         if value is None or isinstance(value, str):
             registration = self.registry.get(kind, self.backend_name(kind))
             value = registration.factory(self._ctx)
+        if kind == "notifier" and getattr(value, "describe", False) is None:
+            # A notifier that builds bodies from the store (the webhook one) fills the
+            # artifact links the way this agent serves them.
+            value.describe = self._with_urls
         self._backends[kind] = value
         return value
 
@@ -191,7 +200,8 @@ class Agent:
             worker_id=self.worker_id,
             on_event=self.on_event,
             describe=self._with_urls,
-            totp=TotpResolver(self.store, self.settings),
+            totp=TotpResolver(self.store, self.settings, clock=self.clock),
+            clock=self.clock,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -203,6 +213,7 @@ class Agent:
         """
         await self._open()
         if workers and self._pool is None:
+            self._draining = False
             self._stack = AsyncExitStack()
             self._pool = await self._stack.enter_async_context(anyio.create_task_group())
             for index in range(self.settings.concurrency):
@@ -214,9 +225,14 @@ class Agent:
                 self._pool.start_soon(serve)
 
     async def aclose(self) -> None:
-        """Stop the workers, fail tasks still running here, and close every backend."""
-        for handle in list(self._handles.values()):
-            handle.stop()
+        """Stop the workers and close every backend.
+
+        Tasks running here get ``shutdown_grace`` seconds to finish; the rest go back to
+        the queue at their next step boundary (at the latest after as long again) and run
+        again, from their start URL, on whichever worker claims them next. With
+        ``task_max_attempts=1`` they fail instead, saying the worker shut down.
+        """
+        await self.drain()
         if self._pool is not None and self._stack is not None:
             self._pool.cancel_scope.cancel()
             stack, self._stack, self._pool = self._stack, None, None
@@ -232,6 +248,26 @@ class Agent:
                     log.warning("closing the %s failed", kind, exc_info=True)
         self._opened = False
         self._wake = anyio.Event()
+
+    async def drain(self, grace: float | None = None) -> None:
+        """Stop claiming tasks and let the ones running here end (see :meth:`aclose`)."""
+        self._draining = True
+        self._wake.set()
+        grace = self.settings.shutdown_grace if grace is None else grace
+        if not await self._wait_idle(grace):
+            rerun = self.settings.task_max_attempts > 1
+            for handle in list(self._handles.values()):
+                handle.release() if rerun else handle.stop()
+            if not await self._wait_idle(grace):
+                for handle in list(self._handles.values()):
+                    handle.release(now=True) if rerun else handle.stop()
+                await self._wait_idle(60.0)
+
+    async def _wait_idle(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` (real time) until no task runs here; whether none does."""
+        with anyio.move_on_after(seconds):
+            await self._idle.wait()
+        return not self._handles
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -263,6 +299,21 @@ class Agent:
         **fields: Any,
     ) -> Task:
         """Validate and store a task as ``queued``, without running it."""
+        return await self._new_task(
+            request, organization_id=organization_id, max_steps=max_steps, fields=fields
+        )
+
+    async def _new_task(
+        self,
+        request: TaskRequest | dict[str, Any] | None,
+        *,
+        organization_id: str | None,
+        max_steps: int | None,
+        fields: dict[str, Any],
+        claimed: bool = False,
+    ) -> Task:
+        """Store a new task: queued, or (``claimed``) already running under this agent, in
+        one write, so that no other worker can take it first."""
         req = self._request(request, fields)
         for name in ("url", "webhook_callback_url", "totp_verification_url"):
             value = getattr(req, name)
@@ -277,17 +328,21 @@ class Agent:
             limit = org.max_steps or self.settings.max_steps
         if not 1 <= limit <= MAX_STEPS_LIMIT:
             raise UsageError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}, got {limit}")
-        now = utcnow()
-        # Stored queued at once: "created" would only last until a second write.
+        now = self.clock.now()
         task = Task(
             task_id=new_id("task"),
             organization_id=org_id,
             request=req,
-            status=TaskStatus.queued,
+            # Stored queued at once: "created" would only last until a second write.
+            status=TaskStatus.running if claimed else TaskStatus.queued,
             max_steps=limit,
             created_at=now,
             modified_at=now,
         )
+        if claimed:
+            task.worker_id = self.worker_id
+            task.started_at = now
+            task.lease_expires_at = now + timedelta(seconds=self.settings.lease_seconds)
         return await self.store.create_task(task)
 
     async def submit(
@@ -299,23 +354,49 @@ class Agent:
         return task.task_id
 
     async def run(
-        self, request: TaskRequest | dict[str, Any] | None = None, /, **fields: Any
+        self,
+        request: TaskRequest | dict[str, Any] | None = None,
+        /,
+        *,
+        organization_id: str | None = None,
+        max_steps: int | None = None,
+        **fields: Any,
     ) -> Task:
         """Run a task to a final status here and return it with its steps.
 
-        Backends that cannot be built (an unknown name, a missing extra) raise here,
-        before any task is stored.
+        The task is stored already claimed by this agent, so the worker pool never takes it
+        first. Backends that cannot be built (an unknown name, a missing extra) raise here,
+        before any task is stored. Returns only when the task is final: if this agent lost
+        it (its lease ran out while the process was stalled) and it went back to the queue,
+        it is run again here; if another worker has it, its end is awaited.
         """
         await self._open()
         runner = await self._runner()
-        task = await self.create_task(request, **fields)
         async with self._slots:
-            claimed = await self.store.claim_task(
-                self.worker_id, lease_seconds=self.settings.lease_seconds, task_id=task.task_id
+            task = await self._new_task(
+                request,
+                organization_id=organization_id,
+                max_steps=max_steps,
+                fields=fields,
+                claimed=True,
             )
-            if claimed is not None:
-                await self._execute(claimed, runner)
-        return await self.get_task(task.task_id, steps=True)
+            await self._execute(task, runner)
+            while True:
+                current = await self.store.get_task(task.task_id)
+                if current.status.is_final:
+                    break
+                claimed = None
+                if current.status == TaskStatus.queued:
+                    claimed = await self.store.claim_task(
+                        self.worker_id,
+                        lease_seconds=self.settings.lease_seconds,
+                        task_id=task.task_id,
+                    )
+                if claimed is not None:
+                    await self._execute(claimed, runner)
+                else:
+                    await anyio.sleep(self.settings.poll_interval)
+        return await self.get_task(task.task_id, organization_id=task.organization_id, steps=True)
 
     def run_sync(
         self, request: TaskRequest | dict[str, Any] | None = None, /, **fields: Any
@@ -333,6 +414,8 @@ class Agent:
     async def _execute(self, task: Task, runner: TaskRunner | None = None) -> Task:
         handle = RunHandle(task.task_id)
         self._handles[task.task_id] = handle
+        if self._idle.is_set():
+            self._idle = anyio.Event()
         try:
             runner = runner or await self._runner()
             return await runner.run(task, handle)
@@ -340,19 +423,25 @@ class Agent:
             # The backends could not even be built: still end the task, with the reason.
             log.exception("could not run task %s", task.task_id)
             with anyio.CancelScope(shield=True):
-                ended = await self.store.update_task(
+                ended = await self.store.finish_task(
                     task.task_id,
                     status=TaskStatus.failed,
+                    worker_id=self.worker_id,
                     failure_reason=describe_error(exc),
-                    finished_at=utcnow(),
+                    now=self.clock.now(),
                 )
+            await self._notify(ended)
             return ended
         finally:
             self._handles.pop(task.task_id, None)
+            if not self._handles:
+                self._idle.set()
 
     async def _worker(self, index: int) -> None:
-        while True:
+        while not self._draining:
             async with self._slots:
+                if self._draining:
+                    break
                 try:
                     await self._recover_expired()
                     task = await self.store.claim_task(
@@ -370,63 +459,66 @@ class Agent:
                 self._wake = anyio.Event()
 
     async def _recover_expired(self) -> None:
-        """Fail running tasks whose worker stopped renewing its claim (and the step it
-        was in)."""
-        reason = "The worker running this task stopped responding (its lease expired)"
-        for task in await self.store.expired_leases(utcnow()):
+        """Recover tasks whose worker stopped renewing its claim (it died or stalled): run
+        them again from their start URL while they have attempts left, else fail them
+        naming the attempts; a canceled one its worker never finished is finished here.
+        Each decision is a conditional write: a worker that renewed in the meantime keeps
+        its task."""
+        attempts = self.settings.task_max_attempts
+        now = self.clock.now()
+        for task in await self.store.expired_leases(now):
             if task.task_id in self._handles:
                 continue
-            try:
-                ended = await self.store.update_task(
-                    task.task_id,
-                    status=TaskStatus.failed,
-                    failure_reason=reason,
-                    finished_at=utcnow(),
-                )
-            except InvalidTransitionError:
+            lost = "The worker running this task stopped responding (its lease expired)"
+            if attempts > 1:
+                reason = f"{lost} on each of its {task.attempt} attempts; not run again"
+            else:
+                reason = f"{lost}; not run again (task_max_attempts=1)"
+            ended = await self.store.recover_task(
+                task.task_id,
+                task.worker_id,
+                now=now,
+                requeue=task.attempt < attempts,
+                reason=reason,
+            )
+            if ended is None:
                 continue
-            # The step under way died with its worker: close it, or it stays running.
-            for step in await self.store.list_steps(task.task_id):
-                if step.status in (StepStatus.created, StepStatus.running):
-                    try:
-                        await self.store.update_step(
-                            step.step_id,
-                            status=StepStatus.failed,
-                            failure_reason=reason,
-                            is_last=True,
-                        )
-                    except InvalidTransitionError:
-                        pass
-            notifier: Notifier | None = self._backend("notifier")
-            if notifier is not None:
-                try:
-                    await notifier.notify(await self._with_urls(ended))
-                except Exception:
-                    log.exception("the notifier failed for task %s", task.task_id)
+            if ended.status.is_final:
+                await self._notify(ended)
+            else:
+                log.info(
+                    "task %s lost its worker; it runs again as attempt %d",
+                    ended.task_id,
+                    ended.attempt,
+                )
+                self._wake.set()
+
+    async def _notify(self, task: Task) -> None:
+        """Tell the notifier a task ended here (bounded; the webhook also waits in the
+        store's outbox, so a failure here loses nothing)."""
+        notifier: Notifier | None = self._backend("notifier")
+        if notifier is None:
+            return
+        with anyio.move_on_after(self.settings.webhook_timeout + 5):
+            try:
+                await notifier.notify(await self._with_urls(task))
+            except Exception:
+                log.exception("the notifier failed for task %s", task.task_id)
 
     async def cancel(self, task_id: str, *, organization_id: str | None = None) -> Task:
         """Cancel a created, queued or running task; a running one stops before its next
-        action. Raises InvalidTransitionError for a task already in a final status."""
+        action and is finished by its worker. A task whose worker is gone (its lease ran
+        out) is finished here: its step canceled, its webhook sent. Raises
+        InvalidTransitionError for a task already in a final status."""
         await self._open()
         org_id = organization_id or self.organization_id
-        task = await self.store.get_task(task_id, org_id)
-        if not task.status.is_cancelable:
-            raise InvalidTransitionError("task", task.status.value, TaskStatus.canceled.value)
-        was = task.status
-        task = await self.store.update_task(
-            task_id, status=TaskStatus.canceled, finished_at=utcnow()
-        )
+        task = await self.store.cancel_task(task_id, org_id, now=self.clock.now())
         handle = self._handles.get(task_id)
         if handle is not None:
             handle.cancel()
-        elif was != TaskStatus.running:
-            # Nobody is running it, so nobody else will tell the notifier.
-            notifier: Notifier | None = self._backend("notifier")
-            if notifier is not None:
-                try:
-                    await notifier.notify(await self._with_urls(task))
-                except Exception:
-                    log.exception("the notifier failed for task %s", task_id)
+        elif task.finished_at is not None:
+            # Nobody runs it, so nobody else will tell the notifier.
+            await self._notify(task)
         return await self._with_urls(task)
 
     # ------------------------------------------------------------------ reading

@@ -73,6 +73,20 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=4, gt=0, description="Tasks run at once by the worker pool.")
     lease_seconds: float = Field(default=60.0, gt=0, description="Claim lease of a running task.")
     poll_interval: float = Field(default=1.0, gt=0, description="Queue poll interval (seconds).")
+    task_max_attempts: int = Field(
+        default=2,
+        ge=1,
+        description="Runs a task may get: one whose worker was lost (its lease expired) or "
+        "shut down runs again from its start URL until this many runs were made, then fails "
+        "naming them. 1 fails it at once, for flows that must never run twice.",
+    )
+    shutdown_grace: float = Field(
+        default=15.0,
+        ge=0,
+        description="Seconds running tasks get to finish when the process shuts down; then "
+        "they go back to the queue at their next step boundary (at the latest after as long "
+        "again).",
+    )
 
     # Browser.
     headless: bool = True

@@ -4,6 +4,7 @@ The hierarchy separates a caller's mistake from a failure at run time::
 
     SkyvernError
     ├── WebhookVerificationError   a received webhook is not authentic (or too old)
+    ├── LostClaimError             this worker no longer holds the task it was running
     ├── UsageError                 the caller asked for something invalid
     │   ├── ConfigurationError     settings or backend choice that cannot work
     │   │   └── MissingExtraError  an optional dependency is not installed
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "InvalidTransitionError",
     "LLMError",
+    "LostClaimError",
     "MissingExtraError",
     "NotFoundError",
     "NotifierError",
@@ -56,6 +58,19 @@ class WebhookVerificationError(SkyvernError):
     Raised on the receiving side by :func:`skyvern_core.webhooks.verify`; a receiver should
     answer such a request with 401 and not act on it.
     """
+
+
+class LostClaimError(SkyvernError):
+    """A worker tried to record the end of a task it no longer holds.
+
+    Its lease ran out and the task was recovered (put back in the queue, or failed), so
+    another worker may be running it now: nothing the old run says is written.
+    """
+
+    def __init__(self, task_id: str, worker_id: str) -> None:
+        self.task_id = task_id
+        self.worker_id = worker_id
+        super().__init__(f"worker {worker_id!r} no longer holds task {task_id!r}")
 
 
 class UsageError(SkyvernError):

@@ -99,7 +99,8 @@ _FINAL_TASK = frozenset(
 TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.created: frozenset({TaskStatus.queued, TaskStatus.failed, TaskStatus.canceled}),
     TaskStatus.queued: frozenset({TaskStatus.running, TaskStatus.failed, TaskStatus.canceled}),
-    TaskStatus.running: _FINAL_TASK,
+    # Back to the queue: its worker shut down, or was lost, before the task ended.
+    TaskStatus.running: _FINAL_TASK | {TaskStatus.queued},
     **{final: frozenset() for final in _FINAL_TASK},
 }
 
@@ -588,6 +589,9 @@ class Step(BaseModel):
     status: StepStatus = StepStatus.created
     order: int
     retry_index: int = 0
+    attempt: int = Field(
+        default=1, ge=1, description="The run of the task this step belongs to (1, 2, ...)."
+    )
     input_token_count: int = 0
     output_token_count: int = 0
     cost: float | None = None
@@ -613,6 +617,12 @@ class Task(BaseModel):
     status: TaskStatus = TaskStatus.created
     request: TaskRequest
     max_steps: int
+    attempt: int = Field(
+        default=1,
+        ge=1,
+        description="Which run of the task this is: a task whose worker was lost or shut "
+        "down runs again from its start URL as attempt 2, and so on.",
+    )
     extracted_information: Any = None
     failure_reason: str | None = None
     screenshot_artifact_id: str | None = None
@@ -665,16 +675,17 @@ class DeliveryStatus(StrEnum):
 class WebhookDelivery(BaseModel):
     """One notification of a finished task to its ``webhook_callback_url``.
 
-    ``payload`` is the JSON body as text, fixed when the delivery is created, so every
-    attempt (each signed afresh) sends the same bytes. A task has at most one delivery per
-    URL.
+    ``payload`` is the JSON body the latest attempt sent (empty until the first attempt):
+    each attempt builds it from the task as the store holds it then, and signs it afresh.
+    A task has at most one delivery per URL; it is recorded in the same transaction that
+    gives the task its final status, so no finished task goes without one.
     """
 
     delivery_id: str
     task_id: str
     organization_id: str
     url: str
-    payload: str = Field(description="The JSON body every attempt sends.")
+    payload: str = Field(default="", description="The JSON body the latest attempt sent.")
     status: DeliveryStatus = DeliveryStatus.pending
     attempts: int = Field(default=0, ge=0, description="Attempts made so far.")
     next_attempt_at: datetime | None = Field(
@@ -703,6 +714,9 @@ class TotpCode(BaseModel):
     totp_id: str
     organization_id: str
     totp_identifier: str
+    task_id: str | None = Field(
+        default=None, description="The task the code was pushed for; None: any task."
+    )
     code: str = Field(repr=False)
     expires_at: datetime
     source_text_hash: str | None = Field(

@@ -263,11 +263,69 @@ class Store(Protocol):
     ) -> Task | None:
         """Atomically move the oldest queued task (or that one) to running for a worker."""
 
-    async def renew_lease(self, task_id: str, worker_id: str, *, lease_seconds: float) -> bool:
-        """Extend a running task's lease; False if the worker no longer holds it."""
+    async def renew_lease(
+        self, task_id: str, worker_id: str, *, lease_seconds: float
+    ) -> TaskStatus | None:
+        """Extend the lease of a task the worker holds and has not finished; return its
+        status (``running``, or ``canceled`` when a cancel landed and the worker is to
+        finish it), or None when the worker no longer holds it."""
 
     async def expired_leases(self, now: datetime) -> list[Task]:
-        """Return running tasks whose lease ran out."""
+        """Return unfinished tasks (``running``, or ``canceled`` and not yet finished by
+        their worker) whose lease ran out before ``now``."""
+
+    async def finish_task(
+        self,
+        task_id: str,
+        *,
+        status: TaskStatus,
+        worker_id: str | None,
+        failure_reason: str | None = None,
+        now: datetime | None = None,
+        **fields: Any,
+    ) -> Task:
+        """Record the end of a run in one transaction: the final status (unless the task
+        is final already, e.g. canceled meanwhile: then it keeps that status), the other
+        ``fields`` (artifacts, extracted information) either way, ``finished_at``, no more
+        lease, and the webhook delivery of a task that has a ``webhook_callback_url``.
+
+        With ``worker_id``, nothing is written unless that worker still holds the task:
+        :class:`~skyvern_core.errors.LostClaimError` otherwise.
+        """
+
+    async def release_task(self, task_id: str, worker_id: str) -> Task | None:
+        """Put a running task that ``worker_id`` holds back in the queue, as its next
+        attempt (``attempt + 1``), atomically; None (nothing written) if the worker no
+        longer holds it or it is no longer running."""
+
+    async def recover_task(
+        self, task_id: str, worker_id: str | None, *, now: datetime, requeue: bool, reason: str
+    ) -> Task | None:
+        """Act on a task whose worker was lost, only where its lease is still expired at
+        ``now`` and still held by ``worker_id``, in one transaction (None, nothing written,
+        otherwise: the worker renewed it, or another recovery acted first).
+
+        Its unfinished steps end (``failed`` with ``reason``; ``canceled`` for a canceled
+        task). A running task is then put back in the queue as its next attempt when
+        ``requeue``, else failed with ``reason``; a canceled one is finished as canceled.
+        A task that ends here gets its webhook delivery as in :meth:`finish_task`.
+        """
+
+    async def cancel_task(
+        self, task_id: str, organization_id: str | None = None, *, now: datetime
+    ) -> Task:
+        """Cancel a created, queued or running task in one transaction.
+
+        A task nobody runs (queued, or running with its lease expired at ``now``: its
+        worker is gone) is finished at once: ``finished_at``, its unfinished steps
+        ``canceled``, its webhook delivery. A task running under a live lease only becomes
+        ``canceled``; its worker stops and finishes it (``finished_at`` stays None until
+        then). InvalidTransitionError if the task is final already.
+        """
+
+    async def tasks_missing_delivery(self, now: datetime, limit: int = 100) -> list[Task]:
+        """Finished tasks with a ``webhook_callback_url`` and no webhook delivery (written by
+        something other than :meth:`finish_task`), for the sweeper to deliver."""
 
     async def create_step(self, step: Step) -> Step:
         """Store a new step."""
@@ -317,12 +375,14 @@ class Store(Protocol):
         duration_ms: float,
         status: DeliveryStatus,
         next_attempt_at: datetime | None = None,
+        payload: str | None = None,
     ) -> WebhookDelivery:
         """Log one attempt of a pending delivery and set its outcome, atomically.
 
         The attempt gets the next number (``attempts + 1``); the delivery takes ``status``,
-        ``last_error=error`` and, while still ``pending``, ``next_attempt_at`` (which must
-        then be given; it is cleared once final). Returns the updated delivery.
+        ``last_error=error``, ``payload`` (the body sent, when given) and, while still
+        ``pending``, ``next_attempt_at`` (which must then be given; it is cleared once
+        final). Returns the updated delivery.
         NotFoundError for an unknown delivery; InvalidTransitionError if it is final already.
         """
 
@@ -343,8 +403,10 @@ class Store(Protocol):
         code: str,
         expires_at: datetime,
         source_text_hash: str | None = None,
+        task_id: str | None = None,
     ) -> TotpCode:
-        """Store a pushed one-time code for an identifier of an existing organization."""
+        """Store a pushed one-time code for an identifier of an existing organization
+        (meant for that task only, when ``task_id`` is given)."""
 
     async def take_totp_code(
         self,
@@ -352,10 +414,13 @@ class Store(Protocol):
         totp_identifier: str,
         now: datetime,
         not_before: datetime | None = None,
+        task_id: str | None = None,
     ) -> str | None:
         """Give out the newest unused code of the identifier that has not expired at ``now``
         (and was pushed at or after ``not_before``, if given), marking it used, atomically:
-        a code is given out once. None if there is no such code."""
+        a code is given out once. A code pushed for a task goes only to that task: with
+        ``task_id``, codes for no task or for that one qualify; without, only codes for no
+        task. None if there is no such code."""
 
 
 # --------------------------------------------------------------------------- notifier

@@ -10,6 +10,7 @@ told. Failure texts follow the Tasks API: ``Max steps per task (N) exceeded`` an
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,14 @@ import anyio
 import anyio.lowlevel
 import jsonschema
 
+from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import (
     ArtifactError,
     BackendError,
     BrowserError,
     LLMError,
+    LostClaimError,
     NotifierError,
     SkyvernError,
     StoreError,
@@ -47,7 +50,6 @@ from skyvern_core.models import (
     TaskStatus,
     TerminateAction,
     Usage,
-    utcnow,
 )
 from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.protocols import (
@@ -87,31 +89,53 @@ EventCallback = Callable[[RunEvent], Any]
 
 
 class RunHandle:
-    """Lets the outside cancel a running task; the cancel reaches the runner at once."""
+    """Lets the outside stop a running task; a stop reaches the runner at once."""
 
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
         self.canceled = False
         self.stopping = False
+        self.releasing = False
+        self.lost = False
         self._scope: anyio.CancelScope | None = None
+
+    def _interrupt(self) -> None:
+        if self._scope is not None:
+            self._scope.cancel()
 
     def cancel(self) -> None:
         """Stop the run before its next action (an action or model call under way is
         interrupted)."""
         self.canceled = True
-        if self._scope is not None:
-            self._scope.cancel()
+        self._interrupt()
 
     def stop(self) -> None:
         """Stop the run because this process is shutting down: the task fails, saying so
-        (it is not a user's cancel)."""
+        (it is not a user's cancel). For flows that must never run twice."""
         self.stopping = True
-        if self._scope is not None:
-            self._scope.cancel()
+        self._interrupt()
+
+    def release(self, *, now: bool = False) -> None:
+        """Give the task back to the queue because this process is shutting down: at the
+        next step boundary, or at once with ``now`` (the step under way is abandoned). It
+        then runs again, from its start URL, as its next attempt."""
+        self.releasing = True
+        if now:
+            self._interrupt()
+
+    def lose(self) -> None:
+        """The worker no longer holds the task (its lease ran out and it was recovered):
+        stop at once and write nothing more for it."""
+        self.lost = True
+        self._interrupt()
 
 
 class _TaskFailure(Exception):
     """Ends the task at once with ``failed`` (not a retryable step failure)."""
+
+
+class _Released(Exception):
+    """The run gives its task back to the queue at a step boundary (shutting down)."""
 
 
 # Pages the browser may show without an address check; anything else that is not http(s)
@@ -167,6 +191,7 @@ class TaskRunner:
         on_event: EventCallback | None = None,
         describe: Callable[[Task], Awaitable[Task]] | None = None,
         totp: TotpResolver | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self.driver = driver
@@ -178,9 +203,11 @@ class TaskRunner:
         self.on_event = on_event
         self.describe = describe
         self.totp = totp
+        self.clock = clock
 
     async def run(self, task: Task, handle: RunHandle | None = None) -> Task:
-        """Drive a task already claimed (status ``running``) to a final status."""
+        """Drive a task already claimed (status ``running``) to a final status, or back to
+        the queue when the handle asks for a release."""
         handle = handle or RunHandle(task.task_id)
         run = _Run(self, task, handle)
         return await run.execute()
@@ -224,75 +251,101 @@ class _Run:
     # ------------------------------------------------------------------ top level
 
     async def execute(self) -> Task:
+        # The lease is kept through the end of the run too: recording the final
+        # screenshot and recording takes a while, and a lease that ran out meanwhile
+        # would let another worker recover a task that is being finished.
+        async with anyio.create_task_group() as lease:
+            lease.start_soon(self._keep_lease)
+            try:
+                finished = await self._execute()
+            finally:
+                lease.cancel_scope.cancel()
+        return finished
+
+    async def _execute(self) -> Task:
         status, reason, extracted, has_extracted = TaskStatus.failed, None, None, False
-        timed_out = False
+        timed_out = released = False
         try:
             with anyio.CancelScope() as scope:
                 self.handle._scope = scope
-                if self.handle.canceled or self.handle.stopping:
+                if self.handle.canceled or self.handle.stopping or self.handle.lost:
                     scope.cancel()
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(self._keep_lease, tg.cancel_scope)
-                    with anyio.move_on_after(self.s.task_timeout) as limit:
-                        status, reason, extracted, has_extracted = await self._guarded()
-                    timed_out = limit.cancelled_caught
-                    tg.cancel_scope.cancel()
+                with anyio.move_on_after(self.s.task_timeout) as limit:
+                    status, reason, extracted, has_extracted = await self._guarded()
+                timed_out = limit.cancelled_caught
             if timed_out:
                 status = TaskStatus.failed
                 reason = f"Task exceeded its time limit ({self.s.task_timeout:g} s)"
+        except _Released:
+            released = True
         except Exception as exc:  # a bug or a store failure outside a step
             log.exception("task %s failed outside a step", self.task.task_id)
             status, reason = TaskStatus.failed, describe_error(exc)
         except anyio.get_cancelled_exc_class():
             # Cancelled from outside the run (the worker pool is shutting down): still
-            # record the end, then let the cancellation go on.
-            self.handle.stopping = True
+            # record the end (the webhook is in the store's outbox, sent by whichever
+            # process runs the sender next), then let the cancellation go on.
             with anyio.CancelScope(shield=True):
-                await self._finish(
-                    TaskStatus.canceled if self.handle.canceled else TaskStatus.failed,
-                    None if self.handle.canceled else STOPPED,
-                    None,
-                    False,
-                )
+                if self.handle.releasing and not self.handle.canceled:
+                    await self._release()
+                else:
+                    self.handle.stopping = True
+                    await self._record_end(
+                        TaskStatus.canceled if self.handle.canceled else TaskStatus.failed,
+                        None if self.handle.canceled else STOPPED,
+                        None,
+                        False,
+                    )
             raise
         finally:
             self.handle._scope = None
         if self.handle.canceled:
             status, reason = TaskStatus.canceled, None
+        elif (
+            self.handle.releasing and (released or scope.cancelled_caught) and not self.handle.lost
+        ):
+            # At a step boundary, or interrupted, because the process is shutting down.
+            with anyio.CancelScope(shield=True):
+                return await self._release()
         elif self.handle.stopping:
             status, reason = TaskStatus.failed, STOPPED
         with anyio.CancelScope(shield=True):
-            finished = await self._finish(status, reason, extracted, has_extracted)
+            finished, notify = await self._record_end(status, reason, extracted, has_extracted)
+        if notify:
+            await self._notify(finished)
         return finished
 
-    async def _keep_lease(self, scope: anyio.CancelScope) -> None:
+    def _releases(self, stopped_early: bool) -> bool:
+        """Whether the run ends by giving its task back to the queue."""
+        return self.handle.releasing and stopped_early and not self.handle.lost
+
+    async def _keep_lease(self) -> None:
         """Renew the claim while running; a cancel recorded by another process stops us,
-        and so does losing the claim (our lease ran out and another worker failed the
+        and so does losing the claim (our lease ran out and another worker recovered the
         task): the run must not act for a task that is no longer ours."""
         interval = max(0.05, min(self.s.lease_seconds / 3, self.s.poll_interval))
         while True:
             await anyio.sleep(interval)
             try:
-                held = await self.store.renew_lease(
+                status = await self.store.renew_lease(
                     self.task.task_id, self.r.worker_id, lease_seconds=self.s.lease_seconds
                 )
-                if not held:
-                    current = await self.store.get_task(self.task.task_id)
-                    if current.status == TaskStatus.canceled:
-                        self.handle.cancel()
-                        return
-                    # Not running under our worker id any more (failed by another
-                    # worker's recovery): stop; the recorded status and reason stay.
-                    self.handle.stop()
-                    return
             except Exception:
                 log.warning("could not renew the lease of %s", self.task.task_id, exc_info=True)
+                continue
+            if status is None:
+                self.handle.lose()
+                return
+            if status == TaskStatus.canceled and not self.handle.canceled:
+                self.handle.cancel()
 
     async def _guarded(self) -> tuple[TaskStatus, str | None, Any, bool]:
         # Errors outside a step (the session would not open, the store failed) end the
         # task here, unwrapped, rather than as an exception group from the task group.
         try:
             return await self._drive()
+        except _Released:
+            raise
         except Exception as exc:
             log.warning(
                 "task %s failed: %s",
@@ -310,6 +363,8 @@ class _Run:
         extracted: Any = None
         has_extracted = False
         while True:
+            if self.handle.releasing:
+                raise _Released()
             if order >= max_steps:
                 return (
                     TaskStatus.failed,
@@ -325,6 +380,7 @@ class _Run:
                     organization_id=self.task.organization_id,
                     order=order,
                     retry_index=retry_index,
+                    attempt=self.task.attempt,
                 )
             )
             self.step = await self.store.update_step(step.step_id, status=StepStatus.running)
@@ -386,12 +442,14 @@ class _Run:
     async def _attempt(self, step: Step, errors: list[str]) -> _Outcome:
         outcome = _Outcome(ok=True)
         try:
-            with anyio.fail_after(self.s.step_timeout) as scope:
+            with anyio.move_on_after(self.s.step_timeout) as scope:
                 self._step_scope = scope
                 await self._attempt_inner(step, errors, outcome)
-        except TimeoutError:
-            outcome.ok = False
-            outcome.reason = f"Step timed out after {self.s.step_timeout:g} s"
+            if scope.cancelled_caught:
+                # Whatever the step was doing when its time ran out, it did not finish: it
+                # is never recorded completed.
+                outcome.ok, outcome.complete, outcome.terminate = False, False, None
+                outcome.reason = f"Step timed out after {self.s.step_timeout:g} s"
         except _TaskFailure as exc:
             outcome.ok, outcome.fatal, outcome.reason = False, True, str(exc)
         except Exception as exc:
@@ -534,13 +592,17 @@ class _Run:
         """
         if self.r.totp is None:
             raise _TaskFailure("the page asks for a one-time code and no TOTP source is set up")
-        started = anyio.current_time()
+        # The wait has its own budget (totp_timeout): the step's clock stops meanwhile and
+        # resumes with what it had left, so the step can still act on the code.
+        scope = self._step_scope
+        left = scope.deadline - anyio.current_time()
+        scope.deadline = math.inf
         try:
             code = await self.r.totp.code_for(self.task)
         except TOTPError as exc:
             raise _TaskFailure(str(exc)) from exc
         finally:
-            self._step_scope.deadline += anyio.current_time() - started
+            scope.deadline = anyio.current_time() + max(left, 0.0)
         # Hidden like any secret in what goes back to the model or into the records.
         self.secrets["totp_code"] = code
         return code
@@ -627,42 +689,52 @@ class _Run:
             )
         )
 
-    async def _finish(
-        self, status: TaskStatus, reason: str | None, extracted: Any, has_extracted: bool
-    ) -> Task:
-        task_id = self.task.task_id
+    async def _close_step(self, status: StepStatus, reason: str | None) -> None:
+        """End the step under way when the run stopped (cancel, time limit, error, release)."""
         if self.step is not None:
-            # The step under way when the run stopped (cancel, time limit, error).
-            step_status = (
-                StepStatus.canceled if status == TaskStatus.canceled else (StepStatus.failed)
-            )
             try:
                 await self.store.update_step(
                     self.step.step_id,
-                    status=step_status,
-                    failure_reason=reason if step_status == StepStatus.failed else None,
-                    is_last=True,
+                    status=status,
+                    failure_reason=reason if status == StepStatus.failed else None,
+                    is_last=status != StepStatus.canceled or self.handle.canceled,
                 )
             except Exception:
                 log.warning("could not close step %s", self.step.step_id, exc_info=True)
-        elif self.history and self.history[-1].is_last is False:
+            self.step = None
+        elif self.history and self.history[-1].is_last is False and not self.handle.releasing:
             try:
                 await self.store.update_step(self.history[-1].step_id, is_last=True)
             except Exception:
-                log.warning("could not mark the last step of %s", task_id, exc_info=True)
-        fields: dict[str, Any] = {"finished_at": utcnow()}
+                log.warning("could not mark the last step of %s", self.task.task_id, exc_info=True)
+
+    async def _record_end(
+        self, status: TaskStatus, reason: str | None, extracted: Any, has_extracted: bool
+    ) -> tuple[Task, bool]:
+        """Write the end of the run (final artifacts, status, webhook outbox) in one store
+        transaction; the task as the store holds it, and whether to notify."""
+        task_id = self.task.task_id
+        await self._close_step(
+            StepStatus.canceled if status == TaskStatus.canceled else StepStatus.failed, reason
+        )
+        fields: dict[str, Any] = {}
         fields.update(await self._final_artifacts())
         if has_extracted:
             fields["extracted_information"] = extracted
         try:
-            current = await self.store.get_task(task_id)
-            if current.status == TaskStatus.canceled or current.status.is_final:
-                # Canceled from outside (its status is already recorded); keep the rest.
-                self.task = await self.store.update_task(task_id, **fields)
-            else:
-                self.task = await self.store.update_task(
-                    task_id, status=status, failure_reason=reason, **fields
-                )
+            self.task = await self.store.finish_task(
+                task_id,
+                status=status,
+                worker_id=self.r.worker_id,
+                failure_reason=reason,
+                now=self.r.clock.now(),
+                **fields,
+            )
+        except LostClaimError:
+            # Recovered by another worker after our lease ran out: it is theirs now.
+            log.warning("task %s: this worker lost its claim; its end is not recorded", task_id)
+            self.task = await self.store.get_task(task_id)
+            return self.task, False
         except Exception:
             log.exception("could not record the end of task %s", task_id)
             self.task = self.task.model_copy(update={"status": status, "failure_reason": reason})
@@ -672,12 +744,50 @@ class _Run:
             except Exception:
                 log.warning("could not fill the artifact URLs of %s", task_id, exc_info=True)
         await self.r.emit(RunEvent("task_finished", self.task))
-        if self.r.notifier is not None:
+        return self.task, True
+
+    async def _notify(self, task: Task) -> None:
+        """Tell the notifier, bounded: a slow receiver must not hold this worker. A webhook
+        left unsent here is in the store's outbox and goes out from the retry loop."""
+        if self.r.notifier is None:
+            return
+        with anyio.move_on_after(self.s.webhook_timeout + 5):
             try:
-                await self.r.notifier.notify(self.task)
+                await self.r.notifier.notify(task)
             except Exception:
-                log.exception("the notifier failed for task %s", task_id)
-        return self.task
+                log.exception("the notifier failed for task %s", task.task_id)
+
+    async def _release(self) -> Task:
+        """Give the task back to the queue (this process is shutting down): the step under
+        way is canceled, the browser session closed, and the task runs again from its start
+        URL as its next attempt, on whichever worker claims it."""
+        await self._close_step(StepStatus.canceled, None)
+        session, self.session = self.session, None
+        if session is not None:
+            try:
+                with anyio.fail_after(60):
+                    await session.close()
+            except Exception as exc:
+                log.warning("closing the browser session of %s failed: %s", self.task.task_id, exc)
+        released = await self.store.release_task(self.task.task_id, self.r.worker_id)
+        if released is not None:
+            log.info(
+                "task %s goes back to the queue (attempt %d next)",
+                released.task_id,
+                released.attempt,
+            )
+            self.task = released
+            return released
+        # Canceled meanwhile (or no longer ours): end it the ordinary way.
+        current = await self.store.get_task(self.task.task_id)
+        if current.status == TaskStatus.canceled and current.finished_at is None:
+            self.handle.canceled = True
+            finished, notify = await self._record_end(TaskStatus.canceled, None, None, False)
+            if notify:
+                await self._notify(finished)
+            return finished
+        self.task = current
+        return current
 
     async def _final_artifacts(self) -> dict[str, Any]:
         """Final screenshot, then close the session and keep its recording and files."""

@@ -39,6 +39,7 @@ import anyio
 import httpx
 import pyotp
 
+from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import TOTPError
 from skyvern_core.models import Action, InputTextAction, Task, utcnow
@@ -334,11 +335,14 @@ async def push_code(
     now: datetime | None = None,
     *,
     ttl: float = 600.0,
+    task_id: str | None = None,
 ) -> datetime:
     """Store the one-time code found in ``content`` (a code, or a whole SMS or e-mail) for an
     identifier; it can be taken once until it expires, ``ttl`` seconds after ``now``
-    (pass ``Settings.totp_code_ttl``). Returns when it expires (not the code, so a caller
-    cannot echo it by accident).
+    (pass ``Settings.totp_code_ttl``). With ``task_id`` only that task can take it (two
+    tasks waiting on one identifier then never take each other's code); without, any task
+    of the organization waiting on the identifier can. Returns when it expires (not the
+    code, so a caller cannot echo it by accident).
 
     Raises ``ValueError`` when ``content`` holds no code, or the identifier is empty.
     """
@@ -358,6 +362,7 @@ async def push_code(
         code,
         now + timedelta(seconds=ttl),
         source_text_hash=hashlib.sha256(content.encode("utf-8")).hexdigest(),
+        task_id=task_id,
     )
     return stored.expires_at
 
@@ -378,7 +383,8 @@ class TotpResolver:
     """Gets the one-time code a task needs now (see the module docstring for the ways).
 
     ``http`` is the client that asks ``totp_verification_url`` (default: one per call);
-    ``secret_for_org`` looks up the secret that signs those requests, as for webhooks.
+    ``secret_for_org`` looks up the secret that signs those requests, as for webhooks;
+    ``clock`` is what the waits for pushed codes sleep on.
     """
 
     def __init__(
@@ -388,11 +394,13 @@ class TotpResolver:
         http: httpx.AsyncClient | None = None,
         *,
         secret_for_org: SecretLookup | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self.settings = settings
         self.http = http
         self.secret_for_org = secret_for_org
+        self.clock = clock
 
     async def code_for(self, task: Task) -> str:
         """Return a one-time code for ``task``, waiting for one if it must.
@@ -497,16 +505,23 @@ class TotpResolver:
     async def _from_store(self, task: Task, totp_identifier: str) -> str:
         identifier = normalize_identifier(totp_identifier)
         timeout = self.settings.totp_timeout
-        with anyio.move_on_after(timeout):
-            while True:
-                # A code pushed before the task was created cannot be meant for it.
-                code = await self.store.take_totp_code(
-                    task.organization_id, identifier, utcnow(), not_before=task.created_at
-                )
-                if code is not None:
-                    log.info("task %s: took a pushed one-time code", task.task_id)
-                    return code
-                await anyio.sleep(self.settings.totp_poll_interval)
+        deadline = self.clock.monotonic() + timeout
+        while True:
+            # A code pushed before the task was created cannot be meant for it.
+            code = await self.store.take_totp_code(
+                task.organization_id,
+                identifier,
+                self.clock.now(),
+                not_before=task.created_at,
+                task_id=task.task_id,
+            )
+            if code is not None:
+                log.info("task %s: took a pushed one-time code", task.task_id)
+                return code
+            left = deadline - self.clock.monotonic()
+            if left <= 0:
+                break
+            await self.clock.sleep(min(self.settings.totp_poll_interval, left))
         raise TOTPError(
             f"no one-time code was pushed for totp_identifier {totp_identifier!r} within "
             f"{timeout:g} s"

@@ -17,11 +17,15 @@ minutes away, so a captured request cannot be replayed later)::
         return Response(status_code=401)
 
 Sending is done by :class:`WebhookNotifier` (the ``webhook`` notifier plugin). Each
-notification is a delivery record in the store, its body fixed at creation; every attempt is
-signed afresh and recorded. Network errors, 429 and 5xx answers are retried with exponential
-backoff and jitter, other answers end the delivery. Retries are made by a background loop
-that reads due deliveries from the store, so a delivery still pending when the process stops
-is sent by the next process that runs the loop.
+notification is a delivery record in the store — an outbox: the store writes it in the same
+transaction that gives the task its final status, so a crash between the two cannot lose a
+webhook. Every attempt builds the body from the task as the store holds it then (so it always
+carries the stored status) and is signed afresh and recorded. Network errors, 429 and 5xx
+answers are retried with exponential backoff and jitter, other answers end the delivery.
+Retries are made by a background loop that reads due deliveries from the store, so a
+delivery still pending when the process stops is sent by the next process that runs the
+loop; the same loop also sweeps for finished tasks that have no delivery at all (ended by
+code that bypassed the outbox) and delivers them.
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ NO_SECRET_ERROR = "no webhook signing secret configured"
 MAX_RETRY_DELAY = 3600.0  # a Retry-After or a long backoff never parks a delivery for longer
 LEASE_GRACE = 30.0  # beyond the request timeout, before another sender may take a delivery
 MAX_PARALLEL_SENDS = 8
+SWEEP_INTERVAL = 30.0  # seconds between looks for finished tasks without a delivery
 _ERROR_BODY_CHARS = 200
 
 SecretLookup = Callable[[str], Awaitable[str | None]]
@@ -288,7 +293,8 @@ class WebhookNotifier:
     :meth:`notify` records the delivery and makes the first attempt at once; later attempts
     are made by :meth:`serve` (or :meth:`run_pending`), which must run somewhere for
     retries to happen: run ``serve()`` in a long-lived task group, or call :meth:`start`
-    and :meth:`aclose` (``async with notifier:``).
+    and :meth:`aclose` (``async with notifier:``). ``describe`` fills a task's artifact URLs
+    before its body is built (the :class:`~skyvern_core.Agent` sets it to its own).
     """
 
     def __init__(
@@ -298,10 +304,12 @@ class WebhookNotifier:
         secret_for_org: SecretLookup | None = None,
         *,
         http: httpx.AsyncClient | None = None,
+        describe: Callable[[Task], Awaitable[Task]] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.secret_for_org = secret_for_org
+        self.describe = describe
         self._http = http
         self._owns_http = http is None
         self._wake = anyio.Event()
@@ -346,12 +354,26 @@ class WebhookNotifier:
                 task_id=task.task_id,
                 organization_id=task.organization_id,
                 url=url,
-                payload=json.dumps(build_payload(task), separators=(",", ":")),
                 next_attempt_at=now,
                 created_at=now,
                 modified_at=now,
             )
         )
+
+    async def _body(self, delivery: WebhookDelivery) -> bytes:
+        """The body of an attempt: the task as the store holds it now, with its links."""
+        try:
+            task = await self.store.get_task(delivery.task_id, delivery.organization_id)
+        except NotFoundError:
+            if not delivery.payload:
+                raise
+            return delivery.payload.encode("utf-8")
+        if self.describe is not None:
+            try:
+                task = await self.describe(task)
+            except Exception:
+                log.warning("no artifact URLs for the webhook of %s", task.task_id, exc_info=True)
+        return json.dumps(build_payload(task), separators=(",", ":")).encode("utf-8")
 
     # ------------------------------------------------------------------ sending
 
@@ -408,7 +430,7 @@ class WebhookNotifier:
                 duration_ms=0.0,
                 status=DeliveryStatus.failed,
             )
-        body = delivery.payload.encode("utf-8")
+        body = await self._body(delivery)
         headers = signed_headers(secret, body)
         http_status: int | None = None
         retry_after: float | None = None
@@ -461,6 +483,7 @@ class WebhookNotifier:
             duration_ms=duration_ms,
             status=status,
             next_attempt_at=next_at,
+            payload=body.decode("utf-8"),
         )
         where = _shown(delivery.url)
         if status is DeliveryStatus.delivered:
@@ -509,14 +532,27 @@ class WebhookNotifier:
                 group.start_soon(one, delivery.delivery_id)
         return attempted
 
+    async def sweep(self, now: datetime | None = None, *, limit: int = 100) -> int:
+        """Record a delivery for each recently finished task with a webhook URL that has
+        none (ended by code that bypassed the store's outbox); return how many. They are
+        sent with the next due deliveries."""
+        missing = await self.store.tasks_missing_delivery(now or utcnow(), limit)
+        for task in missing:
+            log.warning("task %s ended without a webhook delivery; delivering it", task.task_id)
+            await self.enqueue(task)
+        return len(missing)
+
     async def serve(self, *, poll_interval: float | None = None) -> None:
         """Run the retry loop until cancelled: send due deliveries as they fall due.
 
         It looks in the store every ``poll_interval`` seconds (default
         ``Settings.poll_interval``), so deliveries left pending by a stopped process (or
-        recorded by another one) are picked up, and sooner when a retry of its own is due.
+        recorded by another one, or in the outbox by a finishing task) are picked up, and
+        sooner when a retry of its own is due; every half minute it also runs
+        :meth:`sweep`.
         """
         poll = self.settings.poll_interval if poll_interval is None else poll_interval
+        next_sweep = 0.0
         while True:
             if self._wake.is_set():
                 self._wake = anyio.Event()
@@ -524,6 +560,9 @@ class WebhookNotifier:
             while self._retries and self._retries[0] <= now:
                 heapq.heappop(self._retries)
             try:
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_INTERVAL
+                    await self.sweep(now)
                 await self.run_pending(now)
             except Exception:
                 log.warning("the webhook retry loop could not read the store", exc_info=True)

@@ -30,6 +30,7 @@ LEGAL_TASK = {
     ("running", "terminated"),
     ("running", "failed"),
     ("running", "canceled"),
+    ("running", "queued"),
 }
 LEGAL_STEP = {
     ("created", "running"),

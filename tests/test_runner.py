@@ -495,14 +495,17 @@ async def test_a_submitted_task_whose_backend_cannot_be_built_fails_with_the_rea
     assert "no driver named 'no-such-driver'" in task.failure_reason
 
 
-async def test_shutting_down_fails_running_tasks_with_the_reason(
-    make_agent: Callable[..., Agent],
-):
+async def _shut_down_mid_step(make_agent: Callable[..., Agent], **settings: Any) -> tuple:
     notifier = RecordingNotifier()
     driver = InMemoryDriver(job_site(), action_delay=1)
     store = MemoryStore()
     agent = make_agent(
-        driver=driver, store=store, notifier=notifier, planner=ScriptedPlanner([fill_and_submit()])
+        driver=driver,
+        store=store,
+        notifier=notifier,
+        planner=ScriptedPlanner([fill_and_submit()]),
+        shutdown_grace=0,
+        **settings,
     )
     await agent.start()
     task_id = await agent.submit(REQUEST)
@@ -512,9 +515,31 @@ async def test_shutting_down_fails_running_tasks_with_the_reason(
         while not driver.executed:
             await anyio.sleep(0.01)
     await agent.aclose()
+    return store, notifier, task_id
+
+
+async def test_shutting_down_fails_running_tasks_that_must_not_run_twice(
+    make_agent: Callable[..., Agent],
+):
+    store, notifier, task_id = await _shut_down_mid_step(make_agent, task_max_attempts=1)
     task = await store.get_task(task_id)
     assert task.status == TaskStatus.failed
     assert task.failure_reason == (
         "The worker running this task was shut down before the task finished"
     )
     assert [t.status for t in notifier.tasks] == [TaskStatus.failed]
+
+
+async def test_shutting_down_gives_running_tasks_back_to_the_queue(
+    make_agent: Callable[..., Agent],
+):
+    store, notifier, task_id = await _shut_down_mid_step(make_agent)
+    task = await store.get_task(task_id)
+    # Back in the queue as its next attempt, for whichever worker comes next; nothing
+    # final was reported for it.
+    assert task.status == TaskStatus.queued
+    assert task.attempt == 2
+    assert task.worker_id is None and task.finished_at is None
+    assert notifier.tasks == []
+    steps = await store.list_steps(task_id)
+    assert [(s.attempt, s.status) for s in steps] == [(1, StepStatus.canceled)]

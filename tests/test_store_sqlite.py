@@ -184,13 +184,15 @@ async def test_0001_database_gains_webhooks_and_totp_with_its_task_intact(tmp_pa
         )
     with sqlite3.connect(path) as conn, sqlite3.connect(tmp_path / "scratch.db") as old:
         for table in ("organizations", "tasks"):
-            rows = old.execute(f"SELECT * FROM {table}").fetchall()
+            # The columns version 0001 had (later versions added some).
+            names = ",".join(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
+            rows = old.execute(f"SELECT {names} FROM {table}").fetchall()
             marks = ",".join("?" * len(rows[0]))
-            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
     assert "webhook_deliveries" not in _tables(path)
 
-    migrate.upgrade(url, "0002")
-    assert migrate.current_revision(url) == "0002" == migrate.head_revision()
+    migrate.upgrade(url)
+    assert migrate.current_revision(url) == migrate.head_revision()
     assert {"webhook_deliveries", "webhook_attempts", "totp_codes"} <= _tables(path)
     async with SQLStore(url) as store:
         assert await store.get_task(task.task_id, org.organization_id) == task
@@ -219,8 +221,8 @@ async def test_0001_database_gains_webhooks_and_totp_with_its_task_intact(tmp_pa
         )
         assert await store.take_totp_code(org.organization_id, "ada@example.com", now) == "123456"
 
-    # And the revision can be undone, leaving the older data as it was.
-    migrate.upgrade(url, "0002")  # already at head: nothing to do
+    # And the revisions can be undone, leaving the older data as it was.
+    migrate.upgrade(url)  # already at head: nothing to do
     from alembic import command
 
     command.downgrade(migrate.alembic_config(url), "0001")
@@ -308,3 +310,37 @@ async def test_debug_logs_do_not_carry_a_stored_payload(
     assert (await sql_store.get_task(task.task_id)).request.navigation_payload["password"] == secret
     assert logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
     assert secret not in caplog.text
+
+
+async def test_0002_database_gains_attempts_and_its_finished_tasks_reach_the_sweeper(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.db"
+    url = _url(path)
+    migrate.upgrade(url, "0002")
+    # A task as version 0002 left it: finished, with a webhook URL in its request only.
+    request = {
+        "url": "https://example.com/",
+        "navigation_goal": "Sign up",
+        "webhook_callback_url": "https://hooks.example.com/done",
+        "proxy_location": "NONE",
+    }
+    now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO organizations (organization_id, name, created_at) VALUES (?, ?, ?)",
+            ("o_1", "Acme", now),
+        )
+        conn.execute(
+            "INSERT INTO tasks (task_id, organization_id, status, request, max_steps,"
+            " action_screenshot_artifact_ids, input_token_count, output_token_count,"
+            " created_at, modified_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            ("tsk_1", "o_1", "completed", json.dumps(request), 5, "[]", 0, 0, now, now, now),
+        )
+    migrate.upgrade(url)
+    async with SQLStore(url) as store:
+        task = await store.get_task("tsk_1")
+        assert (task.status, task.attempt) == (TaskStatus.completed, 1)
+        # Its webhook URL became a column: the sweeper finds it has no delivery.
+        missing = await store.tasks_missing_delivery(utcnow())
+        assert [t.task_id for t in missing] == ["tsk_1"]

@@ -101,7 +101,11 @@ async def _finished_task(
         extracted_information={"price": "$100.0"},
     )
     await store.create_task(task)
-    # As the agent hands it to the notifier: with its artifact URLs filled in.
+    return await _with_links(task)
+
+
+async def _with_links(task: Task) -> Task:
+    """What the agent's describer does: fill the artifact URLs (fixed ones here)."""
     return task.model_copy(
         update={
             "screenshot_url": "https://artifacts.example.com/tsk/screenshot_final.png",
@@ -267,7 +271,7 @@ async def test_retries_until_the_receiver_accepts(store: MemoryStore, tmp_path: 
     )
     with Receiver(*replies) as receiver:
         task = await _finished_task(store, receiver.url)
-        async with WebhookNotifier(store, _settings(tmp_path)) as notifier:
+        async with WebhookNotifier(store, _settings(tmp_path), describe=_with_links) as notifier:
             await notifier.notify(task)
             # The runner waits for the first attempt only; retries are the loop's.
             assert len(receiver.requests) == 1
@@ -306,7 +310,7 @@ async def test_retries_until_the_receiver_accepts(store: MemoryStore, tmp_path: 
 async def test_a_dropped_connection_is_retried(store: MemoryStore, tmp_path: Path) -> None:
     with Receiver(Reply(drop=True), Reply(204, "")) as receiver:
         task = await _finished_task(store, receiver.url)
-        async with WebhookNotifier(store, _settings(tmp_path)) as notifier:
+        async with WebhookNotifier(store, _settings(tmp_path), describe=_with_links) as notifier:
             await notifier.notify(task)
             delivery = await _until_final(store, task.task_id)
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.delivered, 2)
@@ -320,7 +324,9 @@ async def test_a_receiver_down_for_good_fails_after_max_attempts(
     store: MemoryStore, tmp_path: Path, closed_port_url: str
 ) -> None:
     task = await _finished_task(store, closed_port_url)
-    async with WebhookNotifier(store, _settings(tmp_path, webhook_max_attempts=4)) as notifier:
+    async with WebhookNotifier(
+        store, _settings(tmp_path, webhook_max_attempts=4), describe=_with_links
+    ) as notifier:
         await notifier.notify(task)
         delivery = await _until_final(store, task.task_id)
     assert delivery.status == DeliveryStatus.failed
@@ -337,7 +343,7 @@ async def test_a_receiver_down_for_good_fails_after_max_attempts(
 async def test_a_client_error_fails_at_once(store: MemoryStore, tmp_path: Path) -> None:
     with Receiver(Reply(400, "unknown task"), Reply(200)) as receiver:
         task = await _finished_task(store, receiver.url)
-        notifier = WebhookNotifier(store, _settings(tmp_path))
+        notifier = WebhookNotifier(store, _settings(tmp_path), describe=_with_links)
         await notifier.notify(task)
         assert await notifier.run_pending() == 0
         await notifier.aclose()
@@ -353,7 +359,9 @@ async def test_a_client_error_fails_at_once(store: MemoryStore, tmp_path: Path) 
 async def test_without_a_secret_nothing_is_sent(store: MemoryStore, tmp_path: Path) -> None:
     with Receiver(Reply(200)) as receiver:
         task = await _finished_task(store, receiver.url)
-        notifier = WebhookNotifier(store, _settings(tmp_path, webhook_secret=None))
+        notifier = WebhookNotifier(
+            store, _settings(tmp_path, webhook_secret=None), describe=_with_links
+        )
         await notifier.notify(task)
         await notifier.aclose()
     (delivery,) = await store.list_deliveries(task.task_id)
@@ -367,7 +375,7 @@ async def test_the_organizations_secret_signs_before_the_embedded_one(
 ) -> None:
     with Receiver(Reply(200)) as receiver:
         task = await _finished_task(store, receiver.url, org_secret="org-own-secret")
-        notifier = WebhookNotifier(store, _settings(tmp_path))
+        notifier = WebhookNotifier(store, _settings(tmp_path), describe=_with_links)
         await notifier.notify(task)
         await notifier.aclose()
     (request,) = receiver.requests
@@ -382,7 +390,7 @@ async def test_a_secret_lookup_can_be_given(store: MemoryStore, tmp_path: Path) 
 
     with Receiver(Reply(200)) as receiver:
         task = await _finished_task(store, receiver.url, org_secret="ignored")
-        notifier = WebhookNotifier(store, _settings(tmp_path), lookup)
+        notifier = WebhookNotifier(store, _settings(tmp_path), lookup, describe=_with_links)
         await notifier.notify(task)
         await notifier.aclose()
     (request,) = receiver.requests
@@ -393,8 +401,8 @@ async def test_notifying_twice_sends_once(store: MemoryStore, tmp_path: Path) ->
     with Receiver(Reply(200)) as receiver:
         task = await _finished_task(store, receiver.url)
         other = await _finished_task(store, receiver.url)
-        one = WebhookNotifier(store, _settings(tmp_path))
-        two = WebhookNotifier(store, _settings(tmp_path))
+        one = WebhookNotifier(store, _settings(tmp_path), describe=_with_links)
+        two = WebhookNotifier(store, _settings(tmp_path), describe=_with_links)
         await one.notify(task)
         await one.notify(task)
         # Two notifiers at once (two workers that both saw the task end).
@@ -414,7 +422,7 @@ async def test_no_webhook_without_a_url_or_before_the_end(
 ) -> None:
     with Receiver(Reply(200)) as receiver:
         running = await _finished_task(store, receiver.url, status=TaskStatus.running)
-        notifier = WebhookNotifier(store, _settings(tmp_path))
+        notifier = WebhookNotifier(store, _settings(tmp_path), describe=_with_links)
         await notifier.notify(running)
         silent = await _finished_task(store, receiver.url)
         silent.request.webhook_callback_url = None
@@ -434,7 +442,7 @@ async def test_pending_deliveries_resume_after_a_restart(tmp_path: Path) -> None
         async with SQLStore(url) as store:
             unsent = await _finished_task(store, receiver.url)
             retried = await _finished_task(store, receiver.url)
-            first = WebhookNotifier(store, settings)
+            first = WebhookNotifier(store, settings, describe=_with_links)
             await first.enqueue(unsent)
             await first.notify(retried)
             await first.aclose()
@@ -442,7 +450,7 @@ async def test_pending_deliveries_resume_after_a_restart(tmp_path: Path) -> None
                 (await store.list_deliveries(retried.task_id))[0].payload.encode()
             ]
         # The next process, on the same database file.
-        async with SQLStore(url) as store, WebhookNotifier(store, settings):
+        async with SQLStore(url) as store, WebhookNotifier(store, settings, describe=_with_links):
             resumed = await _until_final(store, unsent.task_id)
             retried_delivery = await _until_final(store, retried.task_id)
 
@@ -474,7 +482,9 @@ async def test_a_webhook_url_the_deployment_refuses_is_not_called(
 ) -> None:
     with Receiver(Reply(200)) as receiver:
         task = await _finished_task(store, receiver.url)
-        notifier = WebhookNotifier(store, _settings(tmp_path, refuse_private_networks=True))
+        notifier = WebhookNotifier(
+            store, _settings(tmp_path, refuse_private_networks=True), describe=_with_links
+        )
         await notifier.notify(task)
         await notifier.aclose()
     (delivery,) = await store.list_deliveries(task.task_id)

@@ -1,8 +1,12 @@
 """Worker processes sharing one PostgreSQL queue: real, separate processes.
 
 * several worker processes drain one queue, each task run exactly once;
-* a worker killed with SIGKILL in the middle of a task: another worker fails the task with
-  the lease-expired reason soon after the lease runs out, and the rest still complete;
+* a worker killed with SIGKILL in the middle of a task: soon after the lease runs out,
+  another worker runs the task again from its start (its second attempt) to completion —
+  or fails it at once, with ``task_max_attempts=1`` — and the rest still complete;
+* a worker stopped with SIGTERM: its running tasks finish within the grace period, or go
+  back to the queue at a step boundary (at once, past a second grace period) and complete
+  on another worker; no step is recorded twice and each task gets one webhook;
 * a cancel made by the API process reaches the worker process running the task, which
   stops before its next action;
 * the two real commands, ``skyvern-core serve --no-workers`` and ``skyvern-core worker``,
@@ -43,7 +47,8 @@ from skyvern_core.db.sqlstore import SQLStore
 from skyvern_core.demo import demo_request
 from skyvern_core.testing import InMemoryDriver, MemoryArtifactStore, ScriptedPlanner
 from skyvern_core.testing.sites import FixtureSites
-from tests.servers import UvicornThread
+from skyvern_core.webhooks import verify
+from tests.servers import Receiver, UvicornThread
 
 pytestmark = pytest.mark.postgres
 
@@ -54,6 +59,7 @@ LEASE = 1.5
 POLL = 0.1
 LEASE_EXPIRED = "The worker running this task stopped responding (its lease expired)"
 FINAL = {"completed", "failed", "terminated", "canceled"}
+SECRET = "whsec-workers"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -101,7 +107,8 @@ class Db:
     def steps(self, task_id: str) -> list[dict[str, Any]]:
         """A task's steps in order."""
         return self.query(
-            'SELECT * FROM steps WHERE task_id = %s ORDER BY "order", retry_index, created_at',
+            "SELECT * FROM steps WHERE task_id = %s"
+            ' ORDER BY attempt, "order", retry_index, created_at',
             task_id,
         )
 
@@ -109,7 +116,7 @@ class Db:
 class Worker:
     """A ``tests/worker_script.py`` process."""
 
-    def __init__(self, url: str, folder: Path, name: str, concurrency: int) -> None:
+    def __init__(self, url: str, folder: Path, name: str, concurrency: int, *extra: str) -> None:
         self.folder = folder
         self.name = name
         self.output = (folder / f"{name}.out").open("w")
@@ -127,6 +134,7 @@ class Worker:
                 str(LEASE),
                 "--poll-interval",
                 str(POLL),
+                *extra,
             ],
             env=env,
             stdout=self.output,
@@ -164,8 +172,9 @@ class Worker:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
-    def stop(self) -> None:
-        """SIGTERM, as a deployment would stop it; SIGKILL if it does not end."""
+    def stop(self) -> int:
+        """SIGTERM, as a deployment would stop it; SIGKILL if it does not end. Returns the
+        exit code."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -173,13 +182,20 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        self.output.close()
+        if not self.output.closed:
+            self.output.close()
+        return self.proc.returncode
 
 
 @contextlib.contextmanager
-def workers(url: str, folder: Path, count: int, concurrency: int) -> Iterator[list[Worker]]:
-    """Start ``count`` worker processes (all at once) and wait until each runs."""
-    started = [Worker(url, folder, f"w{n}", concurrency) for n in range(count)]
+def workers(
+    url: str, folder: Path, count: int, concurrency: int, *extra: str, first: int = 0
+) -> Iterator[list[Worker]]:
+    """Start ``count`` worker processes (all at once, named from ``w{first}``) with the
+    ``extra`` command-line options and wait until each runs."""
+    started = [
+        Worker(url, folder, f"w{n}", concurrency, *extra) for n in range(first, first + count)
+    ]
     try:
         for worker in started:
             worker.wait_ready()
@@ -189,9 +205,10 @@ def workers(url: str, folder: Path, count: int, concurrency: int) -> Iterator[li
             worker.stop()
 
 
-def create_tasks(url: str, payloads: list[dict[str, Any]]) -> list[str]:
-    """Queue one task per payload through an Agent without workers (another process's
-    store client than the workers'); return their ids in order."""
+def create_tasks(url: str, payloads: list[dict[str, Any]], webhook: str | None = None) -> list[str]:
+    """Queue one task per payload (with that ``webhook_callback_url``) through an Agent
+    without workers (another process's store client than the workers'); return their ids
+    in order."""
 
     async def main() -> list[str]:
         agent = Agent(
@@ -207,7 +224,10 @@ def create_tasks(url: str, payloads: list[dict[str, Any]]) -> list[str]:
             ids = []
             for payload in payloads:
                 task = await agent.create_task(
-                    url=URL, navigation_goal="Fill in the form", navigation_payload=payload
+                    url=URL,
+                    navigation_goal="Fill in the form",
+                    navigation_payload=payload,
+                    webhook_callback_url=webhook,
                 )
                 ids.append(task.task_id)
             return ids
@@ -289,56 +309,102 @@ def test_worker_processes_drain_one_queue_and_run_each_task_exactly_once(
 # --------------------------------------------------------------------------- kill -9
 
 
-def test_a_killed_worker_s_task_is_failed_by_another_worker_after_its_lease(
-    postgres_database_url: str, tmp_path: Path
+def webhooks_by_task(receiver: Receiver) -> dict[str, list[str]]:
+    """The statuses each task's webhooks carried, every request verified."""
+    found: dict[str, list[str]] = {}
+    for request in receiver.requests:
+        verify(SECRET, request.headers, request.body, now=request.at)
+        body = json.loads(request.body)
+        found.setdefault(body["task_id"], []).append(body["status"])
+    return found
+
+
+def step_keys(steps: list[dict[str, Any]]) -> list[tuple[int, int, int, str]]:
+    """(attempt, order, retry, status) of each step; a key recorded twice is a bug."""
+    keys = [(s["attempt"], s["order"], s["retry_index"], s["status"]) for s in steps]
+    assert len({k[:3] for k in keys}) == len(keys), keys
+    return keys
+
+
+def planning(db: Db, pool: list[Worker], task_id: str, order: int) -> Worker | None:
+    """The worker whose planner is deciding step ``order`` of the task's current attempt."""
+    row = db.task(task_id)
+    if row["status"] != "running":
+        return None
+    worker = owner(pool, row["worker_id"])
+    attempt = row["attempt"]
+    seen = worker.decisions()
+    if any(d["task"] == task_id and d["order"] == order and d["attempt"] == attempt for d in seen):
+        return worker
+    return None
+
+
+@pytest.mark.parametrize("attempts", [2, 1])
+def test_a_killed_worker_s_task_runs_again_on_another_worker_after_its_lease(
+    attempts: int, postgres_database_url: str, tmp_path: Path
 ):
     db = Db(postgres_database_url)
-    with workers(postgres_database_url, tmp_path, count=3, concurrency=2) as pool:
-        # Step 0 types "a", then the planner of step 1 takes a minute: the task is mid-run.
+    options = ("--max-attempts", str(attempts), "--webhook-secret", SECRET)
+    with (
+        Receiver() as hooks,
+        workers(postgres_database_url, tmp_path, 3, 2, *options) as pool,
+    ):
+        # Step 0 types "a", then the planner of step 1 takes a minute on the first
+        # attempt: the task is mid-run when its worker is killed.
         (stuck,) = create_tasks(
-            postgres_database_url, [{"script": [["a"], ["b"]], "plan_sleep": {"1": 60}}]
+            postgres_database_url,
+            [{"script": [["a"], ["b"]], "plan_sleep": {"a1:1": 60}}],
+            webhook=hooks.url,
         )
-
-        def in_step_one() -> Worker | None:
-            row = db.task(stuck)
-            if row["status"] != "running":
-                return None
-            worker = owner(pool, row["worker_id"])
-            if any(d["task"] == stuck and d["order"] == 1 for d in worker.decisions()):
-                return worker
-            return None
-
-        victim = wait_for("the task to reach its second step", in_step_one)
+        victim = wait_for("the task to reach its second step", lambda: planning(db, pool, stuck, 1))
         assert [a["text"] for a in victim.actions() if a["phase"] == "done"] == ["a"]
         victim.kill()
         killed_at = time.monotonic()
         survivors = [w for w in pool if w is not victim]
 
-        # Another worker notices the lease ran out and fails the task, saying why.
-        ended = wait_for(
-            "the task to leave running",
-            lambda: (row := db.task(stuck))["status"] != "running" and row,
+        # Another worker notices the lease ran out and acts, soon after it did.
+        recovered = wait_for(
+            "the task to leave its first attempt",
+            lambda: (row := db.task(stuck))["attempt"] > 1 or row["status"] in FINAL,
             timeout=LEASE + 10,
         )
-        recovered_after = time.monotonic() - killed_at
-        assert ended["status"] == "failed"
-        assert ended["failure_reason"] == LEASE_EXPIRED
-        assert ended["finished_at"] is not None
-        assert recovered_after < LEASE + 1.0, recovered_after
-        # Nothing of the task is left running: its step under way is closed too (by the
-        # same recovery, just after the task).
-        steps = wait_for(
-            "the step under way to be closed",
-            lambda: (rows := db.steps(stuck))[-1]["status"] != "running" and rows,
-            timeout=2,
+        assert time.monotonic() - killed_at < LEASE + 1.5
+        assert recovered
+        ended = wait_for(
+            "the task to end",
+            lambda: (row := db.task(stuck))["status"] in FINAL and row,
+            timeout=20,
         )
-        assert [(s["order"], s["status"]) for s in steps] == [(0, "completed"), (1, "failed")]
-        assert steps[-1]["failure_reason"] == LEASE_EXPIRED and steps[-1]["is_last"]
-        # The task stays failed: no survivor ran it again.
-        assert not any(d["task"] == stuck for w in survivors for d in w.decisions())
+        wait_for("its webhook", lambda: stuck in webhooks_by_task(hooks), timeout=10)
+        steps = step_keys(db.steps(stuck))
+        if attempts == 2:
+            # Run again from its start URL, as its second attempt, to completion.
+            assert ended["status"] == "completed", ended["failure_reason"]
+            assert ended["attempt"] == 2
+            assert steps == [
+                (1, 0, 0, "completed"),
+                (1, 1, 0, "failed"),
+                (2, 0, 0, "completed"),
+                (2, 1, 0, "completed"),
+                (2, 2, 0, "completed"),
+            ]
+            rerun_by = owner(survivors, ended["worker_id"])
+            done = [a["text"] for a in rerun_by.actions() if a["task"] == stuck]
+            assert done == ["a", "a", "b", "b"]  # start and done of each action
+        else:
+            # Flows that must never run twice: failed at once, saying why.
+            assert ended["status"] == "failed"
+            assert ended["failure_reason"].startswith(LEASE_EXPIRED)
+            assert "task_max_attempts=1" in ended["failure_reason"]
+            assert steps == [(1, 0, 0, "completed"), (1, 1, 0, "failed")]
+            assert not any(d["task"] == stuck for w in survivors for d in w.decisions())
+        lost_step = db.steps(stuck)[1]
+        assert lost_step["failure_reason"].startswith(LEASE_EXPIRED)
 
         # The survivors go on with the queue.
-        more = create_tasks(postgres_database_url, [{"script": [["x"], ["y"]]} for _ in range(6)])
+        more = create_tasks(
+            postgres_database_url, [{"script": [["x"], ["y"]]} for _ in range(6)], hooks.url
+        )
         wait_for(
             "the other tasks to end",
             lambda: all(db.task(i)["status"] in FINAL for i in more),
@@ -347,53 +413,60 @@ def test_a_killed_worker_s_task_is_failed_by_another_worker_after_its_lease(
         )
         assert all(db.task(i)["status"] == "completed" for i in more)
         assert {db.task(i)["worker_id"] for i in more} <= {w.worker_id for w in survivors}
+        wait_for("every webhook", lambda: len(hooks.requests) == 7, timeout=10)
         time.sleep(LEASE)
-        assert db.task(stuck)["status"] == "failed"
+        # One webhook per task, carrying the status the store holds.
+        sent = webhooks_by_task(hooks)
+        assert sent == {i: [db.task(i)["status"]] for i in [stuck, *more]}
 
 
 def test_a_worker_paused_past_its_lease_does_not_act_for_the_task_when_it_resumes(
     postgres_database_url: str, tmp_path: Path
 ):
     """A worker that stalls (here SIGSTOP) loses its task to recovery; once it runs again
-    it must stop that run, not carry out more of its actions."""
+    it must stop that run, not carry out more of its actions, while the task runs again
+    on the other worker."""
     db = Db(postgres_database_url)
     with workers(postgres_database_url, tmp_path, count=2, concurrency=1) as pool:
-        # Step 1's planner takes 6 s: the pause below ends well before that.
+        # Step 1's planner takes 6 s on the first attempt: the pause ends well before that.
         (task_id,) = create_tasks(
             postgres_database_url,
-            [{"script": [["a"], ["b"], ["c"]], "plan_sleep": {"1": 6}}],
+            [{"script": [["a"], ["b"], ["c"]], "plan_sleep": {"a1:1": 6}}],
         )
-
-        def in_step_one() -> Worker | None:
-            row = db.task(task_id)
-            if row["status"] != "running":
-                return None
-            worker = owner(pool, row["worker_id"])
-            if any(d["task"] == task_id and d["order"] == 1 for d in worker.decisions()):
-                return worker
-            return None
-
-        paused = wait_for("the task to reach its second step", in_step_one)
+        paused = wait_for(
+            "the task to reach its second step", lambda: planning(db, pool, task_id, 1)
+        )
+        other = next(w for w in pool if w is not paused)
         planning_since = time.monotonic()
         os.kill(paused.proc.pid, signal.SIGSTOP)
         try:
-            ended = wait_for(
-                "another worker to fail the task",
-                lambda: (row := db.task(task_id))["status"] != "running" and row,
+            wait_for(
+                "another worker to recover the task",
+                lambda: db.task(task_id)["attempt"] == 2,
                 timeout=LEASE + 10,
             )
         finally:
             os.kill(paused.proc.pid, signal.SIGCONT)
-        assert ended["failure_reason"] == LEASE_EXPIRED
         assert time.monotonic() - planning_since < 5  # the planner is still deciding
-        # Past the planner's 6 s: had the run gone on, it would have typed "b" by now.
+        ended = wait_for(
+            "the second attempt to complete",
+            lambda: (row := db.task(task_id))["status"] in FINAL and row,
+            timeout=20,
+        )
+        assert ended["status"] == "completed" and ended["worker_id"] == other.worker_id
+        # Past the planner's 6 s: had the first run gone on, it would have typed "b".
         time.sleep(max(0.0, planning_since + 7.5 - time.monotonic()))
         assert [a["text"] for a in paused.actions() if a["task"] == task_id] == ["a", "a"]
+        assert [a["text"] for a in other.actions() if a["phase"] == "done"] == ["a", "b", "c"]
         row = db.task(task_id)
-        assert (row["status"], row["failure_reason"]) == ("failed", LEASE_EXPIRED)
-        assert [(s["order"], s["status"]) for s in db.steps(task_id)] == [
-            (0, "completed"),
-            (1, "failed"),
+        assert (row["status"], row["attempt"]) == ("completed", 2)
+        assert step_keys(db.steps(task_id)) == [
+            (1, 0, 0, "completed"),
+            (1, 1, 0, "failed"),
+            (2, 0, 0, "completed"),
+            (2, 1, 0, "completed"),
+            (2, 2, 0, "completed"),
+            (2, 3, 0, "completed"),
         ]
         # Both workers go on with the queue.
         more = create_tasks(postgres_database_url, [{"script": [["x"]]} for _ in range(4)])
@@ -404,6 +477,81 @@ def test_a_worker_paused_past_its_lease_does_not_act_for_the_task_when_it_resume
             every=0.1,
         )
         assert paused.proc.poll() is None
+
+
+# --------------------------------------------------------------------------- SIGTERM
+
+
+def test_sigterm_lets_tasks_finish_or_gives_them_back_to_the_queue(
+    postgres_database_url: str, tmp_path: Path
+):
+    """Within the grace period a task finishes where it runs; past it, a task goes back to
+    the queue at its next step boundary, or at once past a second grace period, and runs
+    again on another worker. No step is recorded twice; each task gets one webhook."""
+    grace = 2.0
+    db = Db(postgres_database_url)
+    options = ("--grace", str(grace), "--webhook-secret", SECRET)
+    with Receiver() as hooks:
+        with workers(postgres_database_url, tmp_path, 1, 3, *options) as (first,):
+            short, boundary, hard = create_tasks(
+                postgres_database_url,
+                [
+                    # Deciding step 1 takes 1 s: done within the grace period.
+                    {"script": [["s"]], "plan_sleep": {"a1:1": 1.0}},
+                    # Step 1 ends after the grace period, before the second one.
+                    {"script": [["p"], ["q"]], "plan_sleep": {"a1:1": 3.0}},
+                    # Step 1 would take a minute.
+                    {"script": [["h"], ["i"]], "plan_sleep": {"a1:1": 60}},
+                ],
+                webhook=hooks.url,
+            )
+            for task_id in (short, boundary, hard):
+                wait_for(
+                    "each task to plan its second step",
+                    lambda t=task_id: planning(db, [first], t, 1),
+                )
+            stopped = time.monotonic()
+            assert first.stop() == 0, first.log()
+            took = time.monotonic() - stopped
+            assert took < 2 * grace + 5, took
+            rows = db.tasks()
+            assert rows[short]["status"] == "completed"
+            for task_id in (boundary, hard):
+                assert (rows[task_id]["status"], rows[task_id]["attempt"]) == ("queued", 2)
+                assert rows[task_id]["worker_id"] is None
+            assert step_keys(db.steps(boundary)) == [
+                (1, 0, 0, "completed"),
+                (1, 1, 0, "completed"),  # finished its step, then went back
+            ]
+            assert step_keys(db.steps(hard)) == [
+                (1, 0, 0, "completed"),
+                (1, 1, 0, "canceled"),  # abandoned past the second grace period
+            ]
+            # Nothing final to report for the tasks that went back.
+            assert set(webhooks_by_task(hooks)) == {short}
+        with workers(postgres_database_url, tmp_path, 1, 3, *options, first=1) as (second,):
+            wait_for(
+                "the tasks that went back to complete on the next worker",
+                lambda: all(db.task(t)["status"] in FINAL for t in (boundary, hard)),
+                timeout=30,
+            )
+            rows = db.tasks()
+            for task_id in (boundary, hard):
+                assert rows[task_id]["status"] == "completed", rows[task_id]["failure_reason"]
+                assert rows[task_id]["worker_id"] == second.worker_id
+                keys = step_keys(db.steps(task_id))
+                assert [k for k in keys if k[0] == 2] == [
+                    (2, 0, 0, "completed"),
+                    (2, 1, 0, "completed"),
+                    (2, 2, 0, "completed"),
+                ]
+            wait_for("every webhook", lambda: len(hooks.requests) >= 3, timeout=10)
+            time.sleep(0.5)
+        assert webhooks_by_task(hooks) == {
+            short: ["completed"],
+            boundary: ["completed"],
+            hard: ["completed"],
+        }
 
 
 # --------------------------------------------------------------------------- cancel

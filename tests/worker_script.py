@@ -6,7 +6,7 @@ driver and a planner that answer instantly, so that only the engine, the store a
 processes are under test. Both write what they do, one JSON object a line, to files of
 their own in the log folder, for the test to check which process ran what:
 
-* ``NAME.decisions``: one ``{"task", "order", "retry"}`` line per planner call;
+* ``NAME.decisions``: one ``{"task", "order", "retry", "attempt"}`` line per planner call;
 * ``NAME.actions``: ``{"task", "text", "phase"}`` lines, phase ``start`` when an action
   begins and ``done`` when it has been carried out.
 
@@ -15,14 +15,19 @@ Each task says what it wants in its ``navigation_payload``:
 * ``script``: a list per step of texts to type into the page's one text field (one
   ``input_text`` action each); once the steps run out, the planner completes the task.
   A text ``slow:SECONDS:LABEL`` makes that action take SECONDS first.
-* ``plan_sleep``: ``{"ORDER": SECONDS}``, the planner takes that long at step ORDER.
+* ``plan_sleep``: ``{"ORDER": SECONDS}``, the planner takes that long at step ORDER (of
+  every attempt); ``{"aN:ORDER": SECONDS}`` only on attempt N.
 
 When the Agent is running, ``NAME.ready`` is written with its ``worker_id``.
+
+With ``--webhook-secret`` the Agent sends signed webhooks (to each task's
+``webhook_callback_url``); without, it notifies no one.
 
 Run::
 
     python tests/worker_script.py DATABASE_URL LOG_DIR NAME [--concurrency 3]
-        [--lease-seconds 1.5] [--poll-interval 0.1]
+        [--lease-seconds 1.5] [--poll-interval 0.1] [--max-attempts 2] [--grace 15]
+        [--webhook-secret SECRET]
 """
 
 from __future__ import annotations
@@ -86,8 +91,14 @@ class PayloadPlanner:
         """Log the call, sleep if the payload says so, then type the step's texts."""
         payload = _payload(context)
         order = context.step.order
-        self.log.write(task=context.task.task_id, order=order, retry=context.step.retry_index)
-        delay = (payload.get("plan_sleep") or {}).get(str(order))
+        self.log.write(
+            task=context.task.task_id,
+            order=order,
+            retry=context.step.retry_index,
+            attempt=context.step.attempt,
+        )
+        sleeps = payload.get("plan_sleep") or {}
+        delay = sleeps.get(f"a{context.step.attempt}:{order}", sleeps.get(str(order)))
         if delay:
             await anyio.sleep(float(delay))
         script = payload.get("script", [["Ada"]])
@@ -141,12 +152,15 @@ async def main(args: argparse.Namespace) -> None:
         planner=PayloadPlanner(JsonLines(folder / f"{args.name}.decisions")),
         store="postgres",
         artifact_store=MemoryArtifactStore(),
-        notifier="none",
+        notifier="webhook" if args.webhook_secret else "none",
+        webhook_secret=args.webhook_secret,
         database_url=args.database_url,
         database_pool_size=args.concurrency + 4,
         concurrency=args.concurrency,
         lease_seconds=args.lease_seconds,
         poll_interval=args.poll_interval,
+        task_max_attempts=args.max_attempts,
+        shutdown_grace=args.grace,
         data_dir=folder / f"{args.name}-data",
         record_video=False,
     )
@@ -166,6 +180,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=3)
     parser.add_argument("--lease-seconds", type=float, default=1.5)
     parser.add_argument("--poll-interval", type=float, default=0.1)
+    parser.add_argument("--max-attempts", type=int, default=2)
+    parser.add_argument("--grace", type=float, default=15.0)
+    parser.add_argument("--webhook-secret", default=None)
     return parser.parse_args(argv)
 
 

@@ -255,6 +255,13 @@ def create_app(
         task = await agent.cancel(task_id, organization_id=org_id)
         return _json(task_details(task).model_dump_json().encode())
 
+    async def _own_task(task_id: str | None, org_id: str) -> str | None:
+        # A code pushed for a task is bound to it; naming another organization's task (or
+        # none that exists) is a 404, as everywhere else.
+        if task_id is None:
+            return None
+        return (await agent.store.get_task(task_id, org_id)).task_id
+
     @route(
         "POST",
         "/totp",
@@ -273,6 +280,7 @@ def create_app(
                 body.totp_identifier,
                 body.content,
                 ttl=settings.totp_code_ttl,
+                task_id=await _own_task(body.task_id, org_id),
             )
         except ValueError as exc:
             return _invalid(["body", "content"], str(exc))

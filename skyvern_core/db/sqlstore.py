@@ -54,6 +54,7 @@ from skyvern_core.db.tables import (
 from skyvern_core.errors import (
     ConfigurationError,
     InvalidTransitionError,
+    LostClaimError,
     MissingExtraError,
     NotFoundError,
     StoreError,
@@ -63,6 +64,7 @@ from skyvern_core.models import (
     DeliveryStatus,
     Organization,
     Step,
+    StepStatus,
     Task,
     TaskStatus,
     TotpCode,
@@ -113,7 +115,16 @@ _deliveries = _table(WebhookDeliveryRow)
 _attempts = _table(WebhookAttemptRow)
 _totp = _table(TotpCodeRow)
 
-_TASK_UPDATABLE = frozenset(_tasks.c.keys()) - {"task_id", "organization_id", "created_at"}
+_TASK_UPDATABLE = frozenset(_tasks.c.keys()) - {
+    "task_id",
+    "organization_id",
+    "created_at",
+    "webhook_url",
+}
+_FINAL = [s.value for s in TaskStatus if s.is_final]
+_UNFINISHED_STEP = [StepStatus.created.value, StepStatus.running.value]
+SWEEP_WINDOW = timedelta(days=7)
+"""How far back (by creation time) the webhook sweeper looks for tasks without delivery."""
 _STEP_UPDATABLE = frozenset(_steps.c.keys()) - {
     "step_id",
     "task_id",
@@ -391,9 +402,9 @@ class SQLStore:
         """Store a new task of an existing organization."""
         async with self._tx("create the task", write=True) as conn:
             await self._require_org(conn, task.organization_id)
-            row = await conn.execute(
-                _tasks.insert().values(_row_values(task, _tasks)).returning(*_tasks.c)
-            )
+            values = _row_values(task, _tasks)
+            values["webhook_url"] = task.request.webhook_callback_url
+            row = await conn.execute(_tasks.insert().values(values).returning(*_tasks.c))
             return _model(Task, row.one())
 
     async def _rows(self, doing: str, model: type[M], query: sa.Select[Any]) -> list[M]:
@@ -402,11 +413,19 @@ class SQLStore:
             return [_model(model, row) for row in await conn.execute(query)]
 
     async def _select_task(
-        self, conn: AsyncConnection, task_id: str, organization_id: str | None = None
+        self,
+        conn: AsyncConnection,
+        task_id: str,
+        organization_id: str | None = None,
+        *,
+        lock: bool = False,
     ) -> Task:
         query = sa.select(_tasks).where(_tasks.c.task_id == task_id)
         if organization_id is not None:
             query = query.where(_tasks.c.organization_id == organization_id)
+        if lock and self.dialect == "postgresql":
+            # Decisions read-then-write the row; SQLite's BEGIN IMMEDIATE serializes them.
+            query = query.with_for_update()
         found = (await conn.execute(query)).first()
         if found is None:
             # The same answer whether it is missing or another organization's.
@@ -495,8 +514,115 @@ class SQLStore:
             row = (await conn.execute(query)).first()
         return None if row is None else _model(Task, row)
 
-    async def renew_lease(self, task_id: str, worker_id: str, *, lease_seconds: float) -> bool:
-        """Extend a running task's lease; False if the worker no longer holds it."""
+    async def renew_lease(
+        self, task_id: str, worker_id: str, *, lease_seconds: float
+    ) -> TaskStatus | None:
+        """Extend the lease of an unfinished task the worker holds; its status, or None."""
+        query = (
+            _tasks.update()
+            .where(
+                _tasks.c.task_id == task_id,
+                _tasks.c.worker_id == worker_id,
+                _tasks.c.status.in_([TaskStatus.running.value, TaskStatus.canceled.value]),
+                _tasks.c.finished_at.is_(None),
+            )
+            .values(lease_expires_at=utcnow() + _lease_delta(lease_seconds))
+            .returning(_tasks.c.status)
+        )
+        async with self._tx("renew the lease", write=True) as conn:
+            status = (await conn.execute(query)).scalar_one_or_none()
+        return None if status is None else TaskStatus(status)
+
+    async def expired_leases(self, now: datetime) -> list[Task]:
+        """Return unfinished tasks whose lease ran out before ``now``, oldest lease first."""
+        query = (
+            sa.select(_tasks)
+            .where(
+                _tasks.c.status.in_([TaskStatus.running.value, TaskStatus.canceled.value]),
+                _tasks.c.finished_at.is_(None),
+                _tasks.c.lease_expires_at < now,
+            )
+            .order_by(_tasks.c.lease_expires_at, _tasks.c.task_id)
+        )
+        return await self._rows("find expired leases", Task, query)
+
+    async def finish_task(
+        self,
+        task_id: str,
+        *,
+        status: TaskStatus,
+        worker_id: str | None,
+        failure_reason: str | None = None,
+        now: datetime | None = None,
+        **fields: Any,
+    ) -> Task:
+        """Record the end of a run and its webhook delivery in one transaction."""
+        status = TaskStatus(status)
+        if not status.is_final:
+            raise ValueError(f"finish_task needs a final status, got {status.value!r}")
+        _check_fields("task", fields, _TASK_UPDATABLE - {"status", "failure_reason"})
+        now = now or utcnow()
+        async with self._tx("record the end of the task", write=True) as conn:
+            current = await self._select_task(conn, task_id, lock=True)
+            if worker_id is not None and current.worker_id != worker_id:
+                raise LostClaimError(task_id, worker_id)
+            changes = dict(fields)
+            if not current.status.is_final:
+                check_task_transition(current.status, status)
+                changes.update(status=status, failure_reason=failure_reason)
+            if current.finished_at is None:
+                changes["finished_at"] = now
+            changes["lease_expires_at"] = None
+            return await self._write_task(conn, current, changes, now)
+
+    async def _write_task(
+        self, conn: AsyncConnection, current: Task, changes: dict[str, Any], now: datetime
+    ) -> Task:
+        """Apply ``changes`` to a row read under this transaction's lock; a task that ends
+        here gets its webhook delivery in the same transaction."""
+        changes.setdefault("modified_at", _later(current.modified_at))
+        values = _row_values(_merge(current, changes), _tasks, set(changes))
+        row = (
+            await conn.execute(
+                _tasks.update()
+                .where(_tasks.c.task_id == current.task_id)
+                .values(values)
+                .returning(*_tasks.c)
+            )
+        ).one()
+        task = _model(Task, row)
+        url = row._mapping["webhook_url"]
+        if url and task.status.is_final and task.finished_at is not None:
+            await self._insert_delivery(
+                conn,
+                WebhookDelivery(
+                    delivery_id=ids.new_id("delivery"),
+                    task_id=task.task_id,
+                    organization_id=task.organization_id,
+                    url=url,
+                    next_attempt_at=now,
+                    created_at=now,
+                    modified_at=now,
+                ),
+            )
+        return task
+
+    async def _end_steps(
+        self, conn: AsyncConnection, task_id: str, status: StepStatus, reason: str | None
+    ) -> None:
+        """End the steps of a task still under way (their worker is gone)."""
+        await conn.execute(
+            _steps.update()
+            .where(_steps.c.task_id == task_id, _steps.c.status.in_(_UNFINISHED_STEP))
+            .values(
+                status=status.value,
+                failure_reason=reason if status == StepStatus.failed else None,
+                modified_at=utcnow(),
+            )
+        )
+
+    async def release_task(self, task_id: str, worker_id: str) -> Task | None:
+        """Put a running task the worker holds back in the queue as its next attempt."""
         query = (
             _tasks.update()
             .where(
@@ -504,23 +630,74 @@ class SQLStore:
                 _tasks.c.worker_id == worker_id,
                 _tasks.c.status == TaskStatus.running.value,
             )
-            .values(lease_expires_at=utcnow() + _lease_delta(lease_seconds))
-            .returning(_tasks.c.task_id)
+            .values(
+                status=TaskStatus.queued.value,
+                worker_id=None,
+                lease_expires_at=None,
+                attempt=_tasks.c.attempt + 1,
+                modified_at=utcnow(),
+            )
+            .returning(*_tasks.c)
         )
-        async with self._tx("renew the lease", write=True) as conn:
-            return (await conn.execute(query)).first() is not None
+        async with self._tx("release the task", write=True) as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _model(Task, row)
 
-    async def expired_leases(self, now: datetime) -> list[Task]:
-        """Return running tasks whose lease ran out before ``now``, oldest lease first."""
+    async def recover_task(
+        self, task_id: str, worker_id: str | None, *, now: datetime, requeue: bool, reason: str
+    ) -> Task | None:
+        """Requeue, fail or finish (canceled) a task whose lease is still expired."""
+        async with self._tx("recover the task", write=True) as conn:
+            current = await self._select_task(conn, task_id, lock=True)
+            expired = current.lease_expires_at is not None and current.lease_expires_at < now
+            if current.worker_id != worker_id or not expired or current.finished_at is not None:
+                return None
+            changes: dict[str, Any] = {"worker_id": None, "lease_expires_at": None}
+            if current.status == TaskStatus.running and requeue:
+                await self._end_steps(conn, task_id, StepStatus.failed, reason)
+                changes.update(status=TaskStatus.queued, attempt=current.attempt + 1)
+            elif current.status == TaskStatus.running:
+                await self._end_steps(conn, task_id, StepStatus.failed, reason)
+                changes.update(status=TaskStatus.failed, failure_reason=reason, finished_at=now)
+            elif current.status == TaskStatus.canceled:
+                await self._end_steps(conn, task_id, StepStatus.canceled, None)
+                changes["finished_at"] = now
+            else:
+                return None
+            return await self._write_task(conn, current, changes, now)
+
+    async def cancel_task(
+        self, task_id: str, organization_id: str | None = None, *, now: datetime
+    ) -> Task:
+        """Cancel a task; finish it here when nobody runs it (see the protocol)."""
+        async with self._tx("cancel the task", write=True) as conn:
+            current = await self._select_task(conn, task_id, organization_id, lock=True)
+            check_task_transition(current.status, TaskStatus.canceled)
+            changes: dict[str, Any] = {"status": TaskStatus.canceled}
+            lease = current.lease_expires_at
+            if current.status != TaskStatus.running or lease is None or lease < now:
+                await self._end_steps(conn, task_id, StepStatus.canceled, None)
+                changes.update(finished_at=now, lease_expires_at=None)
+            return await self._write_task(conn, current, changes, now)
+
+    async def tasks_missing_delivery(self, now: datetime, limit: int = 100) -> list[Task]:
+        """Recent finished tasks with a webhook URL and no delivery for it."""
+        delivered = sa.select(_deliveries.c.delivery_id).where(
+            _deliveries.c.task_id == _tasks.c.task_id, _deliveries.c.url == _tasks.c.webhook_url
+        )
         query = (
             sa.select(_tasks)
             .where(
-                _tasks.c.status == TaskStatus.running.value,
-                _tasks.c.lease_expires_at < now,
+                _tasks.c.status.in_(_FINAL),
+                _tasks.c.created_at >= now - SWEEP_WINDOW,
+                _tasks.c.webhook_url.is_not(None),
+                _tasks.c.finished_at.is_not(None),
+                ~delivered.exists(),
             )
-            .order_by(_tasks.c.lease_expires_at, _tasks.c.task_id)
+            .order_by(_tasks.c.created_at, _tasks.c.task_id)
+            .limit(limit)
         )
-        return await self._rows("find expired leases", Task, query)
+        return await self._rows("find tasks without a webhook delivery", Task, query)
 
     # ------------------------------------------------------------------ steps
 
@@ -561,7 +738,7 @@ class SQLStore:
         query = (
             sa.select(_steps)
             .where(_steps.c.task_id == task_id)
-            .order_by(_steps.c.order, _steps.c.retry_index, _steps.c.created_at)
+            .order_by(_steps.c.attempt, _steps.c.order, _steps.c.retry_index, _steps.c.created_at)
         )
         async with self._tx("list steps") as conn:
             await self._select_task(conn, task_id, organization_id)
@@ -605,29 +782,34 @@ class SQLStore:
 
     async def create_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
         """Store a new delivery, or return the task's existing one for the same URL."""
+        async with self._tx("create the webhook delivery", write=True) as conn:
+            await self._select_task(conn, delivery.task_id, delivery.organization_id)
+            return await self._insert_delivery(conn, delivery)
+
+    async def _insert_delivery(
+        self, conn: AsyncConnection, delivery: WebhookDelivery
+    ) -> WebhookDelivery:
         same = sa.select(_deliveries).where(
             _deliveries.c.task_id == delivery.task_id, _deliveries.c.url == delivery.url
         )
-        async with self._tx("create the webhook delivery", write=True) as conn:
-            await self._select_task(conn, delivery.task_id, delivery.organization_id)
+        found = (await conn.execute(same)).first()
+        if found is not None:
+            return _model(WebhookDelivery, found)
+        try:
+            # A savepoint: losing the race to another process leaves the transaction
+            # usable for reading the winner's row.
+            async with conn.begin_nested():
+                row = await conn.execute(
+                    _deliveries.insert()
+                    .values(_row_values(delivery, _deliveries))
+                    .returning(*_deliveries.c)
+                )
+                return _model(WebhookDelivery, row.one())
+        except IntegrityError:
             found = (await conn.execute(same)).first()
-            if found is not None:
-                return _model(WebhookDelivery, found)
-            try:
-                # A savepoint: losing the race to another process leaves the transaction
-                # usable for reading the winner's row.
-                async with conn.begin_nested():
-                    row = await conn.execute(
-                        _deliveries.insert()
-                        .values(_row_values(delivery, _deliveries))
-                        .returning(*_deliveries.c)
-                    )
-                    return _model(WebhookDelivery, row.one())
-            except IntegrityError:
-                found = (await conn.execute(same)).first()
-                if found is None:
-                    raise
-                return _model(WebhookDelivery, found)
+            if found is None:
+                raise
+            return _model(WebhookDelivery, found)
 
     async def claim_delivery(
         self, delivery_id: str, *, now: datetime, until: datetime
@@ -658,6 +840,7 @@ class SQLStore:
         duration_ms: float,
         status: DeliveryStatus,
         next_attempt_at: datetime | None = None,
+        payload: str | None = None,
     ) -> WebhookDelivery:
         """Log the next attempt of a pending delivery and set its outcome, atomically."""
         status = DeliveryStatus(status)
@@ -689,6 +872,8 @@ class SQLStore:
                     "next_attempt_at": next_attempt_at if not status.is_final else None,
                     "modified_at": _later(current.modified_at),
                 }
+                if payload is not None:
+                    changes["payload"] = payload
                 # Compare-and-set on the attempt count: a concurrent recorder makes us retry
                 # with the next number instead of overwriting its outcome.
                 row = (
@@ -753,12 +938,14 @@ class SQLStore:
         code: str,
         expires_at: datetime,
         source_text_hash: str | None = None,
+        task_id: str | None = None,
     ) -> TotpCode:
         """Store a pushed one-time code for an identifier of an existing organization."""
         record = TotpCode(
             totp_id=ids.new_id("totp"),
             organization_id=organization_id,
             totp_identifier=totp_identifier,
+            task_id=task_id,
             code=code,
             expires_at=expires_at,
             source_text_hash=source_text_hash,
@@ -776,14 +963,17 @@ class SQLStore:
         totp_identifier: str,
         now: datetime,
         not_before: datetime | None = None,
+        task_id: str | None = None,
     ) -> str | None:
         """Mark the newest usable code of the identifier used and return it (once)."""
         candidates = _totp.alias("candidates")
+        unbound = candidates.c.task_id.is_(None)
         pick = sa.select(candidates.c.totp_id).where(
             candidates.c.organization_id == organization_id,
             candidates.c.totp_identifier == totp_identifier,
             candidates.c.used_at.is_(None),
             candidates.c.expires_at > now,
+            unbound if task_id is None else sa.or_(unbound, candidates.c.task_id == task_id),
         )
         if not_before is not None:
             pick = pick.where(candidates.c.created_at >= not_before)

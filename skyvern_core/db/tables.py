@@ -114,6 +114,10 @@ class TaskRow(SQLModel, table=True):
     status: str = Field(max_length=32)
     request: dict[str, Any] = _json(nullable=False)
     max_steps: int
+    attempt: int = 1
+    # The request's webhook_callback_url, as a column: finishing writes the delivery in the
+    # same transaction, and the sweeper finds tasks that have none without reading JSON.
+    webhook_url: str | None = None
     extracted_information: Any = _json()
     failure_reason: str | None = None
     screenshot_artifact_id: str | None = Field(default=None, max_length=64)
@@ -143,6 +147,7 @@ class StepRow(SQLModel, table=True):
     status: str = Field(max_length=32)
     order: int
     retry_index: int = 0
+    attempt: int = 1
     input_token_count: int = 0
     output_token_count: int = 0
     cost: float | None = None
@@ -228,6 +233,7 @@ class TotpCodeRow(SQLModel, table=True):
     totp_id: str = Field(primary_key=True, max_length=64)
     organization_id: str = Field(max_length=64)
     totp_identifier: str = Field(max_length=255)
+    task_id: str | None = Field(default=None, max_length=64)
     code: str = Field(max_length=64)
     expires_at: datetime = _ts()
     source_text_hash: str | None = Field(default=None, max_length=64)

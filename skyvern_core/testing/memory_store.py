@@ -14,12 +14,13 @@ from typing import Any, TypeVar, cast
 import anyio
 
 from skyvern_core import ids
-from skyvern_core.errors import InvalidTransitionError, NotFoundError, StoreError
+from skyvern_core.errors import InvalidTransitionError, LostClaimError, NotFoundError, StoreError
 from skyvern_core.models import (
     Artifact,
     DeliveryStatus,
     Organization,
     Step,
+    StepStatus,
     Task,
     TaskStatus,
     TotpCode,
@@ -228,28 +229,177 @@ class MemoryStore:
             self._tasks[claimed.task_id] = claimed
             return _stored(claimed)
 
-    async def renew_lease(self, task_id: str, worker_id: str, *, lease_seconds: float) -> bool:
-        """Extend a running task's lease; False if the worker no longer holds it."""
+    async def renew_lease(
+        self, task_id: str, worker_id: str, *, lease_seconds: float
+    ) -> TaskStatus | None:
+        """Extend the lease of an unfinished task the worker holds; its status, or None."""
         expires = utcnow() + _lease_delta(lease_seconds)
         async with self._lock:
             task = self._tasks.get(task_id)
-            if task is None or task.status != TaskStatus.running or task.worker_id != worker_id:
-                return False
+            if (
+                task is None
+                or task.status not in (TaskStatus.running, TaskStatus.canceled)
+                or task.worker_id != worker_id
+                or task.finished_at is not None
+            ):
+                return None
             self._tasks[task_id] = task.model_copy(update={"lease_expires_at": expires})
-            return True
+            return task.status
 
     async def expired_leases(self, now: datetime) -> list[Task]:
-        """Return running tasks whose lease ran out before ``now``, oldest lease first."""
+        """Return unfinished tasks whose lease ran out before ``now``, oldest lease first."""
         now = _utc(now)
         expired = [
             t
             for t in self._tasks.values()
-            if t.status == TaskStatus.running
+            if t.status in (TaskStatus.running, TaskStatus.canceled)
+            and t.finished_at is None
             and t.lease_expires_at is not None
             and t.lease_expires_at < now
         ]
         expired.sort(key=lambda t: (t.lease_expires_at or now, t.task_id))
         return [_stored(t) for t in expired]
+
+    async def finish_task(
+        self,
+        task_id: str,
+        *,
+        status: TaskStatus,
+        worker_id: str | None,
+        failure_reason: str | None = None,
+        now: datetime | None = None,
+        **fields: Any,
+    ) -> Task:
+        """Record the end of a run and its webhook delivery at once."""
+        status = TaskStatus(status)
+        if not status.is_final:
+            raise ValueError(f"finish_task needs a final status, got {status.value!r}")
+        _check_fields("task", fields, _TASK_UPDATABLE - {"status", "failure_reason"})
+        now = _utc(now or utcnow())
+        async with self._lock:
+            current = self._task(task_id)
+            if worker_id is not None and current.worker_id != worker_id:
+                raise LostClaimError(task_id, worker_id)
+            changes = dict(fields)
+            if not current.status.is_final:
+                check_task_transition(current.status, status)
+                changes.update(status=status, failure_reason=failure_reason)
+            if current.finished_at is None:
+                changes["finished_at"] = now
+            changes["lease_expires_at"] = None
+            return self._write_task(current, changes, now)
+
+    def _write_task(self, current: Task, changes: dict[str, Any], now: datetime) -> Task:
+        # Called under the lock: the change and the delivery it calls for land together.
+        changes.setdefault("modified_at", _later(current.modified_at))
+        updated = _stored(Task.model_validate({**current.model_dump(), **changes}))
+        self._tasks[updated.task_id] = updated
+        url = updated.request.webhook_callback_url
+        if url and updated.status.is_final and updated.finished_at is not None:
+            self._add_delivery(
+                WebhookDelivery(
+                    delivery_id=ids.new_id("delivery"),
+                    task_id=updated.task_id,
+                    organization_id=updated.organization_id,
+                    url=url,
+                    next_attempt_at=now,
+                    created_at=now,
+                    modified_at=now,
+                )
+            )
+        return _stored(updated)
+
+    def _end_steps(self, task_id: str, status: StepStatus, reason: str | None) -> None:
+        for step in list(self._steps.values()):
+            if step.task_id == task_id and not step.status.is_final:
+                self._steps[step.step_id] = step.model_copy(
+                    update={
+                        "status": status,
+                        "failure_reason": reason if status == StepStatus.failed else None,
+                        "modified_at": _later(step.modified_at),
+                    }
+                )
+
+    async def release_task(self, task_id: str, worker_id: str) -> Task | None:
+        """Put a running task the worker holds back in the queue as its next attempt."""
+        async with self._lock:
+            current = self._tasks.get(task_id)
+            if (
+                current is None
+                or current.worker_id != worker_id
+                or current.status != TaskStatus.running
+            ):
+                return None
+            changes = {
+                "status": TaskStatus.queued,
+                "worker_id": None,
+                "lease_expires_at": None,
+                "attempt": current.attempt + 1,
+            }
+            return self._write_task(current, changes, utcnow())
+
+    async def recover_task(
+        self, task_id: str, worker_id: str | None, *, now: datetime, requeue: bool, reason: str
+    ) -> Task | None:
+        """Requeue, fail or finish (canceled) a task whose lease is still expired."""
+        now = _utc(now)
+        async with self._lock:
+            current = self._task(task_id)
+            lease = current.lease_expires_at
+            if (
+                current.worker_id != worker_id
+                or lease is None
+                or lease >= now
+                or current.finished_at is not None
+            ):
+                return None
+            changes: dict[str, Any] = {"worker_id": None, "lease_expires_at": None}
+            if current.status == TaskStatus.running and requeue:
+                self._end_steps(task_id, StepStatus.failed, reason)
+                changes.update(status=TaskStatus.queued, attempt=current.attempt + 1)
+            elif current.status == TaskStatus.running:
+                self._end_steps(task_id, StepStatus.failed, reason)
+                changes.update(status=TaskStatus.failed, failure_reason=reason, finished_at=now)
+            elif current.status == TaskStatus.canceled:
+                self._end_steps(task_id, StepStatus.canceled, None)
+                changes["finished_at"] = now
+            else:
+                return None
+            return self._write_task(current, changes, now)
+
+    async def cancel_task(
+        self, task_id: str, organization_id: str | None = None, *, now: datetime
+    ) -> Task:
+        """Cancel a task; finish it here when nobody runs it (see the protocol)."""
+        now = _utc(now)
+        async with self._lock:
+            current = self._task(task_id, organization_id)
+            check_task_transition(current.status, TaskStatus.canceled)
+            changes: dict[str, Any] = {"status": TaskStatus.canceled}
+            lease = current.lease_expires_at
+            if current.status != TaskStatus.running or lease is None or lease < now:
+                self._end_steps(task_id, StepStatus.canceled, None)
+                changes.update(finished_at=now, lease_expires_at=None)
+            return self._write_task(current, changes, now)
+
+    async def tasks_missing_delivery(self, now: datetime, limit: int = 100) -> list[Task]:
+        """Recent finished tasks with a webhook URL and no delivery for it."""
+        now = _utc(now)
+        since = now - timedelta(days=7)
+        found = [
+            t
+            for t in self._tasks.values()
+            if t.status.is_final
+            and t.finished_at is not None
+            and t.created_at >= since
+            and t.request.webhook_callback_url
+            and not any(
+                d.task_id == t.task_id and d.url == t.request.webhook_callback_url
+                for d in self._deliveries.values()
+            )
+        ]
+        found.sort(key=lambda t: (t.created_at, t.task_id))
+        return [_stored(t) for t in found[:limit]]
 
     # ------------------------------------------------------------------ steps
 
@@ -281,7 +431,7 @@ class MemoryStore:
         """Return a task's steps by order, then retry_index (NotFoundError if no such task)."""
         self._task(task_id, organization_id)
         steps = [s for s in self._steps.values() if s.task_id == task_id]
-        steps.sort(key=lambda s: (s.order, s.retry_index, s.created_at))
+        steps.sort(key=lambda s: (s.attempt, s.order, s.retry_index, s.created_at))
         return [_stored(s) for s in steps]
 
     # ------------------------------------------------------------------ artifacts
@@ -314,14 +464,17 @@ class MemoryStore:
         """Store a new delivery, or return the task's existing one for the same URL."""
         async with self._lock:
             self._task(delivery.task_id, delivery.organization_id)
-            for existing in self._deliveries.values():
-                if existing.task_id == delivery.task_id and existing.url == delivery.url:
-                    return _stored(existing)
-            if delivery.delivery_id in self._deliveries:
-                raise StoreError(f"webhook delivery {delivery.delivery_id!r} already exists")
-            self._deliveries[delivery.delivery_id] = _stored(delivery)
-            self._attempts[delivery.delivery_id] = []
-            return _stored(delivery)
+            return self._add_delivery(delivery)
+
+    def _add_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        for existing in self._deliveries.values():
+            if existing.task_id == delivery.task_id and existing.url == delivery.url:
+                return _stored(existing)
+        if delivery.delivery_id in self._deliveries:
+            raise StoreError(f"webhook delivery {delivery.delivery_id!r} already exists")
+        self._deliveries[delivery.delivery_id] = _stored(delivery)
+        self._attempts[delivery.delivery_id] = []
+        return _stored(delivery)
 
     async def claim_delivery(
         self, delivery_id: str, *, now: datetime, until: datetime
@@ -352,6 +505,7 @@ class MemoryStore:
         duration_ms: float,
         status: DeliveryStatus,
         next_attempt_at: datetime | None = None,
+        payload: str | None = None,
     ) -> WebhookDelivery:
         """Log the next attempt of a pending delivery and set its outcome."""
         status = DeliveryStatus(status)
@@ -378,6 +532,7 @@ class MemoryStore:
                     "last_error": error,
                     "next_attempt_at": None if status.is_final else next_attempt_at,
                     "modified_at": _later(current.modified_at),
+                    **({} if payload is None else {"payload": payload}),
                 }
             )
             self._deliveries[delivery_id] = updated = _stored(updated)
@@ -418,6 +573,7 @@ class MemoryStore:
         code: str,
         expires_at: datetime,
         source_text_hash: str | None = None,
+        task_id: str | None = None,
     ) -> TotpCode:
         """Store a pushed one-time code for an identifier of an existing organization."""
         async with self._lock:
@@ -427,6 +583,7 @@ class MemoryStore:
                     totp_id=ids.new_id("totp"),
                     organization_id=organization_id,
                     totp_identifier=totp_identifier,
+                    task_id=task_id,
                     code=code,
                     expires_at=expires_at,
                     source_text_hash=source_text_hash,
@@ -441,6 +598,7 @@ class MemoryStore:
         totp_identifier: str,
         now: datetime,
         not_before: datetime | None = None,
+        task_id: str | None = None,
     ) -> str | None:
         """Mark the newest usable code of the identifier used and return it (once)."""
         now = _utc(now)
@@ -454,6 +612,7 @@ class MemoryStore:
                 and c.used_at is None
                 and c.expires_at > now
                 and (since is None or c.created_at >= since)
+                and c.task_id in (None, task_id)
             ]
             if not usable:
                 return None

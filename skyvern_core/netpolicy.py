@@ -184,10 +184,13 @@ def blocked_reason(address: str, *, refuse_private: bool) -> str | None:
     why = _judge(ip, refuse_private)
     if why is not None or not isinstance(ip, ipaddress.IPv6Address):
         return why
-    for inner in embedded_ipv4(ip):
-        why = _judge(inner, refuse_private)
-        if why is not None:
-            return f"{why} ({inner}) inside an IPv6 address"
+    inners = embedded_ipv4(ip)
+    # What is always refused first, so that the reason names the worst of the readings.
+    for private in dict.fromkeys((False, refuse_private)):
+        for inner in inners:
+            why = _judge(inner, private)
+            if why is not None:
+                return f"{why} ({inner}) inside an IPv6 address"
     return None
 
 

@@ -101,10 +101,15 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
     TLS with the real name as SNI and checks the certificate against it.
     """
 
-    def __init__(self, settings: Settings, resolver: Resolver | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        resolver: Resolver | None,
+        inner: httpcore.AsyncNetworkBackend | None,
+    ) -> None:
         self.settings = settings
         self.resolver = resolver
-        self.inner = httpcore.AnyIOBackend()
+        self.inner = inner or httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -174,9 +179,10 @@ class OutboundClient:
     """Sends the server's own HTTP requests under the URL policy of ``settings``.
 
     ``resolver`` resolves host names (default: the system's ``getaddrinfo``);
-    ``ssl_context`` verifies servers (default: the certifi bundle, as httpx does). Keep one
-    client for many requests (connections are reused) and close it with :meth:`aclose`, or
-    use ``async with``.
+    ``ssl_context`` verifies servers (default: the certifi bundle, as httpx does);
+    ``network_backend`` opens the TCP connections to the checked addresses (default:
+    anyio's; tests route an address with it). Keep one client for many requests
+    (connections are reused) and close it with :meth:`aclose`, or use ``async with``.
     """
 
     def __init__(
@@ -185,6 +191,7 @@ class OutboundClient:
         *,
         resolver: Resolver | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
         user_agent: str = "skyvern-core",
     ) -> None:
         self.settings = settings
@@ -195,7 +202,7 @@ class OutboundClient:
             ssl_context = ssl.create_default_context(cafile=certifi.where())
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            network_backend=_CheckedBackend(settings, resolver),
+            network_backend=_CheckedBackend(settings, resolver, network_backend),
             max_connections=32,
             max_keepalive_connections=8,
             keepalive_expiry=5.0,

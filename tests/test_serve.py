@@ -48,6 +48,9 @@ class Served:
             "SKYVERN_POLL_INTERVAL": "0.1",
             "SKYVERN_WEBHOOK_RETRY_BASE_DELAY": "0.05",
             "SKYVERN_RECORD_VIDEO": "false",
+            # The fixture sites and the webhook receiver are on 127.0.0.1, which `serve`
+            # refuses unless the deployment allows it.
+            "SKYVERN_REFUSE_PRIVATE_NETWORKS": "false",
             **env,
         }
         if (data_dir / "org.json").exists():

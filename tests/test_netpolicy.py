@@ -10,6 +10,7 @@ import pytest
 from skyvern_core.config import Settings
 from skyvern_core.netpolicy import (
     BlockedURLError,
+    Resolver,
     UnresolvedHostError,
     blocked_reason,
     check_url,
@@ -111,7 +112,7 @@ def test_public_addresses_pass(address: str, private: bool) -> None:
     assert blocked_reason(address, refuse_private=private) is None
 
 
-def resolver(*addresses: str, fail: bool = False):  # type: ignore[no-untyped-def]
+def resolver(*addresses: str, fail: bool = False) -> Resolver:
     async def resolve(host: str) -> list[str]:
         if fail:
             raise OSError(f"{host}: Name or service not known")

@@ -113,12 +113,14 @@ def redirect(location: str) -> Callable[[BaseHTTPRequestHandler], None]:
     return lambda h: _answer(h, 302, b"", location=location)
 
 
-def endless(site: Site, name: str, *, announce: bool) -> Callable[[BaseHTTPRequestHandler], None]:
+def endless(
+    site: Site, name: str, *, announce: bool, status: int = 200
+) -> Callable[[BaseHTTPRequestHandler], None]:
     """A body of BIG bytes, written as long as the client reads; ``announce`` sends its
     Content-Length, else it is chunked."""
 
     def handler(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
+        h.send_response(status)
         h.send_header("content-type", "application/octet-stream")
         if announce:
             h.send_header("content-length", str(BIG))
@@ -512,3 +514,92 @@ async def test_a_download_is_named_by_the_server_and_capped(
     assert (first.name, first.path.read_bytes(), first.size) == ("Ada CV.pdf", b"%PDF-1.4 cv", 11)
     assert (second.name, second.url) == ("letter.txt", site.url("/docs/letter.txt"))
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["Ada CV.pdf", "letter.txt"]
+
+
+# --------------------------------------------------------------------------- its users
+
+
+async def _finished_task(store: Any, url: str) -> Any:
+    from skyvern_core import ids
+    from skyvern_core.models import Organization, Task, TaskRequest, TaskStatus
+
+    org_id = ids.new_id("organization")
+    await store.create_organization(Organization(organization_id=org_id, name=org_id))
+    task = Task(
+        task_id=ids.new_id("task"),
+        organization_id=org_id,
+        status=TaskStatus.completed,
+        request=TaskRequest(
+            url="https://shop.example.com/", navigation_goal="Buy", webhook_callback_url=url
+        ),
+        max_steps=5,
+    )
+    await store.create_task(task)
+    return task
+
+
+async def test_a_webhook_receiver_that_trickles_is_cut_off_at_webhook_timeout(
+    sites: Callable[..., Site], tmp_path: Path
+) -> None:
+    from skyvern_core.models import DeliveryStatus
+    from skyvern_core.testing.memory_store import MemoryStore
+    from skyvern_core.webhooks import WebhookNotifier
+
+    site = sites({"/hook": trickle(in_headers=False)})
+    store = MemoryStore()
+    await store.open()
+    task = await _finished_task(store, site.url("/hook"))
+    config = Settings(
+        data_dir=tmp_path, webhook_secret="s3cret", webhook_timeout=1.0, webhook_max_attempts=1
+    )
+    notifier = WebhookNotifier(store, config)
+    started = time.monotonic()
+    await notifier.notify(task)
+    elapsed = time.monotonic() - started
+    await notifier.aclose()
+    (delivery,) = await store.list_deliveries(task.task_id)
+    assert delivery.status == DeliveryStatus.failed
+    assert "did not answer in full within 1 s" in (delivery.last_error or "")
+    assert elapsed < 2.0, elapsed
+
+
+async def test_a_webhook_error_body_is_read_only_in_part(
+    sites: Callable[..., Site], tmp_path: Path
+) -> None:
+    from skyvern_core.testing.memory_store import MemoryStore
+    from skyvern_core.webhooks import WebhookNotifier
+
+    site = sites({})
+    site.routes["/hook"] = endless(site, "error", announce=True, status=500)
+    store = MemoryStore()
+    await store.open()
+    task = await _finished_task(store, site.url("/hook"))
+    config = Settings(data_dir=tmp_path, webhook_secret="s3cret", webhook_max_attempts=1)
+    async with WebhookNotifier(store, config) as notifier:
+        await notifier.notify(task)
+    (delivery,) = await store.list_deliveries(task.task_id)
+    assert (delivery.last_error or "").startswith("HTTP 500 Internal Server Error: xxxx")
+    await anyio.sleep(0.5)
+    assert site.finished["error"] is False and site.sent["error"] < BIG // 2
+
+
+async def test_a_totp_url_that_resolves_to_metadata_is_not_asked(tmp_path: Path) -> None:
+    from skyvern_core.errors import TOTPError
+    from skyvern_core.testing.memory_store import MemoryStore
+    from skyvern_core.totp import TotpResolver
+
+    store = MemoryStore()
+    await store.open()
+    task = await _finished_task(store, "https://hooks.example.com/")
+    task = task.model_copy(
+        update={
+            "request": task.request.model_copy(
+                update={"totp_verification_url": "http://[::ffff:169.254.169.254]/code"}
+            )
+        }
+    )
+    config = Settings(data_dir=tmp_path, webhook_secret="s3cret", totp_timeout=5)
+    started = time.monotonic()
+    with pytest.raises(TOTPError, match="totp_verification_url points at"):
+        await TotpResolver(store, config).code_for(task)
+    assert time.monotonic() - started < 1.0  # refused at once, not polled until the timeout

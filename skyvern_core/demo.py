@@ -134,7 +134,11 @@ def _path(url: str | None) -> str | None:
 
 def _action_text(action: Any) -> str:
     target = getattr(action, "element_id", None)
-    value = getattr(action, "text", None) or getattr(action, "option", None)
+    value = (
+        getattr(action, "text", None)
+        or getattr(action, "option", None)
+        or getattr(action, "file", None)
+    )
     text = action.type + (f" {target}" if target else "")
     if value:
         text += f" {value!r}" if len(str(value)) <= 30 else f" {str(value)[:29]!r}…"

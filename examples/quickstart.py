@@ -23,11 +23,9 @@ from skyvern_core.testing.sites import FixtureSites
 
 async def main(data_dir: Path) -> None:
     """Run the task and print what a user would look at."""
-    resume = data_dir / "resume.pdf"
-    resume.write_bytes(b"%PDF-1.4\n%%EOF\n")
     with FixtureSites() as sites:
         async with Agent(data_dir=data_dir) as agent:
-            task = await agent.run(demo_request(sites.url("jobs/"), resume))
+            task = await agent.run(demo_request(sites.url("jobs/")))
             print(f"task {task.task_id}: {task.status.value}")
             for step in task.steps:
                 actions = ", ".join(a.type for a in step.actions)

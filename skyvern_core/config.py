@@ -178,13 +178,32 @@ class Settings(BaseSettings):
     )
 
     # Where tasks, webhooks and TOTP URLs may point.
-    refuse_private_networks: bool = Field(
-        default=False,
-        description="Also refuse private, loopback and unique-local addresses (link-local "
-        "and cloud metadata addresses are always refused).",
+    refuse_private_networks: bool | None = Field(
+        default=None,
+        description="Also refuse private, loopback, shared and unique-local addresses "
+        "(link-local, cloud metadata, multicast and reserved ones are always refused). "
+        "None: refused under `skyvern-core serve` and `skyvern-core worker`, allowed for "
+        "the embedded Python API; true or false wins everywhere.",
     )
 
-    @field_validator("plugins", "llm_fallback_models", mode="before")
+    # Files a task may upload.
+    upload_dirs: Annotated[list[Path] | None, NoDecode] = Field(
+        default=None,
+        description="Folders a task's upload_file may take local files from (never the "
+        "data folder, never hidden files). None: no folder under `skyvern-core serve` and "
+        "`skyvern-core worker`, the current working directory for the embedded Python API.",
+    )
+    upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        gt=0,
+        description="The largest file a task may upload, however it is given (local, "
+        "inline in navigation_payload or by URL).",
+    )
+    upload_fetch_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds to download a file to upload from a URL."
+    )
+
+    @field_validator("plugins", "llm_fallback_models", "upload_dirs", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         # Environment variables hold "a,b,c"; a JSON list is accepted too.

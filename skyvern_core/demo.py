@@ -10,6 +10,7 @@ With an LLM configured (``SKYVERN_LLM_MODEL`` and its key, or a local
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,17 @@ _PDF = (
 )
 
 
-def demo_request(site_url: str, resume: Path) -> TaskRequest:
-    """The demo's task: apply for the job with a candidate's details."""
+def demo_request(site_url: str, resume: Path | None = None) -> TaskRequest:
+    """The demo's task: apply for the job with a candidate's details.
+
+    The résumé (``resume``, else a bundled one-page PDF) goes inline in the payload, as
+    ``{"$file": {...}}``: an inline file is uploaded under any ``upload_dirs``, and the
+    model sees only its placeholder, ``{{file:resume}}``.
+    """
+    if resume is None:
+        name, data = "ada-lovelace-resume.pdf", _PDF
+    else:
+        name, data = resume.name, resume.read_bytes()
     return TaskRequest(
         url=site_url,
         navigation_goal="Apply for the Senior Backend Engineer job with the candidate's "
@@ -44,7 +54,7 @@ def demo_request(site_url: str, resume: Path) -> TaskRequest:
             "last_name": "Lovelace",
             "email": "ada.lovelace@example.com",
             "phone": "+44 20 7946 0018",
-            "resume": str(resume),
+            "resume": {"$file": {"name": name, "content_base64": base64.b64encode(data).decode()}},
             "location": "Berlin",
             "how_did_you_hear": "LinkedIn",
             "authorized_to_work": "Yes",
@@ -91,16 +101,12 @@ def run_demo(*, settings: Settings | None = None, console: Console | None = None
                 console.print(f"  [red]{step.failure_reason}[/red]")
 
     with FixtureSites() as sites:
-        folder = Path(settings.data_dir) / "demo"
-        folder.mkdir(parents=True, exist_ok=True)
-        resume = folder / "ada-lovelace-resume.pdf"
-        resume.write_bytes(_PDF)
         agent = Agent(settings=settings, on_event=progress)
         console.print("[bold]skyvern-core demo[/bold]: apply for a job on a bundled site")
         console.print(f"  site:    {sites.url('jobs/')}")
         console.print(f"  planner: {_describe_planner(agent)}")
         console.print(f"  data:    {settings.data_dir}\n")
-        task = agent.run_sync(demo_request(sites.url("jobs/"), resume))
+        task = agent.run_sync(demo_request(sites.url("jobs/")))
 
     console.print()
     color = "green" if task.status == TaskStatus.completed else "red"
@@ -128,7 +134,11 @@ def _path(url: str | None) -> str | None:
 
 def _action_text(action: Any) -> str:
     target = getattr(action, "element_id", None)
-    value = getattr(action, "text", None) or getattr(action, "option", None)
+    value = (
+        getattr(action, "text", None)
+        or getattr(action, "option", None)
+        or getattr(action, "file", None)
+    )
     text = action.type + (f" {target}" if target else "")
     if value:
         text += f" {value!r}" if len(str(value)) <= 30 else f" {str(value)[:29]!r}…"

@@ -213,7 +213,9 @@ class TaskRequest(BaseModel):
         default=None, description="What to extract once the navigation goal is reached."
     )
     navigation_payload: Any = Field(
-        default=None, description="Facts the agent may use (any JSON; not validated)."
+        default=None,
+        description="Facts the agent may use (any JSON). A file to upload may be given "
+        'inline as {"$file": {"name": "cv.pdf", "content_base64": "..."}}.',
     )
     webhook_callback_url: str | None = Field(
         default=None, description="Called with a signed POST when the task ends."
@@ -248,6 +250,14 @@ class TaskRequest(BaseModel):
         if value is None or value == "":
             return None
         return check_http_url(value, info.field_name)
+
+    @field_validator("navigation_payload")
+    @classmethod
+    def _inline_files(cls, value: Any) -> Any:
+        from skyvern_core.uploads import check_inline_files
+
+        check_inline_files(value)
+        return value
 
     @field_validator("extracted_information_schema", mode="before")
     @classmethod
@@ -363,7 +373,9 @@ class CheckAction(_ActionBase):
 
 
 class UploadFileAction(_ActionBase):
-    """Give a file input a local path or an http(s) URL to download first."""
+    """Give a file input a file: a placeholder ``{{file:<path>}}`` of an inline file of
+    ``navigation_payload``, an http(s) URL, or a local path in an allowed upload folder
+    (the runner checks and fetches it; the driver receives a local copy)."""
 
     type: Literal["upload_file"] = "upload_file"
     element_id: str

@@ -49,6 +49,7 @@ from skyvern_core.models import (
     Task,
     TaskStatus,
     TerminateAction,
+    UploadFileAction,
     Usage,
 )
 from skyvern_core.netpolicy import BlockedURLError, check_url
@@ -64,8 +65,9 @@ from skyvern_core.protocols import (
     SessionOptions,
     Store,
 )
-from skyvern_core.secrets import redact, reveal_action, split_secrets
+from skyvern_core.secrets import redact, reveal, reveal_action, split_secrets
 from skyvern_core.totp import TotpResolver, wants_code, with_code
+from skyvern_core.uploads import UploadError, UploadResolver, split_files
 
 __all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
 
@@ -245,7 +247,9 @@ class _Run:
         self.action_shots: list[str] = list(task.action_screenshot_artifact_ids)
         self.artifact_dir = Path(self.s.resolved_artifact_dir) / task.task_id
         self.last_page: PageState | None = None
-        self.secrets = split_secrets(task.request.navigation_payload)[1]
+        payload = task.request.navigation_payload
+        self.uploads = UploadResolver(self.s, payload)
+        self.secrets = split_secrets(_files_as_placeholders(payload))[1]
         self._step_scope = anyio.CancelScope()
 
     # ------------------------------------------------------------------ top level
@@ -296,21 +300,23 @@ class _Run:
                         None,
                         False,
                     )
+            self.uploads.cleanup()
             raise
         finally:
             self.handle._scope = None
         if self.handle.canceled:
             status, reason = TaskStatus.canceled, None
-        elif (
-            self.handle.releasing and (released or scope.cancelled_caught) and not self.handle.lost
-        ):
+        elif self._releases(released or scope.cancelled_caught):
             # At a step boundary, or interrupted, because the process is shutting down.
             with anyio.CancelScope(shield=True):
-                return await self._release()
+                released_task = await self._release()
+            self.uploads.cleanup()
+            return released_task
         elif self.handle.stopping:
             status, reason = TaskStatus.failed, STOPPED
         with anyio.CancelScope(shield=True):
             finished, notify = await self._record_end(status, reason, extracted, has_extracted)
+        self.uploads.cleanup()  # the session is closed: the browser has read its files
         if notify:
             await self._notify(finished)
         return finished
@@ -520,7 +526,12 @@ class _Run:
                 outcome.results.append(refused)
                 outcome.ok, outcome.reason = False, f"{action.type} failed: {refused.error}"
                 return
-            result = await self.session.execute(reveal_action(action, self.secrets), page)
+            acting = await self._upload_source(action)
+            if isinstance(acting, ActionResult):
+                outcome.results.append(acting)
+                outcome.ok, outcome.reason = False, f"{action.type} failed: {acting.error}"
+                return
+            result = await self.session.execute(reveal_action(acting, self.secrets), page)
             if result.error and self.secrets:
                 result = result.model_copy(update={"error": redact(result.error, self.secrets)})
             acted = True
@@ -554,6 +565,18 @@ class _Run:
         except BlockedURLError as exc:
             return ActionResult(success=False, error=str(exc))
         return None
+
+    async def _upload_source(self, action: Any) -> Any:
+        """The action to hand the driver: for ``upload_file``, a copy naming a checked local
+        file (see :mod:`skyvern_core.uploads`), or a failed result saying which rule
+        refused it; other actions as they are. The step keeps the action as decided."""
+        if not isinstance(action, UploadFileAction):
+            return action
+        try:
+            local = await self.uploads.resolve(reveal(action.file, self.secrets))
+        except UploadError as exc:
+            return ActionResult(success=False, error=str(exc))
+        return action.model_copy(update={"file": str(local)})
 
     async def _refuse_page(self, url: str | None) -> None:
         """End the task when the browser reached an address the URL policy refuses.
@@ -836,6 +859,14 @@ class _Run:
             if kind == ArtifactKind.recording:
                 fields["recording_artifact_id"] = art.artifact_id
         return fields
+
+
+def _files_as_placeholders(payload: Any) -> Any:
+    """The payload with inline files as their placeholders (as the model sees it)."""
+    try:
+        return split_files(payload)[0]
+    except ValueError:  # checked when the task was created; a stored one is kept as is
+        return payload
 
 
 def _schema_errors(data: Any, schema: Any) -> list[str]:

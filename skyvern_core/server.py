@@ -10,7 +10,25 @@ from skyvern_core.agent import Agent
 from skyvern_core.auth import NewOrganization, create_organization
 from skyvern_core.config import Settings
 
-__all__ = ["OrgCreated", "create_org", "run_worker", "serve"]
+__all__ = ["OrgCreated", "create_org", "hosted_settings", "run_worker", "serve"]
+
+
+def hosted_settings(settings: Settings) -> Settings:
+    """``settings`` as ``skyvern-core serve`` and ``skyvern-core worker`` run them: what is
+    left unset takes the hosted default, for tasks that strangers may write.
+
+    ``refuse_private_networks`` unset becomes true (no private network or loopback) and
+    ``upload_dirs`` unset becomes empty (no local file is uploaded; inline files and URLs
+    are). A value set explicitly, as an argument or a ``SKYVERN_*`` variable, is kept.
+    """
+    hosted: dict[str, object] = {}
+    if settings.refuse_private_networks is None:
+        hosted["refuse_private_networks"] = True
+    if settings.upload_dirs is None:
+        hosted["upload_dirs"] = []
+    if not hosted:
+        return settings
+    return Settings(**{**settings.model_dump(exclude_unset=True), **hosted})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +73,7 @@ def serve(
 
     from skyvern_core.asgi import create_app
 
-    settings = settings or Settings()
+    settings = hosted_settings(settings or Settings())
     if settings.public_base_url is None and host not in ("0.0.0.0", "::"):
         settings = Settings(
             **{
@@ -75,7 +93,7 @@ def run_worker(*, concurrency: int | None = None, settings: Settings | None = No
     """
     import signal
 
-    settings = settings or Settings()
+    settings = hosted_settings(settings or Settings())
     if concurrency is not None:
         settings = Settings(
             **{**settings.model_dump(exclude_unset=True), "concurrency": concurrency}

@@ -43,7 +43,8 @@ from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import TOTPError
 from skyvern_core.models import Action, InputTextAction, Task, utcnow
-from skyvern_core.netpolicy import BlockedURLError, check_url
+from skyvern_core.netpolicy import BlockedURLError, UnresolvedHostError
+from skyvern_core.outbound import OutboundClient, OutboundError
 from skyvern_core.protocols import Store
 from skyvern_core.webhooks import SecretLookup, signed_headers, signing_secret
 
@@ -377,6 +378,7 @@ def _shown(url: str) -> str:
 
 _CODE_VALUE = re.compile(r"[A-Za-z0-9]{4,12}")
 _RETRY_STATUSES = frozenset({404, 408, 425, 429})
+_ANSWER_BYTES = 64 * 1024  # a code comes in a few bytes; a larger answer is refused
 
 
 class TotpResolver:
@@ -391,7 +393,7 @@ class TotpResolver:
         self,
         store: Store,
         settings: Settings,
-        http: httpx.AsyncClient | None = None,
+        http: OutboundClient | None = None,
         *,
         secret_for_org: SecretLookup | None = None,
         clock: Clock = SYSTEM_CLOCK,
@@ -427,10 +429,6 @@ class TotpResolver:
         )
 
     async def _from_url(self, task: Task, url: str) -> str:
-        try:
-            await check_url(url, self.settings, field="totp_verification_url")
-        except BlockedURLError as exc:
-            raise TOTPError(str(exc)) from exc
         secret = await signing_secret(
             self.store, self.settings, task.organization_id, self.secret_for_org
         )
@@ -448,14 +446,22 @@ class TotpResolver:
             with anyio.move_on_after(timeout):
                 while True:
                     try:
-                        response = await client.post(
+                        # The URL policy holds for the connection itself, at each ask.
+                        response = await client.request(
+                            "POST",
                             url,
                             content=body,
                             headers=signed_headers(secret, body),
-                            timeout=min(self.settings.webhook_timeout, timeout),
+                            time_limit=min(self.settings.webhook_timeout, timeout),
+                            max_bytes=_ANSWER_BYTES,
+                            field="totp_verification_url",
                         )
-                    except httpx.RequestError as exc:
-                        last = f"{type(exc).__name__}"
+                    except UnresolvedHostError as exc:
+                        last = str(exc)
+                    except BlockedURLError as exc:
+                        raise TOTPError(str(exc)) from exc
+                    except OutboundError as exc:
+                        last = str(exc)
                     else:
                         code, last = self._read_answer(url, response)
                         if code is not None:
@@ -497,10 +503,10 @@ class TotpResolver:
             raise TOTPError(f"{_shown(url)} answered a verification_code with no code in it")
         return code, "a code"
 
-    def _client(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+    def _client(self) -> contextlib.AbstractAsyncContextManager[OutboundClient]:
         if self.http is not None:
             return contextlib.nullcontext(self.http)  # the caller's client: not closed here
-        return httpx.AsyncClient(timeout=self.settings.webhook_timeout, follow_redirects=False)
+        return OutboundClient(self.settings)
 
     async def _from_store(self, task: Task, totp_identifier: str) -> str:
         identifier = normalize_identifier(totp_identifier)

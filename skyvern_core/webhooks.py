@@ -46,13 +46,13 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.abc
-import httpx
 
 from skyvern_core import ids
 from skyvern_core.config import Settings
 from skyvern_core.errors import NotFoundError, WebhookVerificationError
 from skyvern_core.models import DeliveryStatus, Task, WebhookDelivery, utcnow
-from skyvern_core.netpolicy import BlockedURLError, check_url
+from skyvern_core.netpolicy import BlockedURLError, UnresolvedHostError
+from skyvern_core.outbound import OutboundClient, OutboundError
 from skyvern_core.protocols import Store
 
 __all__ = [
@@ -86,6 +86,7 @@ LEASE_GRACE = 30.0  # beyond the request timeout, before another sender may take
 MAX_PARALLEL_SENDS = 8
 SWEEP_INTERVAL = 30.0  # seconds between looks for finished tasks without a delivery
 _ERROR_BODY_CHARS = 200
+_ERROR_BODY_BYTES = 4096  # of an answer, read at most: only its start is kept, for errors
 
 SecretLookup = Callable[[str], Awaitable[str | None]]
 """``await lookup(organization_id)`` → that organization's signing secret, or None."""
@@ -287,8 +288,10 @@ class WebhookNotifier:
     ``secret_for_org`` looks up an organization's signing secret (default: its
     ``webhook_signing_secret`` in the store); ``Settings.webhook_secret`` is the fallback.
     With no secret at all a delivery is not sent: it is recorded as failed with
-    :data:`NO_SECRET_ERROR`. ``http`` is an :class:`httpx.AsyncClient` to send with (by
-    default one is made, and closed by :meth:`aclose`).
+    :data:`NO_SECRET_ERROR`. ``http`` is the :class:`~skyvern_core.outbound.OutboundClient`
+    to send with (by default one is made, and closed by :meth:`aclose`); it applies the URL
+    policy to each connection, follows no redirect and bounds each attempt as a whole by
+    ``webhook_timeout``.
 
     :meth:`notify` records the delivery and makes the first attempt at once; later attempts
     are made by :meth:`serve` (or :meth:`run_pending`), which must run somewhere for
@@ -303,7 +306,7 @@ class WebhookNotifier:
         settings: Settings,
         secret_for_org: SecretLookup | None = None,
         *,
-        http: httpx.AsyncClient | None = None,
+        http: OutboundClient | None = None,
         describe: Callable[[Task], Awaitable[Task]] | None = None,
     ) -> None:
         self.store = store
@@ -390,11 +393,9 @@ class WebhookNotifier:
             return None
         return await self._attempt(delivery)
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self) -> OutboundClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(
-                timeout=self.settings.webhook_timeout, follow_redirects=False
-            )
+            self._http = OutboundClient(self.settings)
         return self._http
 
     async def _attempt(self, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -418,36 +419,30 @@ class WebhookNotifier:
                 duration_ms=0.0,
                 status=DeliveryStatus.failed,
             )
-        try:
-            # Checked again at send time: the name may resolve elsewhere than at creation.
-            await check_url(delivery.url, self.settings, field="webhook_callback_url")
-        except BlockedURLError as exc:
-            return await self.store.record_attempt(
-                delivery.delivery_id,
-                at=at,
-                http_status=None,
-                error=str(exc),
-                duration_ms=0.0,
-                status=DeliveryStatus.failed,
-            )
         body = await self._body(delivery)
         headers = signed_headers(secret, body)
         http_status: int | None = None
         retry_after: float | None = None
+        error: str | None
         started = time.perf_counter()
         try:
-            client = self._client()
-            response = await client.post(
+            # The URL policy is applied to the connection itself, at each attempt.
+            response = await self._client().request(
+                "POST",
                 delivery.url,
                 content=body,
                 headers=headers,
-                timeout=self.settings.webhook_timeout,
+                time_limit=self.settings.webhook_timeout,
+                max_bytes=_ERROR_BODY_BYTES,
+                truncate=True,
+                field="webhook_callback_url",
             )
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            error: str | None = _transport_error(exc)
-            retryable = False
-        except httpx.RequestError as exc:
-            error, retryable = _transport_error(exc), True
+        except UnresolvedHostError as exc:
+            error, retryable = str(exc), True
+        except BlockedURLError as exc:
+            error, retryable = str(exc), False
+        except OutboundError as exc:
+            error, retryable = str(exc), True
         else:
             http_status = response.status_code
             if response.is_success:

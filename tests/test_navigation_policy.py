@@ -211,6 +211,14 @@ REFUSED_ALWAYS = [
     "http://metadata/computeMetadata",
     "http://instance-data:80/latest",
     "ws://169.254.169.254/socket",
+    "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 of the metadata address
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4 of it
+    "http://224.0.0.251:5353/",
+    "http://239.255.255.250:1900/",
+    "http://255.255.255.255/",
+    "http://240.1.2.3/",
+    "http://192.0.2.1/",
+    "http://203.0.113.7/",
 ]
 REFUSED_PRIVATE = [
     "http://127.0.0.1:8000/",
@@ -223,6 +231,10 @@ REFUSED_PRIVATE = [
     "http://[fd12::1]/",
     "http://localhost:5432/",
     "http://api.localhost/",
+    "http://198.18.0.1/",
+    "http://192.0.0.8/",
+    "http://[fec0::1]/",
+    "http://[::ffff:7f00:1]/",
 ]
 ALLOWED = [
     "https://example.com/?next=http://169.254.169.254/",

@@ -655,6 +655,7 @@ def agent_in(tmp_path: Path, chromium: str) -> Agent:
         data_dir=tmp_path / "data",
         browser_path=chromium,
         record_video=False,
+        upload_dirs=[tmp_path],  # the test's files (its data folder inside stays refused)
     )
 
 

@@ -37,7 +37,9 @@ def free_port() -> int:
 class Served:
     """A `skyvern-core serve` process and the organization made for it."""
 
-    def __init__(self, data_dir: Path, llm: LLMServer, **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, llm: LLMServer, *, hosted_defaults: bool = False, **env: str
+    ) -> None:
         self.data_dir = data_dir
         self.env = {
             **os.environ,
@@ -50,6 +52,10 @@ class Served:
             "SKYVERN_RECORD_VIDEO": "false",
             **env,
         }
+        if not hosted_defaults:
+            # The fixture sites and the webhook receiver are on 127.0.0.1, which `serve`
+            # refuses unless the deployment allows it.
+            self.env["SKYVERN_REFUSE_PRIVATE_NETWORKS"] = "false"
         if (data_dir / "org.json").exists():
             # A restart: the organization already exists.
             saved = json.loads((data_dir / "org.json").read_text())
@@ -249,3 +255,27 @@ def test_a_webhook_pending_when_the_server_stops_is_sent_after_a_restart(
     # Every attempt is on record: the failed one(s) before the stop, the good one after.
     assert status == "delivered"
     assert tried[0] == (None, True) and tried[-1] == (200, False)
+
+
+def test_serve_refuses_private_networks_unless_the_deployment_allows_them(
+    tmp_path: Path, llm: LLMServer, sites: FixtureSites
+):
+    served = Served(tmp_path, llm, hosted_defaults=True)
+    try:
+        for field, url in [
+            ("url", sites.url("jobs/")),
+            ("url", "http://10.0.0.8/admin"),
+            ("url", "http://[::ffff:127.0.0.1]:8000/"),
+            ("webhook_callback_url", "http://127.0.0.1:9/hook"),
+            ("totp_verification_url", "http://192.168.1.1/code"),
+        ]:
+            body = {"url": "https://shop.example.com/", "navigation_goal": "Buy"}
+            body[field] = url
+            response = served.client.post("/tasks", json={**body, "proxy_location": "NONE"})
+            assert response.status_code == 422, (url, response.text)
+            (error,) = response.json()["detail"]
+            assert error["loc"] == ["body", field] and error["type"] == "url_refused"
+            assert "refuse_private_networks" in error["msg"], error["msg"]
+        assert served.client.get("/tasks").json() == []
+    finally:
+        served.stop()

@@ -706,6 +706,7 @@ def test_serve_without_workers_and_a_worker_command_run_a_real_task(
         "SKYVERN_NOTIFIER": "none",
         "SKYVERN_POLL_INTERVAL": str(POLL),
         "SKYVERN_LEASE_SECONDS": "10",
+        "SKYVERN_REFUSE_PRIVATE_NETWORKS": "false",  # the fixture sites are on 127.0.0.1
     }
     command = [sys.executable, "-m", "skyvern_core"]
     out = subprocess.run(

@@ -3,7 +3,7 @@
 The Playwright and Selenium drivers (``skyvern_plugins``) see and act on a page the same
 way; this module holds the parts that do not depend on the automation library, so that
 both decide alike: the JavaScript they evaluate in the page, how an element of the last
-snapshot is found again and described, the key names, the download of a file to upload,
+snapshot is found again and described, the key names, the check of a file to upload,
 the messages a failed action returns and the rules that verify an action's effect, and the
 Chromium both launch.
 
@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import anyio
 
@@ -53,7 +51,6 @@ __all__ = [
     "SNAPSHOT_STATE",
     "ActionFailed",
     "KnownElement",
-    "UploadFiles",
     "check_checkable",
     "check_clickable",
     "check_text_field",
@@ -71,6 +68,7 @@ __all__ = [
     "known_elements",
     "known_from_page",
     "list_labels",
+    "local_upload",
     "native_select_result",
     "no_option_message",
     "norm_text",
@@ -433,50 +431,22 @@ def describe_element(element_id: str, known: KnownElement | None, page: PageStat
     return f"{element_id} ({role})" if role else element_id
 
 
-class UploadFiles:
-    """The files a session hands to file inputs: local paths, or URLs downloaded first into
-    a temporary folder of the session's own (removed by :meth:`cleanup`)."""
+async def local_upload(file: str) -> Path:
+    """The local file an ``upload_file`` action gives the page.
 
-    def __init__(self) -> None:
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-
-    async def local(self, file: str) -> Path:
-        """The local path of ``file`` (a path, or an http(s) URL downloaded first).
-
-        Raises :class:`ActionFailed` when there is no such file or it cannot be downloaded.
-        """
-        if urlsplit(file).scheme in ("http", "https"):
-            return await self._download(file)
-        path = await anyio.Path(file).expanduser()
-        if not await path.is_file():
-            raise ActionFailed(f"no such file to upload: {file}")
-        return Path(await path.resolve())
-
-    async def _download(self, url: str) -> Path:
-        import httpx
-
-        if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="skyvern-upload-")
-        name = Path(unquote(urlsplit(url).path)).name or "upload"
-        try:
-            async with httpx.AsyncClient(follow_redirects=True, timeout=30.0) as client:
-                response = await client.get(url)
-                response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise ActionFailed(f"could not download {url} to upload it: {exc}") from exc
-        disposition = response.headers.get("content-disposition", "")
-        match = re.search(r'filename="?([^";]+)"?', disposition)
-        if match:
-            name = Path(match.group(1)).name or name
-        target = anyio.Path(self._tmp.name) / name
-        await target.write_bytes(response.content)
-        return Path(target)
-
-    def cleanup(self) -> None:
-        """Remove the downloaded files."""
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+    The runner has already checked where the file came from and handed over a local copy
+    (:mod:`skyvern_core.uploads`); a driver never fetches a URL or reads a place of its own
+    choosing. Raises :class:`ActionFailed` for a URL or a path that is not a file.
+    """
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]+://", file):
+        raise ActionFailed(
+            f"upload_file takes a local file here, not a URL ({file}): the runner downloads "
+            "URLs before the driver acts"
+        )
+    path = anyio.Path(file)
+    if not await path.is_file():
+        raise ActionFailed(f"no such file to upload: {file}")
+    return Path(await path.resolve())
 
 
 # --------------------------------------------------------------------------- verification

@@ -36,6 +36,7 @@ from skyvern_core.models import (
 from skyvern_core.planner.loops import STUCK_STEPS, repeated_steps
 from skyvern_core.protocols import ExtractContext, LLMMessage, LLMProvider, LLMRequest, PlanContext
 from skyvern_core.secrets import redact, split_secrets
+from skyvern_core.uploads import split_files
 
 __all__ = ["DECISION_SCHEMA", "LLMPlanner", "parse_decision", "parse_json"]
 
@@ -201,7 +202,7 @@ class LLMPlanner:
         from skyvern_core.perception.serializer import serialize
 
         request = context.task.request
-        payload, _ = split_secrets(request.navigation_payload)
+        payload, _ = split_secrets(_shown_payload(request.navigation_payload))
         page_text = serialize(
             context.page,
             context.previous_page,
@@ -354,3 +355,12 @@ def _usage(response: Any) -> Usage:
         output_tokens=response.output_tokens,
         cost=response.cost,
     )
+
+
+def _shown_payload(payload: Any) -> Any:
+    """The payload with inline files as ``{{file:...}}`` placeholders: their content never
+    reaches the model."""
+    try:
+        return split_files(payload)[0]
+    except ValueError:
+        return None  # malformed (refused when the task is created): show nothing of it

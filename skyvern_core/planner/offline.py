@@ -50,6 +50,7 @@ from skyvern_core.planner.loops import STUCK_STEPS, repeated_steps, same_documen
 from skyvern_core.protocols import ExtractContext, PlanContext
 from skyvern_core.secrets import placeholder, redact, split_secrets
 from skyvern_core.totp import TOTP_PLACEHOLDER, find_totp_secret
+from skyvern_core.uploads import is_file_placeholder, split_files
 
 __all__ = ["MATCH_THRESHOLD", "STUCK_STEPS", "OfflinePlanner", "match_score"]
 
@@ -325,6 +326,10 @@ class _Fact:
 def _facts(payload: Any) -> list[_Fact]:
     """The payload flattened to paths; secrets become placeholders, TOTP secrets are left
     out (only their codes are ever typed)."""
+    try:
+        payload = split_files(payload)[0]  # inline files as their {{file:...}} placeholders
+    except ValueError:
+        payload = None
     shown, secrets = split_secrets(payload)
     totp_secret = find_totp_secret(payload)
     facts: list[_Fact] = []
@@ -333,6 +338,10 @@ def _facts(payload: Any) -> list[_Fact]:
         if isinstance(value, dict) and isinstance(raw, dict):
             for key, item in value.items():
                 walk(item, raw.get(key), f"{path}.{key}" if path else str(key))
+            return
+        if path in secrets and is_file_placeholder(secrets[path]):
+            # An inline file under a secret-looking key: its placeholder is no secret.
+            facts.append(_Fact(path, secrets[path], secrets[path], False))
             return
         if path in secrets:
             if totp_secret is None or secrets[path].strip() != totp_secret:
@@ -360,6 +369,8 @@ def _as_bool(value: Any) -> bool | None:
 
 
 def _looks_like_file(text: str) -> bool:
+    if is_file_placeholder(text):
+        return True
     return bool(re.match(r"https?://|[~/.]|[A-Za-z]:\\", text) or re.search(r"\.\w{2,5}$", text))
 
 
@@ -432,7 +443,7 @@ def _proposal(fact: _Fact, el: Element, kind: str) -> Action | None:
     """The action that puts ``fact`` into ``el`` — None if the fact cannot go there."""
     why = f"offline planner: {_clean_label(el)!r} from navigation_payload.{fact.path}"
     if kind == "text":
-        if isinstance(fact.value, bool | list):
+        if isinstance(fact.value, bool | list) or is_file_placeholder(fact.text):
             return None
         return InputTextAction(element_id=el.id, text=_date_text(fact.text, el), reasoning=why)
     if kind == "file":

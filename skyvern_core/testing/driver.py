@@ -197,7 +197,7 @@ class InMemorySession:
             case UploadFileAction():
                 assert element is not None
                 element.value = Path(action.file).name
-                return ActionResult(success=True, data={"file": action.file})
+                return ActionResult(success=True, data={"file": Path(action.file).name})
             case GotoUrlAction():
                 return await self._open(action.url)
             case GoBackAction():

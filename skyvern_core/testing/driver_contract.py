@@ -603,15 +603,24 @@ class DriverContract:
         assert sub.files["resume"].size == resume.stat().st_size
         assert sub.fields["location"] == "Lisbon, Portugal"
 
-    async def test_upload_from_a_url(
+    async def test_upload_takes_local_files_only(
         self, session: BrowserSession, sites: FixtureSitesLike
     ) -> None:
-        """upload_file with an http(s) URL downloads it first and keeps its file name."""
+        """upload_file with a URL fails without fetching it and the input stays empty: the
+        runner fetches URLs under the URL policy and hands the driver a local copy."""
         url = sites.url("news/downloads/todays-edition.pdf")
-        sub = await self._apply_with_upload(session, sites, url, via_button=False)
-        assert "resume" in sub.files, f"no file received; files: {dict(sub.files)}"
-        assert sub.files["resume"].filename == "todays-edition.pdf"
-        assert sub.files["resume"].size > 500
+        page = await self.open(session, sites.url("jobs/"))
+        target = maybe_find(page, label="Resume/CV", type="file") or find(
+            page, label="Attach", role="button"
+        )
+        result = await execute(session, UploadFileAction(element_id=target.id, file=url), page)
+        assert not result.success, "a driver must not fetch a URL to upload"
+        assert result.error and "local file" in result.error, result.error
+        page = await snapshot(session)
+        remove = maybe_find(page, label="Remove file", role="button")
+        assert remove is None or remove.visibility == "hidden", (
+            "after a refused upload the page shows no chosen file\n" + describe(page)
+        )
 
     async def test_select_option_missing_lists_the_options(
         self, session: BrowserSession, sites: FixtureSitesLike

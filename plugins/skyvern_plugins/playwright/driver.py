@@ -83,7 +83,6 @@ from skyvern_core.perception.browser_common import (
     SELECTED_LABELS,
     ActionFailed,
     KnownElement,
-    UploadFiles,
     check_checkable,
     check_clickable,
     check_text_field,
@@ -101,6 +100,7 @@ from skyvern_core.perception.browser_common import (
     known_elements,
     known_from_page,
     list_labels,
+    local_upload,
     native_select_result,
     no_option_message,
     page_scroll_result,
@@ -426,7 +426,6 @@ class PlaywrightSession:
         self._frames: dict[str, Frame] = {}
         self._tokens: dict[str, str] = {}
         self._known: dict[str, KnownElement] = {}
-        self._uploads = UploadFiles()
         self._cdp: dict[Page, Any] = {}
 
     async def _begin(self) -> None:
@@ -669,7 +668,6 @@ class PlaywrightSession:
                     self.warnings.append("the video recording is empty")
             except Exception as exc:
                 self.warnings.append(f"video not saved: {_readable(exc)}")
-        self._uploads.cleanup()
         artifacts.downloads = list(self.downloads)
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
@@ -1033,7 +1031,7 @@ class PlaywrightSession:
         api = _import_playwright()
         el = await self._element(action.element_id, page)
         name = self._describe(action.element_id, page)
-        path = await self._uploads.local(action.file)
+        path = await local_upload(action.file)
         input_handle = await el.evaluate_handle(FILE_INPUT)
         file_input = input_handle.as_element()
         if file_input is not None:

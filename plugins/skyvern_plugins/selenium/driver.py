@@ -123,7 +123,6 @@ from skyvern_core.perception.browser_common import (
     SNAPSHOT_STATE,
     ActionFailed,
     KnownElement,
-    UploadFiles,
     check_checkable,
     check_clickable,
     check_text_field,
@@ -141,6 +140,7 @@ from skyvern_core.perception.browser_common import (
     known_elements,
     known_from_page,
     list_labels,
+    local_upload,
     native_select_result,
     no_option_message,
     page_scroll_result,
@@ -499,7 +499,6 @@ class SeleniumSession:
         self._chains: dict[str, list[str]] = {}
         self._tokens: dict[str, str] = {}
         self._known: dict[str, KnownElement] = {}
-        self._uploads = UploadFiles()
         self._recorder: _Recorder | None = None
 
     # ------------------------------------------------------------------ plumbing
@@ -845,7 +844,6 @@ class SeleniumSession:
             await anyio.to_thread.run_sync(
                 lambda: shutil.rmtree(self._profile or "", ignore_errors=True)
             )
-        self._uploads.cleanup()
         artifacts.downloads = list(self.downloads)
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
@@ -862,7 +860,7 @@ class SeleniumSession:
         upload: Path | None = None
         if isinstance(action, UploadFileAction):
             try:
-                upload = await self._uploads.local(action.file)
+                upload = await local_upload(action.file)
             except ActionFailed as failure:
                 return ActionResult(success=False, error=str(failure), data=failure.data)
         return await self._run(self._execute_sync, action, page, upload)

@@ -404,11 +404,14 @@ WIDGET_STATE = """(el) => {
         selected.push(clean(o.getAttribute('aria-label') || o.textContent));
       }
     }
-    return {shown: parts.join(' ').slice(0, 300), hidden: hidden.slice(0, 20),
+    // Free text: an input the form sends itself, no hidden value kept beside it.
+    const free = el.tagName === 'INPUT' && !!el.name && !hidden.length;
+    return {shown: parts.join(' ').slice(0, 300), hidden: hidden.slice(0, 20), free,
       chips: chips.slice(0, 20), selected: selected.slice(0, 20),
       active: active ? clean(active.getAttribute('aria-label') || active.textContent) : ''};
 }"""
-"""What a custom widget shows: {shown, hidden, chips, selected, active} (see above)."""
+"""What a custom widget shows: {shown, hidden, chips, selected, active, free} (see above;
+``free``: a text input whose own value the form sends, so typed text may stand)."""
 
 # Scrolls the window, or the largest scrollable box under the viewport's centre, by most of
 # a screen; true when something moved.

@@ -1011,11 +1011,19 @@ class PlaywrightSession:
         listed = await el.evaluate(LIST_OPTIONS, SUGGESTION_WAIT if typed else OPEN_WAIT)
         try:
             index, match = choose_option(option, listed["options"], name)
-        except ActionFailed:
+        except ActionFailed as failure:
+            free = typed and before.get("free") and "candidates" not in failure.data
             with contextlib.suppress(api.Error):
-                if typed:
+                if typed and not free:
                     await el.fill("")
                 await self.page.keyboard.press("Escape")
+            if free:
+                # A free-text autocomplete (an address): the typed text stands, as typed.
+                kept = str(await el.evaluate("(el) => el.isConnected ? el.value : ''"))
+                if kept == option:
+                    labels = [o["label"] for o in listed["options"] if o.get("label")]
+                    why = "no suggestion matched" if labels else "no suggestion appeared"
+                    return ActionResult(success=True, data=suggestion_data(None, labels, why))
             raise
         value = str(listed["options"][index].get("value") or "")
         await self._click_option(el, index, option, name)

@@ -1172,11 +1172,19 @@ class SeleniumSession:
         listed = self._js(LIST_OPTIONS, el, SUGGESTION_WAIT if typed else OPEN_WAIT)
         try:
             index, match = choose_option(option, listed["options"], name)
-        except ActionFailed:
+        except ActionFailed as failure:
+            free = typed and before.get("free") and "candidates" not in failure.data
             with contextlib.suppress(WebDriverException):
-                if typed:
+                if typed and not free:
                     el.clear()
                 ActionChains(self.wd).send_keys(Keys.ESCAPE).perform()
+            if free:
+                # A free-text autocomplete (an address): the typed text stands, as typed.
+                kept = str(self._js_if_attached("(el) => el.value", el, default=""))
+                if kept == option:
+                    labels = [o["label"] for o in listed["options"] if o.get("label")]
+                    why = "no suggestion matched" if labels else "no suggestion appeared"
+                    return ActionResult(success=True, data=suggestion_data(None, labels, why))
             raise
         value = str(listed["options"][index].get("value") or "")
         self._click_option(el, index, option, name)

@@ -65,7 +65,14 @@ from skyvern_core.protocols import (
 from skyvern_core.secrets import redact, reveal_action, split_secrets
 from skyvern_core.totp import TotpResolver, wants_code, with_code
 
-__all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
+__all__ = [
+    "RunEvent",
+    "RunHandle",
+    "TaskRunner",
+    "describe_error",
+    "failure_reason",
+    "goes_on_after_failure",
+]
 
 log = logging.getLogger(__name__)
 

@@ -138,3 +138,45 @@ def test_normalize() -> None:
     assert normalize_option("Economy / Coach") == "economy coach"
     assert normalize_option("MR.") == "mr"
     assert normalize_option("São Paulo \u2013 GRU") == "sao paulo gru"
+
+
+# --------------------------------------------------------------------------- checking a choice
+
+
+def _state(**kw: object) -> dict[str, object]:
+    return {"shown": "", "hidden": [], "chips": [], "selected": [], "active": "", **kw}
+
+
+@pytest.mark.parametrize(
+    ("after", "where"),
+    [
+        (_state(shown="From Paris Orly (ORY)"), "shown"),
+        (_state(selected=["paris orly (ory)"]), "selected option"),
+        (_state(chips=["Paris Orly (ORY)"]), "chip"),
+        (_state(hidden=["ORY"]), "hidden input"),
+        (_state(active="Paris Orly (ORY)"), "active option"),
+    ],
+)
+def test_a_custom_choice_is_confirmed_by_what_the_widget_shows(
+    after: dict[str, object], where: str
+) -> None:
+    from skyvern_core.perception.browser_common import custom_select_result, widget_shows
+
+    match = match_option("orly", ["Paris Orly (ORY)"])
+    assert widget_shows(after, match.label, "ORY") == where
+    result = custom_select_result(match, "ORY", "e4", _state(), after)
+    assert result.data["chosen"] == "Paris Orly (ORY)"
+    assert result.data["shown_by"] == where
+
+
+def test_a_custom_choice_that_changed_nothing_fails() -> None:
+    from skyvern_core.perception.browser_common import ActionFailed, custom_select_result
+
+    match = match_option("orly", ["Paris Orly (ORY)"])
+    before = _state(shown="Select...")
+    # Changed, though not to the option's text (a trigger showing a code): a success.
+    changed = custom_select_result(match, "", "e4", before, _state(shown="ORY ✈"))
+    assert changed.success and changed.data["shown"] == "ORY ✈"
+    # Nothing changed and nothing shows the option: a failure saying what it still shows.
+    with pytest.raises(ActionFailed, match=r"still shows 'Select\.\.\.' after choosing"):
+        custom_select_result(match, "", 'e4 (combobox "From")', before, before)

@@ -69,7 +69,14 @@ from skyvern_core.secrets import redact, reveal, reveal_action, split_secrets
 from skyvern_core.totp import TotpResolver, wants_code, with_code
 from skyvern_core.uploads import UploadError, UploadResolver, split_files
 
-__all__ = ["RunEvent", "RunHandle", "TaskRunner", "describe_error"]
+__all__ = [
+    "RunEvent",
+    "RunHandle",
+    "TaskRunner",
+    "describe_error",
+    "failure_reason",
+    "goes_on_after_failure",
+]
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +231,65 @@ class TaskRunner:
                 await result
         except Exception:
             log.exception("progress callback failed")
+
+
+# After a failed action, the fills of other fields still run (they do not depend on it and
+# what sticks is kept); anything that submits, navigates or finishes waits for the next step.
+_INDEPENDENT = {
+    ActionType.input_text,
+    ActionType.select_option,
+    ActionType.check,
+    ActionType.upload_file,
+    ActionType.scroll,
+    ActionType.hover,
+    ActionType.wait,
+    ActionType.keypress,
+}
+_SUBMIT_KEYS = {"enter", "return", "space", " ", "spacebar"}
+
+
+def goes_on_after_failure(action: Any, failure: ActionResult) -> bool:
+    """Whether ``action`` still runs after an earlier action of its step failed.
+
+    Fills (input_text, select_option, check, upload_file) and harmless moves (scroll,
+    hover, wait, a key other than Enter or Space) go on; a click, Enter, goto_url, go_back,
+    extract, complete or terminate does not, nor does anything once the failed action left
+    the page (``data["url"]`` or a new tab).
+    """
+    if "url" in failure.data or "new_tab" in failure.data:
+        return False
+    if action.type not in _INDEPENDENT:
+        return False
+    if action.type == ActionType.keypress:
+        return not any(part.strip().lower() in _SUBMIT_KEYS for part in action.key.split("+"))
+    return True
+
+
+def _named(action: Any, result: ActionResult) -> str:
+    error = result.error or "no reason given"
+    element_id = getattr(action, "element_id", None)
+    if element_id and element_id not in error:
+        return f"{action.type} {element_id} failed: {error}"
+    return f"{action.type} failed: {error}"
+
+
+def failure_reason(failed: list[tuple[Any, ActionResult]], not_run: list[Any]) -> str:
+    """A step's failure reason: every failed action with its error, then those not run.
+
+    One failure reads ``select_option failed: <error>``; several are numbered.
+    """
+    if len(failed) == 1:
+        reason = _named(*failed[0])
+    else:
+        reason = f"{len(failed)} actions failed: " + " ".join(
+            f"({n}) {_named(action, result)}" for n, (action, result) in enumerate(failed, 1)
+        )
+    if not_run:
+        reason += "; not run after the failure: " + ", ".join(
+            " ".join(p for p in (a.type, getattr(a, "element_id", None) or "") if p)
+            for a in not_run
+        )
+    return reason
 
 
 class _Run:
@@ -500,7 +566,10 @@ class _Run:
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
         acted = False
+        failed: list[tuple[Any, ActionResult]] = []
         for index, action in enumerate(decision.actions):
+            if failed and not goes_on_after_failure(action, failed[-1][1]):
+                break  # it may depend on what failed: not run (the history says so)
             if action.type in RUNNER_ACTIONS:
                 if isinstance(action, TerminateAction):
                     outcome.terminate = action.reason or "the agent terminated the task"
@@ -524,13 +593,14 @@ class _Run:
             refused = await self._refused_goto(action)
             if refused is not None:
                 outcome.results.append(refused)
-                outcome.ok, outcome.reason = False, f"{action.type} failed: {refused.error}"
-                return
+                failed.append((action, refused))
+                continue
             acting = await self._upload_source(action)
             if isinstance(acting, ActionResult):
+                # Refused by the upload rules: the page gets nothing; other fills go on.
                 outcome.results.append(acting)
-                outcome.ok, outcome.reason = False, f"{action.type} failed: {acting.error}"
-                return
+                failed.append((action, acting))
+                continue
             result = await self.session.execute(reveal_action(acting, self.secrets), page)
             if result.error and self.secrets:
                 result = result.model_copy(update={"error": redact(result.error, self.secrets)})
@@ -549,9 +619,10 @@ class _Run:
             self.action_shots = [artifact.artifact_id, *self.action_shots][:ACTION_SCREENSHOTS_KEPT]
             outcome.results.append(result)
             if not result.success:
-                outcome.ok = False
-                outcome.reason = f"{action.type} failed: {result.error or 'no reason given'}"
-                return
+                failed.append((action, result))
+        if failed:
+            outcome.ok = False
+            outcome.reason = failure_reason(failed, decision.actions[len(outcome.results) :])
 
     async def _refused_goto(self, action: Any) -> ActionResult | None:
         """A failed result for a ``goto_url`` the URL policy refuses (None: let it run)."""

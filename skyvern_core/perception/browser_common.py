@@ -24,15 +24,20 @@ import anyio
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError
 from skyvern_core.models import ActionResult, Element, PageState
+from skyvern_core.perception.matching import (
+    AmbiguousOption,
+    NoOptionMatch,
+    OptionMatch,
+    match_option,
+    normalize_option,
+)
 
 __all__ = [
+    "AUTOCOMPLETE",
     "CHECKED_STATE",
     "DISPATCH_CHANGE",
-    "DISPLAYED",
     "EDITABLE_TEXT",
     "FILE_INPUT",
-    "FIND_NATIVE_OPTION",
-    "FIND_OPTION",
     "HIT_TEST",
     "IS_HOVERED",
     "JPEG_QUALITY",
@@ -40,7 +45,10 @@ __all__ = [
     "KEY_NAMES",
     "LAST_OPTION",
     "LAUNCH_ARGS",
+    "LIST_OPTIONS",
+    "NATIVE_OPTIONS",
     "NO_PAGE_BACK",
+    "OPEN_WAIT",
     "PROXY_LABEL",
     "SCROLL_PAGE",
     "SCROLL_TO_CENTER",
@@ -49,6 +57,8 @@ __all__ = [
     "SELECT_CONTENTS",
     "SNAPSHOT_API",
     "SNAPSHOT_STATE",
+    "SUGGESTION_WAIT",
+    "WIDGET_STATE",
     "ActionFailed",
     "KnownElement",
     "check_checkable",
@@ -56,6 +66,8 @@ __all__ = [
     "check_text_field",
     "checked_result",
     "child_frame_options",
+    "choose_option",
+    "chosen_data",
     "covered",
     "custom_select_result",
     "describe_element",
@@ -73,10 +85,13 @@ __all__ = [
     "no_option_message",
     "norm_text",
     "page_scroll_result",
+    "pick_suggestion",
     "resolve_args",
+    "suggestion_data",
     "typed_result",
     "unsupported_action",
     "wait_seconds",
+    "widget_shows",
 ]
 
 # --------------------------------------------------------------------------- Chromium
@@ -152,7 +167,7 @@ EDITABLE_TEXT = "(el) => el.innerText.replace(/\\n$/, '')"
 SELECTED_LABELS = "(el) => Array.from(el.selectedOptions).map((o) => (o.label || o.text).trim())"
 """The labels of a ``<select>``'s chosen options."""
 LAST_OPTION = f"(el, i) => {SNAPSHOT_STATE}.lastOptions[i]"
-"""Option ``i`` of those :data:`FIND_OPTION` found last."""
+"""Option ``i`` of those :data:`LIST_OPTIONS` found last."""
 
 PROXY_LABEL = """(el) => {
     const vis = (x) => { const r = x.getBoundingClientRect();
@@ -184,76 +199,217 @@ FILE_INPUT = """(el) => {
 }"""
 """The file input of an element: itself, its label's control, one inside or one beside it."""
 
-FIND_NATIVE_OPTION = """(el, want) => {
-    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
-    const w = norm(want);
-    const opts = Array.from(el.options);
-    const match = opts.find((o) => norm(o.label || o.text) === w)
-      || opts.find((o) => o.value === want || norm(o.value) === w)
-      || opts.find((o) => norm(o.label || o.text).startsWith(w) && w.length > 1);
-    return {
-      value: match ? match.value : null,
-      index: match ? match.index : -1,
-      labels: opts.map((o) => (o.label || o.text).trim()),
-    };
-}"""
-"""A ``<select>``'s option by label, value or label prefix: {value, index, labels}."""
+NATIVE_OPTIONS = """(el) => Array.from(el.options).map((o) => ({
+    label: (o.label || o.text || '').replace(/\\s+/g, ' ').trim(),
+    value: o.value, disabled: o.disabled || !!(o.parentElement && o.parentElement.disabled),
+}))"""
+"""A ``<select>``'s options, in order: [{label, value, disabled}]."""
 
-# What a combobox shows: its text, an input's value, or — for an autocomplete whose input
-# is emptied after a choice — the text beside the input (react-select's "single value").
-DISPLAYED = """(el) => {
-    let t = el.tagName === 'INPUT' ? el.value : (el.innerText || el.textContent || '');
-    if (el.tagName === 'INPUT' && !t && el.parentElement
-        && el.parentElement.childElementCount <= 5) t = el.parentElement.innerText || '';
-    return t.replace(/\\s+/g, ' ').trim().slice(0, 200);
-}"""
-"""What a combobox shows (its text, or an input's value or the text beside it)."""
-
-# Finds an option by its text among [role=option] / list items that are visible now,
-# preferring the combobox's own popup; remembers them for the click that follows.
-FIND_OPTION = """(el, want) => {
-    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
+# The visible options of a custom list (ARIA [role=option], else list items), preferring the
+# popup the element names (aria-controls / aria-owns / its active descendant's listbox) over
+# the rest of the page.
+_GATHER_OPTIONS = """(el) => {
     const vis = (x) => { const r = x.getBoundingClientRect();
       return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
         x.checkVisibility({visibilityProperty: true})); };
+    const home = el.getRootNode();
+    const byId = (id) => (id && ((home.getElementById && home.getElementById(id))
+      || document.getElementById(id))) || null;
     const roots = [];
     for (const attr of ['aria-controls', 'aria-owns']) {
-      const id = (el.getAttribute(attr) || '').split(/\\s+/)[0];
-      const popup = id && (el.getRootNode().getElementById
-        ? el.getRootNode().getElementById(id) : document.getElementById(id));
-      if (popup) roots.push(popup);
+      for (const id of (el.getAttribute(attr) || '').split(/\\s+/)) {
+        const popup = byId(id);
+        if (popup) roots.push(popup);
+      }
     }
+    const active = byId(el.getAttribute('aria-activedescendant'));
+    const activeList = active && active.closest('[role=listbox]');
+    if (activeList) roots.push(activeList);
     if (el.getAttribute('role') === 'listbox') roots.push(el);
-    roots.push(el.getRootNode(), document);
-    let options = [];
+    roots.push(home, document);
     for (const root of roots) {
-      options = Array.from(root.querySelectorAll('[role=option]')).filter(vis);
-      if (!options.length && root !== document && root !== el.getRootNode()) {
+      let options = Array.from(root.querySelectorAll('[role=option]')).filter(vis);
+      if (!options.length && root !== document && root !== home) {
         options = Array.from(root.querySelectorAll('li')).filter(vis);
       }
       if (!options.length && root === document) {
         options = Array.from(document.querySelectorAll(
           '[role=listbox] li, ul[class*=option] li, ul[class*=menu] li, ul[class*=dropdown] li,'
-          + ' [class*=option]:not(select):not(option)')).filter(vis);
+          + ' ul[class*=suggest] li, [class*=option]:not(select):not(option):not(input)'))
+          .filter(vis);
       }
-      if (options.length) break;
+      if (options.length) return options;
     }
-    const state = window[Symbol.for('skyvern-core.snapshot')];
-    if (state) state.lastOptions = options;
-    const labels = options.map((o) => (o.getAttribute('aria-label') || o.innerText || '')
-      .replace(/\\s+/g, ' ').trim()).filter((s, i, a) => s && a.indexOf(s) === i);
-    const w = norm(want);
-    const texts = options.map((o) => norm(o.getAttribute('aria-label') || o.innerText));
-    let index = texts.findIndex((t) => t === w);
-    if (index < 0) index = options.findIndex((o) => norm(o.getAttribute('data-value')) === w);
-    if (index < 0 && w.length > 1) index = texts.findIndex((t) => t.startsWith(w));
-    if (index < 0 && w.length > 2) index = texts.findIndex((t) => t.includes(w));
-    const chosen = index >= 0 ? (options[index].getAttribute('aria-label')
-      || options[index].innerText || '').replace(/\\s+/g, ' ').trim() : null;
-    return {index, label: chosen, labels: labels.slice(0, 30).concat(labels.length > 30
-      ? ['…+' + (labels.length - 30)] : [])};
+    return [];
 }"""
-"""A visible option of a custom list by its text: {index, label, labels}."""
+
+# Busy: a list still loading (aria-busy, or a loading notice in a menu or by the field).
+_BUSY = """(el) => {
+    const vis = (x) => { const r = x.getBoundingClientRect();
+      return r.width > 0 && r.height > 0; };
+    for (const b of document.querySelectorAll('[aria-busy=true]')) if (vis(b)) return true;
+    const near = [];
+    for (let x = el.parentElement, d = 0; x && d < 3; x = x.parentElement, d++) near.push(x);
+    const sel = '[class*=loading], [class*=Loading], [class*=spinner], [class*=searching]';
+    for (const scope of near) for (const b of scope.querySelectorAll(sel)) if (vis(b)) return true;
+    for (const b of document.querySelectorAll('[role=listbox] ' + sel.split(', ').join(
+        ', [role=listbox] ') + ', [class*=menu] [class*=notice--loading]')) {
+      if (vis(b)) return true;
+    }
+    return false;
+}"""
+
+LIST_OPTIONS = f"""(el, wait) => {{
+    const gather = {_GATHER_OPTIONS};
+    const busy = {_BUSY};
+    const label = (o) => (o.getAttribute('aria-label') || o.innerText || o.textContent || '')
+      .replace(/\\s+/g, ' ').trim();
+    const read = () => {{
+      const found = gather(el);
+      const state = window[Symbol.for('skyvern-core.snapshot')];
+      if (state) state.lastOptions = found;
+      return found.map((o) => ({{label: label(o),
+        value: o.getAttribute('data-value') || o.getAttribute('value') || '',
+        disabled: o.getAttribute('aria-disabled') === 'true' || o.hasAttribute('disabled')}}));
+    }};
+    if (!wait) return {{options: read(), busy: busy(el), waited: 0}};
+    return new Promise((resolve) => {{
+      const start = performance.now();
+      let last = null, since = start, timer = null, queued = false, done = false;
+      const check = () => {{
+        if (done) return;
+        const options = read();
+        const key = JSON.stringify(options.map((o) => o.label));
+        const now = performance.now();
+        if (key !== last) {{ last = key; since = now; }}
+        const loading = busy(el);
+        const still = now - since;
+        if ((options.length && !loading && still >= wait.quiet)
+            || (!options.length && !loading && still >= wait.idle)
+            || now - start >= wait.max) {{
+          done = true; observer.disconnect(); clearInterval(timer);
+          resolve({{options, busy: loading, waited: Math.round(now - start)}});
+        }}
+      }};
+      const observer = new MutationObserver(() => {{
+        if (!queued) {{ queued = true; setTimeout(() => {{ queued = false; check(); }}, 0); }}
+      }});
+      observer.observe(document.documentElement,
+        {{subtree: true, childList: true, attributes: true, characterData: true}});
+      timer = setInterval(check, 50);
+      check();
+    }});
+}}"""
+"""The visible options of a custom list: {options: [{label, value, disabled}], busy, waited}.
+
+With ``wait`` ({max, quiet, idle} in ms) it waits, re-reading on every change of the page,
+until the options have stayed the same for ``quiet`` ms (none at all: ``idle`` ms) and
+nothing shows loading, or ``max`` ms have passed. The elements are kept for
+:data:`LAST_OPTION`."""
+
+SUGGESTION_WAIT = {"max": 3000, "quiet": 250, "idle": 1000}
+"""How long suggestions are awaited after typing into an autocomplete (ms): at most 3 s;
+a list unchanged for 250 ms is final; nothing at all for 1 s means none will come."""
+OPEN_WAIT = {"max": 2000, "quiet": 100, "idle": 2000}
+"""How long a custom dropdown's list is awaited after its trigger is clicked (ms)."""
+
+AUTOCOMPLETE = """(el) => {
+    if (el.tagName !== 'INPUT' || el.readOnly || el.disabled) return false;
+    const type = (el.getAttribute('type') || 'text').toLowerCase();
+    if (!['text', 'search', 'email', 'tel', 'url', ''].includes(type)) return false;
+    const role = (el.getAttribute('role') || '').toLowerCase();
+    const auto = (el.getAttribute('aria-autocomplete') || '').toLowerCase();
+    const popup = (el.getAttribute('aria-haspopup') || '').toLowerCase();
+    const search = type === 'search' || role === 'searchbox' || !!el.closest('[role=search]')
+      || /search/i.test([el.name, el.id, el.getAttribute('placeholder')].join(' '));
+    const combo = role === 'combobox' || auto === 'list' || auto === 'both' || popup === 'listbox'
+      || /autocomplete|typeahead|autosuggest/i.test(String(el.className || ''));
+    return combo ? (search ? 'search' : 'combobox') : false;
+}"""
+"""Whether a text input is an autocomplete: ``'combobox'``, ``'search'`` (a search box with
+suggestions: they are not picked) or false."""
+
+# What a custom widget shows after a choice: the text of its box (the trigger, an input's
+# value, a single-value beside the input; not its option list nor its label), the values of
+# hidden inputs (a form library's) and hidden selects, chips, the options marked
+# aria-selected and the active descendant. The box is the widest ancestor (4 levels at
+# most) holding no other visible control.
+WIDGET_STATE = """(el) => {
+    const vis = (x) => { const r = x.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && (!x.checkVisibility ||
+        x.checkVisibility({visibilityProperty: true})); };
+    const clean = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+    const home = el.getRootNode();
+    const byId = (id) => (id && ((home.getElementById && home.getElementById(id))
+      || document.getElementById(id))) || null;
+    const hiddenInput = (c) => c.tagName === 'INPUT' && (c.type === 'hidden'
+      || c.getAttribute('aria-hidden') === 'true' || !vis(c));
+    const others = (x) => Array.from(x.querySelectorAll(
+        'input, select, textarea, [role=combobox], [role=listbox], [contenteditable=true]'))
+      .some((c) => c !== el && !el.contains(c) && !c.contains(el) && !hiddenInput(c)
+        && c.tagName !== 'SELECT' && vis(c) && !c.closest('[role=listbox]'));
+    let box = el;
+    for (let x = el.parentElement, d = 0; x && d < 4; x = x.parentElement, d++) {
+      if (x === document.body || x.tagName === 'FORM' || x.tagName === 'FIELDSET'
+          || others(x)) break;
+      box = x;
+    }
+    const parts = [];
+    const walk = (n) => {
+      for (const c of n.childNodes) {
+        if (c.nodeType === 3) { const t = clean(c.textContent); if (t) parts.push(t); continue; }
+        if (c.nodeType !== 1) continue;
+        if (c.matches('[role=listbox], [role=option], script, style, template, label')) continue;
+        if (c.tagName === 'INPUT' || c.tagName === 'TEXTAREA') {
+          if (!hiddenInput(c) && c.value) parts.push(clean(c.value));
+          continue;
+        }
+        if (c.tagName === 'SELECT' || !vis(c)) continue;
+        walk(c);
+      }
+    };
+    if (box === el) {
+      if (el.tagName === 'INPUT') { if (el.value) parts.push(clean(el.value)); } else walk(el);
+    } else walk(box);
+    const hidden = [];
+    for (const c of box.querySelectorAll('input, select')) {
+      if (c === el) continue;
+      if (c.tagName === 'SELECT') {
+        for (const o of c.selectedOptions) hidden.push(o.value, clean(o.label || o.text));
+      } else if (hiddenInput(c) && c.value) hidden.push(c.value);
+    }
+    const chips = [];
+    const chipSel = '[class*=chip], [class*=Chip], [class*=multi-value], [class*=multiValue],'
+      + ' [class*=tag]:not(input), [class*=token]:not(input), [class*=pill]';
+    for (const c of box.querySelectorAll(chipSel)) {
+      if (!vis(c) || (c.parentElement && c.parentElement.closest(chipSel)
+          && box.contains(c.parentElement.closest(chipSel)))) continue;
+      const t = clean(c.innerText).replace(/\\s*[\\u00d7\\u2715\\u2716]$/, '');
+      if (t) chips.push(t);
+    }
+    const popups = [];
+    for (const attr of ['aria-controls', 'aria-owns']) {
+      for (const id of (el.getAttribute(attr) || '').split(/\\s+/)) {
+        const p = byId(id); if (p) popups.push(p);
+      }
+    }
+    if (el.getAttribute('role') === 'listbox') popups.push(el);
+    const active = byId(el.getAttribute('aria-activedescendant'));
+    if (active && active.closest('[role=listbox]')) popups.push(active.closest('[role=listbox]'));
+    const selected = [];
+    for (const p of popups) {
+      for (const o of p.querySelectorAll('[role=option][aria-selected=true]')) {
+        selected.push(clean(o.getAttribute('aria-label') || o.textContent));
+      }
+    }
+    // Free text: an input the form sends itself, no hidden value kept beside it.
+    const free = el.tagName === 'INPUT' && !!el.name && !hidden.length;
+    return {shown: parts.join(' ').slice(0, 300), hidden: hidden.slice(0, 20), free,
+      chips: chips.slice(0, 20), selected: selected.slice(0, 20),
+      active: active ? clean(active.getAttribute('aria-label') || active.textContent) : ''};
+}"""
+"""What a custom widget shows: {shown, hidden, chips, selected, active, free} (see above;
+``free``: a text input whose own value the form sends, so typed text may stand)."""
 
 # Scrolls the window, or the largest scrollable box under the viewport's centre, by most of
 # a screen; true when something moved.
@@ -506,32 +662,124 @@ def no_option_message(name: str, option: str, available: str) -> str:
     return f"{name} has no option {option!r}; the options are: {available}"
 
 
-def native_select_result(found: dict[str, Any], chosen: list[str], name: str) -> ActionResult:
-    """Success when the ``<select>`` shows the option :data:`FIND_NATIVE_OPTION` found."""
-    label = found["labels"][found["index"]]
-    if label not in chosen:
+def choose_option(wanted: str, options: list[dict[str, Any]], name: str) -> tuple[int, OptionMatch]:
+    """The option (of :data:`NATIVE_OPTIONS` or :data:`LIST_OPTIONS`, disabled ones aside)
+    that ``wanted`` means, by :func:`~skyvern_core.perception.matching.match_option`:
+    its index in ``options`` and the match.
+
+    Raises :class:`ActionFailed` naming the candidates (several fit) or the options (none
+    does).
+    """
+    usable = [i for i, o in enumerate(options) if not o.get("disabled")]
+    labels = [str(options[i].get("label") or "") for i in usable]
+    values = [str(options[i].get("value") or "") for i in usable]
+    try:
+        match = match_option(wanted, labels, values)
+    except AmbiguousOption as exc:
+        raise ActionFailed(f"{name}: {exc}", data={"candidates": exc.candidates}) from None
+    except NoOptionMatch:
+        shown = [str(o.get("label") or "") for o in options if o.get("label")]
+        raise ActionFailed(
+            no_option_message(name, wanted, list_labels(shown) or "none appeared")
+        ) from None
+    return usable[match.index], match
+
+
+def chosen_data(match: OptionMatch, value: str) -> dict[str, Any]:
+    """What a select's result says of the option chosen (``chosen`` is its label)."""
+    data: dict[str, Any] = {"chosen": match.label, "selected": match.label, "match": match.how}
+    if value:
+        data["value"] = value
+    return data
+
+
+def native_select_result(
+    match: OptionMatch, value: str, chosen: list[str], name: str
+) -> ActionResult:
+    """Success when the ``<select>`` shows the option matched (its labels: ``chosen``)."""
+    if match.label not in chosen:
         raise ActionFailed(f"{name} still shows {list_labels(chosen) or 'nothing'} after choosing")
-    return ActionResult(success=True, data={"selected": label, "value": found["value"]})
+    return ActionResult(success=True, data=chosen_data(match, value))
+
+
+def _has_words(text: str, words: str) -> bool:
+    return bool(words) and f" {words} " in f" {normalize_option(text)} "
+
+
+def widget_shows(state: dict[str, Any], label: str, value: str = "") -> str | None:
+    """Where a custom widget's state (:data:`WIDGET_STATE`) shows the option ``label`` (of
+    value ``value``) as chosen: ``"shown"`` (its text), ``"selected option"``, ``"chip"``,
+    ``"hidden input"``, ``"active option"``; None when it does not."""
+    want = normalize_option(label)
+    if not want:
+        return None
+    if _has_words(state.get("shown", ""), want):
+        return "shown"
+    if any(normalize_option(s) == want for s in state.get("selected", [])):
+        return "selected option"
+    if any(_has_words(c, want) for c in state.get("chips", [])):
+        return "chip"
+    for held in state.get("hidden", []):
+        if (value and held == value) or normalize_option(held) == want:
+            return "hidden input"
+    if normalize_option(state.get("active", "")) == want:
+        return "active option"
+    return None
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return any(before.get(k) != after.get(k) for k in ("shown", "hidden", "chips", "selected"))
 
 
 def custom_select_result(
-    found: dict[str, Any],
-    option: str,
+    match: OptionMatch,
+    value: str,
     name: str,
-    shown_before: str,
-    shown_after: str,
-    selected: bool,
+    before: dict[str, Any],
+    after: dict[str, Any],
 ) -> ActionResult:
-    """Success when a custom list shows the chosen option, changed, or marks it selected."""
-    label = found["label"] or option
-    if norm_text(label) in norm_text(shown_after) or (shown_after != shown_before and selected):
-        return ActionResult(success=True, data={"selected": label})
-    if shown_after != shown_before or selected:
-        return ActionResult(success=True, data={"selected": label, "shown": shown_after})
-    raise ActionFailed(
-        f"{name} still shows {shown_after!r} after choosing {label!r}; "
-        f"the options are: {list_labels(found['labels'])}"
-    )
+    """After clicking an option of a custom list: success when the widget shows it (its
+    text, a selected option, a chip or a hidden input; ``data["shown_by"]`` says which), or
+    at least changed; a failure when it shows what it showed before."""
+    where = widget_shows(after, match.label, value)
+    data = chosen_data(match, value)
+    if where is not None:
+        return ActionResult(success=True, data={**data, "shown_by": where})
+    if _changed(before, after):
+        return ActionResult(success=True, data={**data, "shown": after.get("shown", "")})
+    shown = after.get("shown") or "nothing"
+    raise ActionFailed(f"{name} still shows {shown!r} after choosing {match.label!r}")
+
+
+def suggestion_data(picked: OptionMatch | None, labels: list[str], reason: str) -> dict[str, Any]:
+    """What ``input_text`` on an autocomplete says it did: picked a suggestion (``chosen``)
+    or kept the typed text (``autocomplete == "typed"``, with why)."""
+    if picked is not None:
+        return {"autocomplete": "picked", "chosen": picked.label, "match": picked.how}
+    data: dict[str, Any] = {"autocomplete": "typed", "why": reason}
+    if labels:
+        data["suggestions"] = labels[:10]
+    return data
+
+
+def pick_suggestion(
+    text: str, options: list[dict[str, Any]]
+) -> tuple[int, OptionMatch | None, str]:
+    """Which suggestion typing ``text`` into an autocomplete picks: (its index, the match)
+    or (-1, None, why the typed text is kept)."""
+    usable = [i for i, o in enumerate(options) if not o.get("disabled") and o.get("label")]
+    if not usable:
+        return -1, None, "no suggestion appeared"
+    labels = [str(options[i]["label"]) for i in usable]
+    values = [str(options[i].get("value") or "") for i in usable]
+    try:
+        match = match_option(text, labels, values)
+    except AmbiguousOption as exc:
+        fits = ", ".join(repr(c) for c in exc.candidates[:5])
+        return -1, None, f"several suggestions fit ({fits}): choose one with select_option"
+    except NoOptionMatch:
+        return -1, None, "no suggestion matched"
+    return usable[match.index], match, ""
 
 
 def check_checkable(info: dict[str, Any], name: str, checked: bool) -> ActionResult | None:

@@ -152,6 +152,25 @@ def _describe(action: Any) -> str:
     return " ".join(parts)
 
 
+def _what_it_did(action: Any, result: ActionResult) -> str:
+    """What a successful choice did, when it is not just what was asked: the option chosen
+    (``data["chosen"]``), the suggestion picked or the typed text kept."""
+    data = result.data
+    if data.get("autocomplete") == "typed":
+        return f" (kept the typed text: {data.get('why') or 'no suggestion matched'})"
+    chosen = data.get("chosen")
+    if not chosen:
+        return ""
+    chosen = str(chosen)
+    asked = getattr(action, "option", None) or getattr(action, "text", None)
+    if chosen == asked:
+        return ""
+    if len(chosen) > 2 * HISTORY_VALUE:
+        chosen = chosen[: 2 * HISTORY_VALUE - 1] + "…"
+    verb = "picked the suggestion" if data.get("autocomplete") == "picked" else "chose"
+    return f" ({verb} {json.dumps(chosen, ensure_ascii=False)})"
+
+
 def render_history(steps: Sequence[Step]) -> str:
     """One compact line per earlier step: where it was, each action and how it went."""
     lines = []
@@ -168,7 +187,7 @@ def render_history(steps: Sequence[Step]) -> str:
             if result is None:
                 outcome = "not run"
             elif result.success:
-                outcome = "ok"
+                outcome = "ok" + _what_it_did(action, result)
             else:
                 outcome = f"FAILED: {result.error}"
             done.append(f"{_describe(action)} → {outcome}")

@@ -29,6 +29,7 @@ from skyvern_core.models import (
     UploadFileAction,
     WaitAction,
 )
+from skyvern_core.perception.matching import match_option
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
 
 __all__ = ["FakePage", "InMemoryDriver", "InMemorySession"]
@@ -214,17 +215,17 @@ class InMemorySession:
 
     def _select(self, element: Element, option: str) -> ActionResult:
         options: list[ElementOption] = element.options or []
-        chosen = next(
-            (o for o in options if option in (o.value, o.label)),
-            None,
-        )
-        if chosen is None:
-            labels = ", ".join(o.label or o.value for o in options) or "none"
-            return ActionResult(success=False, error=f"no option {option!r} (options: {labels})")
+        labels = [o.label or o.value for o in options]
+        try:
+            match = match_option(option, labels, [o.value for o in options])
+        except ValueError:
+            shown = ", ".join(labels) or "none"
+            return ActionResult(success=False, error=f"no option {option!r} (options: {shown})")
+        chosen = options[match.index]
         for o in options:
             o.selected = o is chosen
         element.value = chosen.value
-        return ActionResult(success=True)
+        return ActionResult(success=True, data={"chosen": match.label, "match": match.how})
 
     async def _open(self, url: str) -> ActionResult:
         if url not in self.pages:

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from skyvern_core.perception.matching import match_option
+
 __all__ = ["FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
@@ -56,6 +58,31 @@ def _fact(facts: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+_SELECTED = re.compile(r'selected="([^"]*)"')
+
+
+def _means(fact: str, shown: str) -> bool:
+    """Whether the option ``shown`` is the one ``fact`` asks for, by the drivers' matching."""
+    try:
+        match_option(fact, [shown])
+    except ValueError:
+        return False
+    return True
+
+
+_VALUE = re.compile(r'value="([^"]*)"')
+
+
+def _shows_a_choice(el: PromptElement) -> bool:
+    """Whether a combobox shows a choice: a value that is not its own label repeated nor
+    an icon (a careful model reads ``value="▾"`` as nothing chosen)."""
+    if el.filled and "value=" not in el.rest:
+        return True
+    found = _VALUE.search(el.rest)
+    text = found.group(1).strip() if found else ""
+    return any(c.isalnum() for c in text) and text.casefold() != el.label.strip().casefold()
+
+
 _TEXT_ROLES = {"textbox", "searchbox", "spinbutton"}
 _CHOICE_ROLES = {"select", "combobox", "listbox"}
 _TOGGLE_ROLES = {"checkbox", "radio", "switch"}
@@ -69,9 +96,12 @@ class FormFiller:
     Each step it fills every field it has a line for whose label starts with a prefix of
     ``fields`` (case aside) and is not filled yet — typing, choosing, checking (when the
     fact is true) or uploading, by the element's role — with the fact at the mapped key
-    (``"vehicle.year"`` reaches into nested facts). Then it clicks the button or link whose
-    label is one of ``submit``; without one, it scrolls down when the prompt says the page
-    goes on. When ``done`` shows in the prompt, it says the goal is reached.
+    (``"vehicle.year"`` reaches into nested facts); each fact goes into the first such
+    field only. A select showing the option the fact means (``"MR."`` for ``"mr"``, by
+    :func:`~skyvern_core.perception.matching.match_option`) counts as filled. Then it
+    clicks the button or link whose label is one of ``submit``; without one, it scrolls
+    down when the prompt says the page goes on. When ``done`` shows in the prompt, it says
+    the goal is reached.
 
     Call it with the prompt's text for the answer as JSON; pass it to
     :class:`~skyvern_core.testing.ScriptedLLM` through a lambda reading the request.
@@ -89,6 +119,7 @@ class FormFiller:
         submit_labels = {s.casefold() for s in self.submit}
         actions: list[dict[str, Any]] = []
         submit = None
+        used: set[str] = set()
         for el in prompt_elements(prompt):
             label = el.label.casefold()
             if " disabled" in f" {el.rest} ":
@@ -98,8 +129,9 @@ class FormFiller:
                 continue
             key = next((k for p, k in self.fields.items() if label.startswith(p.casefold())), None)
             value = _fact(facts, key) if key else None
-            if value is None:
+            if value is None or key in used:
                 continue
+            used.add(str(key))  # one field per fact: a second "Cabin class" is a duplicate
             action = self._fill(el, value)
             if action is not None:
                 actions.append(action)
@@ -116,8 +148,12 @@ class FormFiller:
     @staticmethod
     def _fill(el: PromptElement, value: Any) -> dict[str, Any] | None:
         if el.role in _CHOICE_ROLES:
-            # A select shows what is chosen; a combobox shows the text of its choice.
-            if f'selected="{value}"' in el.rest or (el.role == "combobox" and el.filled):
+            # A select shows what is chosen ("MR." for the fact "mr": the same option, as
+            # the drivers match it); a combobox shows the text of its choice.
+            shown = _SELECTED.search(el.rest)
+            if (shown and _means(str(value), shown.group(1))) or (
+                el.role == "combobox" and _shows_a_choice(el)
+            ):
                 return None
             return {"type": "select_option", "element_id": el.id, "option": str(value)}
         if el.filled:

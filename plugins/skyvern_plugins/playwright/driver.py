@@ -61,26 +61,29 @@ from skyvern_core.models import (
 from skyvern_core.netpolicy import browser_url_patterns, refused_without_lookup
 from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
 from skyvern_core.perception.browser_common import (
+    AUTOCOMPLETE,
     CHECKED_STATE,
     DISPATCH_CHANGE,
-    DISPLAYED,
     EDITABLE_TEXT,
     FILE_INPUT,
-    FIND_NATIVE_OPTION,
-    FIND_OPTION,
     HIT_TEST,
     IS_HOVERED,
     JPEG_QUALITY,
     JS_CLICK,
     LAST_OPTION,
     LAUNCH_ARGS,
+    LIST_OPTIONS,
+    NATIVE_OPTIONS,
     NO_PAGE_BACK,
+    OPEN_WAIT,
     PROXY_LABEL,
     SCROLL_PAGE,
     SCROLL_TO_CENTER,
     SCROLL_TO_NEAREST,
     SELECT_CONTENTS,
     SELECTED_LABELS,
+    SUGGESTION_WAIT,
+    WIDGET_STATE,
     ActionFailed,
     KnownElement,
     check_checkable,
@@ -88,6 +91,7 @@ from skyvern_core.perception.browser_common import (
     check_text_field,
     checked_result,
     child_frame_options,
+    choose_option,
     covered,
     custom_select_result,
     describe_element,
@@ -99,12 +103,12 @@ from skyvern_core.perception.browser_common import (
     key_name,
     known_elements,
     known_from_page,
-    list_labels,
     local_upload,
     native_select_result,
-    no_option_message,
     page_scroll_result,
+    pick_suggestion,
     resolve_args,
+    suggestion_data,
     typed_result,
     unsupported_action,
     wait_seconds,
@@ -857,10 +861,44 @@ class PlaywrightSession:
         secret = info["type"] == "password"
         if info["editable"] and info["tag"] not in ("input", "textarea"):
             kept = await self._type_editable(el, action.text)
+        elif info["tag"] == "input" and await el.evaluate(AUTOCOMPLETE) == "combobox":
+            return await self._type_and_pick(el, action.text, name, info)
         else:
             kept = await self._fill(el, action.text, info)
         await self._settle()
         return typed_result(kept, action.text, secret, name)
+
+    async def _type_and_pick(
+        self, el: ElementHandle, text: str, name: str, info: dict[str, Any]
+    ) -> ActionResult:
+        """Type into an autocomplete, then pick the suggestion that matches the text (by
+        :func:`~skyvern_core.perception.matching.match_option`) or keep the typed text."""
+        api = _import_playwright()
+        before = await el.evaluate(WIDGET_STATE)
+        await self._fill(el, text, info)
+        listed = await el.evaluate(LIST_OPTIONS, SUGGESTION_WAIT)
+        index, match, why = pick_suggestion(text, listed["options"])
+        if match is None:
+            labels = [o["label"] for o in listed["options"] if o.get("label")]
+            if labels:
+                with contextlib.suppress(api.Error):
+                    await el.press("Escape")
+            await self._settle()
+            kept = str(await el.evaluate("(el) => el.isConnected ? el.value : ''"))
+            if kept != text:
+                raise ActionFailed(
+                    f"{name} kept {kept!r}, not the text typed: it takes one of its "
+                    f"suggestions, and {why} {text!r}"
+                    + (f" (the suggestions: {', '.join(labels[:10])})" if labels else "")
+                )
+            return ActionResult(success=True, data=suggestion_data(None, labels, why))
+        value = str(listed["options"][index].get("value") or "")
+        await self._click_option(el, index, match.label, name)
+        await self._settle()
+        after = await el.evaluate(WIDGET_STATE)
+        result = custom_select_result(match, value, name, before, after)
+        result.data.update(suggestion_data(match, [], ""))
+        return result
 
     async def _fill(self, el: ElementHandle, text: str, info: dict[str, Any]) -> str:
         api = _import_playwright()
@@ -947,58 +985,62 @@ class PlaywrightSession:
         return await self._select_custom(el, action.option, name, info)
 
     async def _select_native(self, el: ElementHandle, option: str, name: str) -> ActionResult:
-        found = await el.evaluate(
-            FIND_NATIVE_OPTION,
-            option,
-        )
-        if found["value"] is None:
-            raise ActionFailed(no_option_message(name, option, list_labels(found["labels"])))
-        await el.select_option(index=found["index"], timeout=ACTION_TIMEOUT_MS)
+        options = await el.evaluate(NATIVE_OPTIONS)
+        index, match = choose_option(option, options, name)
+        await el.select_option(index=index, timeout=ACTION_TIMEOUT_MS)
         await self._settle()
         chosen = await el.evaluate(SELECTED_LABELS)
-        return native_select_result(found, chosen, name)
+        return native_select_result(match, str(options[index]["value"]), chosen, name)
 
     async def _select_custom(
         self, el: ElementHandle, option: str, name: str, info: dict[str, Any]
     ) -> ActionResult:
+        """Open a custom list (typing into it when it is a text box: its options may come
+        only then), choose the option that matches, and check what the widget shows."""
         api = _import_playwright()
-        shown_before = await el.evaluate(DISPLAYED)
-        if info["tag"] == "input" and not info["readonly"]:
-            # An autocomplete: typing filters the list and often is what opens it.
-            with contextlib.suppress(api.Error):
-                await el.fill(option)
+        before = await el.evaluate(WIDGET_STATE)
+        typed = info["tag"] == "input" and not info["readonly"]
         if info["role"] != "listbox":
             with contextlib.suppress(api.Error):
                 await el.click(timeout=ACTION_TIMEOUT_MS)
-        deadline = time.monotonic() + 2.0
-        found: dict[str, Any] = {"labels": []}
-        while True:
-            found = await el.evaluate(FIND_OPTION, option)
-            if found.get("index", -1) >= 0 or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.05)
-        if found.get("index", -1) < 0:
+        if typed:
             with contextlib.suppress(api.Error):
+                await el.fill(option)
+        listed = await el.evaluate(LIST_OPTIONS, SUGGESTION_WAIT if typed else OPEN_WAIT)
+        try:
+            index, match = choose_option(option, listed["options"], name)
+        except ActionFailed as failure:
+            free = typed and before.get("free") and "candidates" not in failure.data
+            with contextlib.suppress(api.Error):
+                if typed and not free:
+                    await el.fill("")
                 await self.page.keyboard.press("Escape")
-            available = list_labels(found["labels"]) if found["labels"] else "none appeared"
-            raise ActionFailed(no_option_message(name, option, available))
-        handle = await el.evaluate_handle(
-            LAST_OPTION,
-            found["index"],
-        )
+            if free:
+                # A free-text autocomplete (an address): the typed text stands, as typed.
+                kept = str(await el.evaluate("(el) => el.isConnected ? el.value : ''"))
+                if kept == option:
+                    labels = [o["label"] for o in listed["options"] if o.get("label")]
+                    why = "no suggestion matched" if labels else "no suggestion appeared"
+                    return ActionResult(success=True, data=suggestion_data(None, labels, why))
+            raise
+        value = str(listed["options"][index].get("value") or "")
+        await self._click_option(el, index, option, name)
+        await self._settle()
+        after = await el.evaluate(WIDGET_STATE)
+        return custom_select_result(match, value, name, before, after)
+
+    async def _click_option(self, el: ElementHandle, index: int, option: str, name: str) -> None:
+        """Click option ``index`` of those :data:`LIST_OPTIONS` found last."""
+        api = _import_playwright()
+        handle = await el.evaluate_handle(LAST_OPTION, index)
         target = handle.as_element()
         if target is None:
             raise ActionFailed(f"the option {option!r} of {name} disappeared before it was clicked")
         try:
             await target.click(timeout=ACTION_TIMEOUT_MS)
         except api.Error:
-            await target.evaluate(JS_CLICK)
-        await self._settle()
-        shown_after = await el.evaluate(DISPLAYED)
-        selected = await target.evaluate(
-            "(o) => o.isConnected && (o.getAttribute('aria-selected') === 'true')"
-        )
-        return custom_select_result(found, option, name, shown_before, shown_after, selected)
+            with contextlib.suppress(api.Error):
+                await target.evaluate(JS_CLICK)
 
     # -- checkboxes
 

@@ -99,20 +99,21 @@ from skyvern_core.models import (
 )
 from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
 from skyvern_core.perception.browser_common import (
+    AUTOCOMPLETE,
     CHECKED_STATE,
     DISPATCH_CHANGE,
-    DISPLAYED,
     EDITABLE_TEXT,
     FILE_INPUT,
-    FIND_NATIVE_OPTION,
-    FIND_OPTION,
     HIT_TEST,
     IS_HOVERED,
     JPEG_QUALITY,
     JS_CLICK,
     LAST_OPTION,
     LAUNCH_ARGS,
+    LIST_OPTIONS,
+    NATIVE_OPTIONS,
     NO_PAGE_BACK,
+    OPEN_WAIT,
     PROXY_LABEL,
     SCROLL_PAGE,
     SCROLL_TO_CENTER,
@@ -121,6 +122,8 @@ from skyvern_core.perception.browser_common import (
     SELECTED_LABELS,
     SNAPSHOT_API,
     SNAPSHOT_STATE,
+    SUGGESTION_WAIT,
+    WIDGET_STATE,
     ActionFailed,
     KnownElement,
     check_checkable,
@@ -128,6 +131,7 @@ from skyvern_core.perception.browser_common import (
     check_text_field,
     checked_result,
     child_frame_options,
+    choose_option,
     covered,
     custom_select_result,
     describe_element,
@@ -139,12 +143,12 @@ from skyvern_core.perception.browser_common import (
     key_name,
     known_elements,
     known_from_page,
-    list_labels,
     local_upload,
     native_select_result,
-    no_option_message,
     page_scroll_result,
+    pick_suggestion,
     resolve_args,
+    suggestion_data,
     typed_result,
     unsupported_action,
     wait_seconds,
@@ -1046,10 +1050,46 @@ class SeleniumSession:
         secret = info["type"] == "password"
         if info["editable"] and info["tag"] not in ("input", "textarea"):
             kept = self._type_editable(el, action.text)
+        elif info["tag"] == "input" and self._js(AUTOCOMPLETE, el) == "combobox":
+            return self._type_and_pick(el, action.text, name, info)
         else:
             kept = self._fill(el, action.text, info)
         self._settle()
         return typed_result(kept, action.text, secret, name)
+
+    def _type_and_pick(
+        self, el: WebElement, text: str, name: str, info: dict[str, Any]
+    ) -> ActionResult:
+        """Type into an autocomplete, then pick the suggestion that matches the text (by
+        :func:`~skyvern_core.perception.matching.match_option`) or keep the typed text."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.common.keys import Keys
+
+        before = self._js(WIDGET_STATE, el)
+        self._fill(el, text, info)
+        listed = self._js(LIST_OPTIONS, el, SUGGESTION_WAIT)
+        index, match, why = pick_suggestion(text, listed["options"])
+        if match is None:
+            labels = [o["label"] for o in listed["options"] if o.get("label")]
+            if labels:
+                with contextlib.suppress(WebDriverException):
+                    el.send_keys(Keys.ESCAPE)
+            self._settle()
+            kept = str(self._js_if_attached("(el) => el.value", el, default=""))
+            if kept != text:
+                raise ActionFailed(
+                    f"{name} kept {kept!r}, not the text typed: it takes one of its "
+                    f"suggestions, and {why} {text!r}"
+                    + (f" (the suggestions: {', '.join(labels[:10])})" if labels else "")
+                )
+            return ActionResult(success=True, data=suggestion_data(None, labels, why))
+        value = str(listed["options"][index].get("value") or "")
+        self._click_option(el, index, match.label, name)
+        self._settle()
+        after = self._js(WIDGET_STATE, el)
+        result = custom_select_result(match, value, name, before, after)
+        result.data.update(suggestion_data(match, [], ""))
+        return result
 
     def _fill(self, el: WebElement, text: str, info: dict[str, Any]) -> str:
         """Type ``text`` key by key into a cleared field; return what the field kept."""
@@ -1099,57 +1139,69 @@ class SeleniumSession:
         return self._select_custom(el, action.option, name, info)
 
     def _select_native(self, el: WebElement, option: str, name: str) -> ActionResult:
-        found = self._js(FIND_NATIVE_OPTION, el, option)
-        if found["value"] is None:
-            raise ActionFailed(no_option_message(name, option, list_labels(found["labels"])))
+        options = self._js(NATIVE_OPTIONS, el)
+        index, match = choose_option(option, options, name)
         self._js(_SCROLL_IF_NEEDED, el)
-        self._js(_SELECT_INDEX, el, found["index"])
+        self._js(_SELECT_INDEX, el, index)
         self._settle()
         chosen = self._js(SELECTED_LABELS, el)
-        return native_select_result(found, chosen, name)
+        return native_select_result(match, str(options[index]["value"]), chosen, name)
 
     def _select_custom(
         self, el: WebElement, option: str, name: str, info: dict[str, Any]
     ) -> ActionResult:
+        """Open a custom list (typing into it when it is a text box: its options may come
+        only then), choose the option that matches, and check what the widget shows."""
         from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.common.keys import Keys
 
-        shown_before = self._js(DISPLAYED, el)
+        before = self._js(WIDGET_STATE, el)
         self._js(_SCROLL_IF_NEEDED, el)
-        if info["tag"] == "input" and not info["readonly"]:
-            # An autocomplete: typing filters the list and often is what opens it.
-            with contextlib.suppress(WebDriverException):
-                el.clear()
-                el.send_keys(option)
+        typed = info["tag"] == "input" and not info["readonly"]
         if info["role"] != "listbox":
             with contextlib.suppress(WebDriverException):
                 el.click()
-        deadline = time.monotonic() + 2.0
-        found: dict[str, Any] = {"labels": []}
-        while True:
-            found = self._js(FIND_OPTION, el, option)
-            if found.get("index", -1) >= 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        if found.get("index", -1) < 0:
+        if typed:
+            # An autocomplete: typing filters the list and often is what fills it.
             with contextlib.suppress(WebDriverException):
+                el.clear()
+                el.send_keys(option)
+        listed = self._js(LIST_OPTIONS, el, SUGGESTION_WAIT if typed else OPEN_WAIT)
+        try:
+            index, match = choose_option(option, listed["options"], name)
+        except ActionFailed as failure:
+            free = typed and before.get("free") and "candidates" not in failure.data
+            with contextlib.suppress(WebDriverException):
+                if typed and not free:
+                    el.clear()
                 ActionChains(self.wd).send_keys(Keys.ESCAPE).perform()
-            available = list_labels(found["labels"]) if found["labels"] else "none appeared"
-            raise ActionFailed(no_option_message(name, option, available))
-        target = self._js(LAST_OPTION, el, found["index"])
+            if free:
+                # A free-text autocomplete (an address): the typed text stands, as typed.
+                kept = str(self._js_if_attached("(el) => el.value", el, default=""))
+                if kept == option:
+                    labels = [o["label"] for o in listed["options"] if o.get("label")]
+                    why = "no suggestion matched" if labels else "no suggestion appeared"
+                    return ActionResult(success=True, data=suggestion_data(None, labels, why))
+            raise
+        value = str(listed["options"][index].get("value") or "")
+        self._click_option(el, index, option, name)
+        self._settle()
+        after = self._js(WIDGET_STATE, el)
+        return custom_select_result(match, value, name, before, after)
+
+    def _click_option(self, el: WebElement, index: int, option: str, name: str) -> None:
+        """Click option ``index`` of those :data:`LIST_OPTIONS` found last."""
+        from selenium.common.exceptions import WebDriverException
+
+        target = self._js(LAST_OPTION, el, index)
         if target is None:
             raise ActionFailed(f"the option {option!r} of {name} disappeared before it was clicked")
         try:
             target.click()
         except WebDriverException:
-            self._js_click(target)
-        self._settle()
-        shown_after = self._js(DISPLAYED, el)
-        selected = self._js_if_attached(
-            "(o) => o.getAttribute('aria-selected') === 'true'", target, default=False
-        )
-        return custom_select_result(found, option, name, shown_before, shown_after, selected)
+            with contextlib.suppress(WebDriverException):
+                self._js_click(target)
 
     # -- checkboxes
 

@@ -259,6 +259,7 @@ ENDPOINTS: dict[str, _Endpoint] = {
     "/cookies/subscribe": _Endpoint("NL-", "/cookies/thanks.html"),
     "/insurance/quote": _Endpoint("Q-", "/insurance/quote.html", extras=_insurance_price),
     "/legacy/submit": _Endpoint("REF", "/legacy/received.html"),
+    "/widgets/book": _Endpoint("NW-", "/widgets/booked.html"),
     "/login/session": _Endpoint(route=_login_session),
     "/login/verify": _Endpoint(route=_login_verify),
 }

@@ -11,6 +11,8 @@ Every POST either origin receives is recorded as a :class:`Submission` (path, fi
 uploaded file names and sizes), so a test asserts what the *site* got rather than what a
 driver claims it typed. Some POST endpoints answer the way a real backend would: they issue a
 reference (``JA-483920``), redirect to a confirmation page and render it from the submission.
+Pages also call JSON APIs with GET (:data:`GET_ENDPOINTS`: a cart, an airport search); what
+the bills, shop and travel sites' backends answer is in :mod:`.backends`.
 
 The login site (``login/``, "Acme Bank") signs a user in with a password, then a 6-digit
 one-time code. Its test users are :data:`LOGIN_USERS`; how the server checks a user's code
@@ -41,8 +43,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from skyvern_core.testing.sites import backends
+
 __all__ = [
     "ENDPOINTS",
+    "GET_ENDPOINTS",
     "LOGIN_USERS",
     "ROOT",
     "FixtureSites",
@@ -262,8 +267,17 @@ ENDPOINTS: dict[str, _Endpoint] = {
     "/widgets/book": _Endpoint("NW-", "/widgets/booked.html"),
     "/login/session": _Endpoint(route=_login_session),
     "/login/verify": _Endpoint(route=_login_verify),
+    "/bills/pay": _Endpoint("PAY-", "/bills/paid.html", extras=backends.bill_payment),
+    "/shop/api/cart": _Endpoint(json_reply=backends.cart_add),
+    "/travel/book": _Endpoint("BK", "/travel/confirmation.html", extras=backends.travel_booking),
 }
 """POST endpoints with behaviour; a POST anywhere else is recorded and answered 204."""
+
+GET_ENDPOINTS: dict[str, Callable[[dict[str, list[str]], str, FixtureSites], Any]] = {
+    "/shop/api/cart": backends.cart_get,
+    "/travel/api/cities": backends.cities,
+}
+"""JSON APIs the pages call with GET: ``(query, cookie header, sites) -> JSON value``."""
 
 
 class FixtureSites:
@@ -501,6 +515,11 @@ def _make_handler(sites: FixtureSites, origin: str) -> type[SimpleHTTPRequestHan
                 self._send(HTTPStatus.OK, body, "text/javascript")
                 return
             query = parse_qs(parts.query)
+            api = GET_ENDPOINTS.get(parts.path)
+            if api is not None:
+                reply = api(query, self.headers.get("Cookie", ""), sites)
+                self._send(HTTPStatus.OK, json.dumps(reply).encode(), "application/json")
+                return
             ref = (query.get("ref") or [""])[0]
             if ref and parts.path.endswith(".html"):
                 self._render(parts.path, ref)

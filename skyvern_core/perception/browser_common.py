@@ -26,11 +26,18 @@ import anyio
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError
 from skyvern_core.models import ActionResult, Element, PageState
+from skyvern_core.perception.document import (
+    DOCUMENT_SCRIPT,
+    DOCUMENT_STATE,
+    MAX_FRAME_DEPTH,
+    splice_frames,
+)
 
 __all__ = [
     "CHECKED_STATE",
     "DISPATCH_CHANGE",
     "DISPLAYED",
+    "DOCUMENT_FRAME",
     "EDITABLE_TEXT",
     "FILE_INPUT",
     "FIND_NATIVE_OPTION",
@@ -42,8 +49,10 @@ __all__ = [
     "KEY_NAMES",
     "LAST_OPTION",
     "LAUNCH_ARGS",
+    "MAX_FRAME_DEPTH",
     "NO_PAGE_BACK",
     "PROXY_LABEL",
+    "READ_DOCUMENT",
     "SCROLL_PAGE",
     "SCROLL_TO_CENTER",
     "SCROLL_TO_NEAREST",
@@ -76,6 +85,7 @@ __all__ = [
     "norm_text",
     "page_scroll_result",
     "resolve_args",
+    "splice_frames",
     "typed_result",
     "unsupported_action",
     "wait_seconds",
@@ -277,6 +287,14 @@ SCROLL_PAGE = """(dir) => {
     return false;
 }"""
 """Scroll the page (or the box under the viewport's centre) by ``dir`` screens; moved?"""
+
+# --------------------------------------------------------------------------- document reader
+
+READ_DOCUMENT = f"(opts) => JSON.stringify(({DOCUMENT_SCRIPT.strip()})(opts))"
+"""Read the frame's whole document as text: ``{text, frames, ms}`` as JSON (see
+:mod:`skyvern_core.perception.document`); ``opts`` is ``{links: bool}``."""
+DOCUMENT_FRAME = f"(k) => {DOCUMENT_STATE}.frames[k] || null"
+"""The ``<iframe>`` of the k-th cross-origin frame the last :data:`READ_DOCUMENT` marked."""
 
 # --------------------------------------------------------------------------- keys
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skyvern_core.perception.serializer import count_tokens
 
@@ -31,8 +31,10 @@ __all__ = [
     "FRAME_MARK",
     "MAX_FRAME_DEPTH",
     "Chunk",
+    "DocumentTable",
     "chunk_document",
     "merge_answers",
+    "read_tables",
     "splice_frames",
     "wants_links",
 ]
@@ -83,6 +85,45 @@ def wants_links(*texts: Any) -> bool:
     """Whether an extraction goal or schema asks for links (then they are read with their
     URLs: ``[text](url)``)."""
     return any(_LINK_WORDS.search(t if isinstance(t, str) else json.dumps(t)) for t in texts if t)
+
+
+class DocumentTable(NamedTuple):
+    """A table of a document: its column names and its rows (a cell holding several parts
+    joins them with `` · ``)."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(inner)]
+
+
+def read_tables(text: str) -> list[DocumentTable]:
+    """The tables of a document (or of a prompt holding one) that have a header line, in
+    order: a ``| name | name |`` line, a ``| --- |`` rule, then one ``|`` line per row."""
+    lines = text.split("\n")
+    tables: list[DocumentTable] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if line.startswith("|") and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
+            rows: list[list[str]] = []
+            j = i + 2
+            while j < len(lines) and lines[j].strip().startswith("|"):
+                rows.append(_cells(lines[j]))
+                j += 1
+            tables.append(DocumentTable(_cells(line), rows))
+            i = j
+            continue
+        i += 1
+    return tables
 
 
 # --------------------------------------------------------------------------- chunks
@@ -242,11 +283,12 @@ def _merge_arrays(values: list[tuple[int, list[Any]]], chunks: Sequence[Chunk]) 
     for part, items in values:
         for item in items:
             key = json.dumps(item, sort_keys=True, ensure_ascii=False)
-            twin = next((k for k in kept if k[2] == key and k[0] != part), None)
+            twin = next((k for k in kept if k[2] == key and k[0] < part), None)
             if twin is not None:
-                shared = chunks[twin[0]].lines & chunks[part].lines
+                # Lines this part repeats from the parts before it (headings, a header).
+                shared = set(chunks[part].repeated) & chunks[twin[0]].lines
                 if any(_holds(line, _leaves(item)) for line in shared):
-                    continue  # one row, read twice: it was in both parts
+                    continue  # one line, read in both parts
             kept.append((part, item, key))
     return [item for _, item, _ in kept]
 
@@ -278,9 +320,10 @@ def _merge(schema: Any, values: list[tuple[int, Any]], chunks: Sequence[Chunk]) 
 def merge_answers(schema: Any, answers: Sequence[Any], chunks: Sequence[Chunk]) -> Any:
     """Join the answers for the parts of a document into one answer, against ``schema``.
 
-    Arrays are concatenated in document order; an item that equals one kept from another
-    part is dropped only when a line both parts hold (a repeated header or heading) shows
-    all of its values — otherwise a row the page shows twice stays twice. Objects are
+    Arrays are concatenated in document order; an item that equals one kept from an
+    earlier part is dropped only when a line this part repeats from that one (a heading, a
+    table's header line: :attr:`Chunk.repeated`) shows all of its values — a row the page
+    itself shows twice stays twice. Objects are
     merged property by property; a scalar comes from the first part holding one (not null).
     """
     return _merge(schema, list(enumerate(answers)), chunks)

@@ -85,7 +85,12 @@
     this.runs = [];
     this.cur = "";
     this.space = false;
+    this.gap = null; // the inline box written last: its right margin may part it from what follows
   }
+  // Whether text written now would be glued to the last word (no space between them).
+  Writer.prototype.glued = function () {
+    return this.cur !== "" && !this.space;
+  };
   Writer.prototype.text = function (s) {
     if (!s) return;
     var core = s.replace(/[\s\u0000]+/g, " ");
@@ -94,20 +99,35 @@
     core = core.trim();
     if (!core) {
       if (this.cur) this.space = true;
+      this.gap = null;
       return;
     }
+    if (this.gap && !lead && this.glued() && spacedRight(this.gap)) this.space = true;
+    this.gap = null;
     if (this.cur && (this.space || lead)) this.cur += " ";
     this.cur += core;
     this.space = trail;
   };
   Writer.prototype.soft = function () {
     if (this.cur) this.space = true;
+    this.gap = null;
   };
   Writer.prototype.brk = function () {
     if (this.cur) this.runs.push(this.cur);
     this.cur = "";
     this.space = false;
+    this.gap = null;
   };
+
+  // Boxes set apart by a margin or padding only (the links of a menu) are words apart.
+  // Read only where the words would otherwise touch: style reads cost on a large page.
+  function spacedRight(el) {
+    var st = styleOf(el);
+    return !!st && (st.marginRight !== "0px" || st.paddingRight !== "0px");
+  }
+  function spacedLeft(st) {
+    return st.marginLeft !== "0px" || st.paddingLeft !== "0px";
+  }
   Writer.prototype.line = function (s) {
     this.brk();
     if (s) this.runs.push(s);
@@ -250,10 +270,8 @@
     var inner = derive(ctx, st, ctx.inl || !block);
     if (!block) {
       var atomic = display !== "inline" && display !== "ruby";
-      // Boxes set apart by a margin or padding only (links of a menu) are words apart.
-      var before = atomic || st.marginLeft !== "0px" || st.paddingLeft !== "0px";
-      var after = atomic || st.marginRight !== "0px" || st.paddingRight !== "0px";
-      if (before) w.soft();
+      if (atomic) w.soft();
+      else if (w.glued() && ((w.gap && spacedRight(w.gap)) || spacedLeft(st))) w.soft();
       if (tag === "button" || role === "button") {
         w.soft();
         walk(el, w, inner);
@@ -264,7 +282,8 @@
         ariaCheck(el, role, w);
         walk(el, w, inner);
       }
-      if (after) w.soft();
+      if (atomic) w.soft();
+      else w.gap = el;
       return;
     }
     // A block.
@@ -387,6 +406,7 @@
   // making at least half of the children, each small enough for one line: cards of a grid,
   // rows of a div "table", results of a search. Null when there are none.
   function repeated(kids) {
+    if (kids.length < 3) return null;
     var counts = null, total = 0, best = "", bestCount = 0;
     for (var i = 0; i < kids.length; i++) {
       var k = kids[i];

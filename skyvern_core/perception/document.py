@@ -3,7 +3,7 @@
 ``document.js`` (:data:`DOCUMENT_SCRIPT`) runs inside a page or frame and writes its whole
 document — not only the viewport — with its structure: ``#`` headings, tables as one
 ``| cell | cell |`` line per row under their header line, one line per list item or card
-(its texts joined with `` · ``), fields as ``Label: [value]``; hidden content left out and
+(its texts joined with ``" · "``), fields as ``Label: [value]``; hidden content left out and
 nothing de-duplicated (see the script's header for every rule). The browser drivers run it
 in every frame (:meth:`~skyvern_core.protocols.DocumentReader.read_document`) and put each
 cross-origin frame's text where the frame is, with :func:`splice_frames`.
@@ -43,7 +43,7 @@ DOCUMENT_SCRIPT = (Path(__file__).with_name("document.js")).read_text(encoding="
 """The text of ``document.js``: an expression evaluating to ``read(options)``."""
 
 DOCUMENT_STATE = "window[Symbol.for('skyvern-core.document')]"
-"""What the reader leaves in the page: ``.frames[N]`` is the N-th cross-origin frame marked."""
+"""The reader's state in the page; its ``frames[N]`` is the N-th cross-origin frame marked."""
 
 FRAME_MARK = re.compile("\x00frame:(\\d+)\x00")
 """Where the reader marked a cross-origin frame it could not read itself."""
@@ -60,7 +60,7 @@ def splice_frames(text: str, children: dict[int, str]) -> str:
     """Put each frame's text where the reader marked it (``children`` by mark number).
 
     A mark alone on its line takes the frame's lines as they are; a mark inside a line (a
-    frame in a card or a table cell) takes them joined with `` · ``. A frame that could not
+    frame in a card or a table cell) takes them joined with ``" · "``. A frame that could not
     be read leaves nothing.
     """
 
@@ -89,7 +89,7 @@ def wants_links(*texts: Any) -> bool:
 
 class DocumentTable(NamedTuple):
     """A table of a document: its column names and its rows (a cell holding several parts
-    joins them with `` · ``)."""
+    joins them with ``" · "``)."""
 
     header: list[str]
     rows: list[list[str]]
@@ -322,7 +322,7 @@ def merge_answers(schema: Any, answers: Sequence[Any], chunks: Sequence[Chunk]) 
 
     Arrays are concatenated in document order; an item that equals one kept from an
     earlier part is dropped only when a line this part repeats from that one (a heading, a
-    table's header line: :attr:`Chunk.repeated`) shows all of its values — a row the page
+    table's header line: a chunk's ``repeated``) shows all of its values — a row the page
     itself shows twice stays twice. Objects are
     merged property by property; a scalar comes from the first part holding one (not null).
     """

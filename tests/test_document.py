@@ -153,6 +153,10 @@ async def test_frames_shadow_roots_fields_and_what_is_hidden(
         assert hidden not in text
     assert "TEMPLATE-ONLY" not in text and "DIALOG-CLOSED" not in text
     assert "Older statements" in lines and "archived" not in text
+    # A visible child of an invisible box is read; preformatted text keeps its lines.
+    assert "Wire cut-off 2:00 PM" in lines
+    remit = _line_of(lines, "## Remittance advice")
+    assert lines[remit + 1 : remit + 3] == ["Ref: RA-1042", "Memo: June rent, suite 400"]
     # Text hidden only visually (for screen readers) is read, in its sentence.
     assert "Account status: Active since March 2021 · Harborview Dental Group" in lines
 

@@ -52,6 +52,7 @@
     ruby: 1, "ruby-text": 1, "inline flow-root": 1, "inline flex": 1, "inline grid": 1,
     "inline list-item": 1, "inline-list-item": 1,
   };
+  var NONBLANK = /[^\s\u0000]/;
   var BUTTON_INPUTS = { submit: 1, button: 1, reset: 1 };
   var NOT_FIELD = {
     checkbox: 1, radio: 1, hidden: 1, submit: 1, button: 1, reset: 1, image: 1, file: 1,
@@ -162,7 +163,9 @@
 
   // Whether an element is left out with everything inside it.
   function gone(el, st) {
-    if (!st || st.display === "none" || st.contentVisibility === "hidden") return true;
+    if (!st || st.display === "none") return true;
+    // hidden="until-found" keeps the box but hides its content.
+    if (el.hasAttribute("hidden") && st.contentVisibility === "hidden") return true;
     if (el.getAttribute("aria-hidden") === "true") return true;
     if (st.opacity === "0") {
       var t = el.localName;
@@ -196,19 +199,31 @@
     return r ? r.trim().split(/\s+/)[0].toLowerCase() : "";
   }
 
-  function Ctx(vis, pre, inl, indent) {
-    this.vis = vis;
-    this.pre = pre;
+  // Where a walk is: the computed style of the element whose children it walks (null at a
+  // document's top), inside an inline box or not, the list depth. Visibility and white
+  // space are read from the style only when a text needs them: on a large page most
+  // elements hold no text of their own, and every style read costs.
+  function Ctx(st, inl, indent) {
+    this.st = st;
     this.inl = inl;
     this.indent = indent;
     this.nested = null; // a list item's nested lists, written after its line
+    this.vis = null;
+    this.pre = null;
   }
+  Ctx.prototype.visible = function () {
+    if (this.vis === null) this.vis = !this.st || this.st.visibility === "visible";
+    return this.vis;
+  };
+  Ctx.prototype.preformatted = function () {
+    if (this.pre === null) {
+      var ws = this.st ? this.st.whiteSpace : "normal";
+      this.pre = ws === "pre" || ws === "pre-wrap" || ws === "pre-line" || ws === "break-spaces";
+    }
+    return this.pre;
+  };
   function derive(ctx, st, inl) {
-    var vis = st.visibility === "visible";
-    var ws = st.whiteSpace;
-    var pre = ws === "pre" || ws === "pre-wrap" || ws === "pre-line" || ws === "break-spaces";
-    if (vis === ctx.vis && pre === ctx.pre && inl === ctx.inl) return ctx;
-    var c = new Ctx(vis, pre, inl, ctx.indent);
+    var c = new Ctx(st, inl, ctx.indent);
     c.nested = ctx.nested;
     return c;
   }
@@ -229,15 +244,20 @@
   function visit(n, w, ctx) {
     var type = n.nodeType;
     if (type === 3) {
-      if (!ctx.vis) return;
-      if (ctx.pre) {
-        var parts = n.data.split("\n");
+      var data = n.data;
+      if (!NONBLANK.test(data)) {
+        w.text(data);
+        return;
+      }
+      if (!ctx.visible()) return;
+      if (data.indexOf("\n") >= 0 && ctx.preformatted()) {
+        var parts = data.split("\n");
         for (var p = 0; p < parts.length; p++) {
           if (p) w.brk();
           w.text(parts[p]);
         }
       } else {
-        w.text(n.data);
+        w.text(data);
       }
       return;
     }
@@ -256,7 +276,7 @@
       else if (roleOf(el) === "img" && el.getAttribute("aria-label")) inlineLabel(el, w);
       return;
     }
-    if (tag === "iframe" || tag === "frame") return frame(el, w, ctx);
+    if (tag === "iframe" || tag === "frame") return frame(el, w, st, ctx);
     if (tag === "input" || tag === "select" || tag === "textarea") return control(el, w, st, ctx);
     var role = roleOf(el);
     if (role === "img" && el.getAttribute("aria-label")) return inlineLabel(el, w);
@@ -476,13 +496,13 @@
       if (gone(k, st)) continue;
       var inner = derive(ctx, st, false);
       var sub = new Writer(true);
-      var own = new Ctx(inner.vis, inner.pre, false, inner.indent);
+      var own = new Ctx(inner.st, false, inner.indent);
       own.nested = [];
       walk(k, sub, own);
       var text = sub.done().join(SEP);
       var mark = ordered ? n++ + ". " : "- ";
       if (text) w.line(indentOf(ctx) + mark + text);
-      var deeper = new Ctx(inner.vis, inner.pre, false, ctx.indent + 1);
+      var deeper = new Ctx(inner.st, false, ctx.indent + 1);
       for (var j = 0; j < own.nested.length; j++) {
         var nl = own.nested[j];
         list(nl, nl.localName, w, deeper);
@@ -661,7 +681,7 @@
       } else if (type === "radio") {
         mark = el.checked ? "(x)" : "( )";
       } else {
-        if (!ctx.vis) return;
+        if (st.visibility !== "visible") return;
         if (BUTTON_INPUTS[type]) {
           w.soft();
           w.text(el.value || "");
@@ -686,7 +706,7 @@
         }
       }
     } else {
-      if (!ctx.vis) return;
+      if (st.visibility !== "visible") return;
       if (tag === "select") {
         var chosen = [];
         for (var o = 0; o < el.selectedOptions.length; o++) {
@@ -716,9 +736,9 @@
     else w.soft();
   }
 
-  function frame(el, w, ctx) {
+  function frame(el, w, st, ctx) {
     var r = el.getBoundingClientRect();
-    if (r.width < 2 || r.height < 2 || !ctx.vis) return;
+    if (r.width < 2 || r.height < 2 || st.visibility !== "visible") return;
     var doc = null;
     try {
       doc = el.contentDocument;
@@ -729,7 +749,7 @@
     if (doc) {
       if (doc.body) {
         labelsIn(doc);
-        visit(doc.body, w, new Ctx(true, false, false, ctx.indent));
+        visit(doc.body, w, new Ctx(null, false, ctx.indent));
       }
     } else {
       state.frames.push(el);
@@ -743,7 +763,7 @@
   labelsIn(document);
   var top = new Writer(false);
   var root = document.body || document.documentElement;
-  if (root) visit(root, top, new Ctx(true, false, false, 0));
+  if (root) visit(root, top, new Ctx(null, false, 0));
   var lines = top.done();
   return { text: lines.join("\n"), frames: state.frames.length, ms: performance.now() - started };
 })

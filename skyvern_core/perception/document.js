@@ -331,7 +331,7 @@
       link(el, w, inner);
     } else {
       ariaCheck(el, role, w);
-      blockChildren(el, w, inner, st);
+      blockChildren(el, w, inner);
     }
     w.brk();
   }
@@ -390,10 +390,10 @@
 
   // The children of a block: cards repeated side by side or one under another go one per
   // line, a short row of boxes laid out side by side goes on one line, the rest block by block.
-  function blockChildren(el, w, ctx, st) {
+  function blockChildren(el, w, ctx) {
     var kids = childrenOf(el);
     if (!w.flat) {
-      if (sideBySide(el, kids, st)) {
+      if (sideBySide(el, kids)) {
         w.line(indentOf(ctx) + flatText(el, ctx));
         return;
       }
@@ -456,7 +456,7 @@
 
   // Two or more boxes laid out left to right on one line (a flex row, a grid row, floats),
   // holding little text and no heading, table or list: "Shipping · $6.00".
-  function sideBySide(el, kids, st) {
+  function sideBySide(el, kids) {
     var n = el.shadowRoot ? 2 : el.childElementCount;
     if (n < 2 || n > 12 || el.textContent.length > ROW_MAX) return false;
     var boxes = [];

@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         "rest are counted by role. Listing them lets one step fill a form longer than the "
         "screen; 0 makes each step's prompt smaller, a screen at a time.",
     )
+    extraction_chunk_tokens: int = Field(
+        default=24_000,
+        ge=500,
+        description="Tokens of page text one extraction call may hold. A larger page is "
+        "extracted in parts cut between lines (a table row is never cut; each part repeats "
+        "the headings above it and its table's header line), whose answers are merged.",
+    )
 
     # Notifications.
     webhook_secret: str | None = Field(

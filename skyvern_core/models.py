@@ -494,10 +494,30 @@ class Decision(BaseModel):
 
 
 class Extraction(BaseModel):
-    """Extracted information and what it cost."""
+    """Extracted information, what it cost, and what it was read from."""
 
     data: Any = None
     usage: Usage = Field(default_factory=Usage)
+    chunks: int = Field(
+        default=1, ge=0, description="Parts the page was read in (one model call each)."
+    )
+    page_tokens: int | None = Field(
+        default=None, description="Tokens of the page text the model was given, all parts."
+    )
+    source: Literal["document", "page"] | None = Field(
+        default=None,
+        description="'document': the whole page as the session read it; 'page': the text "
+        "in view of the page state (a session that cannot read the whole page).",
+    )
+
+    def record(self) -> dict[str, Any]:
+        """What the step's record says about the extraction (``ActionResult.data``)."""
+        out: dict[str, Any] = {"chunks": self.chunks}
+        if self.page_tokens is not None:
+            out["tokens"] = self.page_tokens
+        if self.source is not None:
+            out["source"] = self.source
+        return out
 
 
 # --------------------------------------------------------------------------- page

@@ -34,6 +34,7 @@ __all__ = [
     "ArtifactStore",
     "BrowserDriver",
     "BrowserSession",
+    "DocumentReader",
     "ExtractContext",
     "LLMMessage",
     "LLMProvider",
@@ -104,6 +105,20 @@ class BrowserSession(Protocol):
 
     async def close(self) -> SessionArtifacts:
         """Close the context; return the recording, trace and downloads it produced."""
+
+
+@runtime_checkable
+class DocumentReader(Protocol):
+    """A browser session that can read its whole page as text, for extraction (optional).
+
+    Sessions that have this method are read with it when a task's information is
+    extracted; for others the extraction uses :attr:`PageState.content` (the text in view).
+    """
+
+    async def read_document(self, *, links: bool = False) -> str:
+        """The whole current page — every frame, open shadow roots, below the fold — as
+        compact structured text (the format of :mod:`skyvern_core.perception.document`);
+        with ``links``, links as ``[text](url)``."""
 
 
 @runtime_checkable
@@ -184,13 +199,18 @@ class PlanContext:
 
 @dataclass(slots=True)
 class ExtractContext:
-    """What an extraction may use; ``errors`` lists schema mismatches to correct."""
+    """What an extraction may use; ``errors`` lists schema mismatches to correct.
+
+    ``document`` is the whole page as text (from :meth:`DocumentReader.read_document`), or
+    None when the session cannot read it: then ``page`` (the text in view) is all there is.
+    """
 
     task: Task
     page: PageState
     previous: Any = None
     errors: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
+    document: str | None = None
 
 
 @runtime_checkable

@@ -53,6 +53,7 @@ from skyvern_core.models import (
     Usage,
 )
 from skyvern_core.netpolicy import BlockedURLError, check_url
+from skyvern_core.perception.document import wants_links
 from skyvern_core.protocols import (
     ArtifactStore,
     BrowserDriver,
@@ -579,10 +580,11 @@ class _Run:
                     page = await self.session.snapshot()
                     await self._refuse_page(page.url)
                     self.last_page = page
+                data: dict[str, Any] = {}
                 if action.type == ActionType.extract or request.data_extraction_goal:
-                    outcome.extracted = await self._extract(page, outcome)
+                    outcome.extracted, data = await self._extract(page, outcome)
                     outcome.extracted_set = True
-                outcome.results.append(ActionResult(success=True))
+                outcome.results.append(ActionResult(success=True, data=data))
                 if action.type == ActionType.complete:
                     outcome.complete = True
                     return
@@ -701,17 +703,38 @@ class _Run:
         self.secrets["totp_code"] = code
         return code
 
-    async def _extract(self, page: PageState, outcome: _Outcome) -> Any:
+    async def _read_document(self) -> str | None:
+        """The whole page as text where the session can read it; None (extract from the
+        page state) where it cannot, or reading failed."""
+        reader = getattr(self.session, "read_document", None)
+        if reader is None:
+            return None
+        request = self.task.request
+        links = wants_links(request.data_extraction_goal, request.extracted_information_schema)
+        try:
+            return str(await reader(links=links))
+        except Exception as exc:
+            log.warning(
+                "task %s: the whole page could not be read, extracting from what is in view: %s",
+                self.task.task_id,
+                describe_error(exc),
+            )
+            return None
+
+    async def _extract(self, page: PageState, outcome: _Outcome) -> tuple[Any, dict[str, Any]]:
+        """The extracted information, and what the step records about it."""
         schema = self.task.request.extracted_information_schema
+        document = await self._read_document()
         extraction = await self.r.planner.extract(
-            ExtractContext(task=self.task, page=page, secrets=dict(self.secrets))
+            ExtractContext(task=self.task, page=page, secrets=dict(self.secrets), document=document)
         )
         outcome.usage = outcome.usage + extraction.usage
+        record = {"extraction": extraction.record()}
         if schema is None:
-            return extraction.data
+            return extraction.data, record
         problems = _schema_errors(extraction.data, schema)
         if not problems:
-            return extraction.data
+            return extraction.data, record
         # One correction round with the validation errors, then give up clearly.
         retry = await self.r.planner.extract(
             ExtractContext(
@@ -720,6 +743,7 @@ class _Run:
                 previous=extraction.data,
                 errors=problems,
                 secrets=dict(self.secrets),
+                document=document,
             )
         )
         outcome.usage = outcome.usage + retry.usage
@@ -729,7 +753,7 @@ class _Run:
                 "Extracted information does not match extracted_information_schema "
                 f"after a correction round: {'; '.join(problems[:3])}"
             )
-        return retry.data
+        return retry.data, {"extraction": {**retry.record(), "corrected": True}}
 
     async def _record(self, step: Step, outcome: _Outcome) -> Step:
         self.usage = self.usage + outcome.usage

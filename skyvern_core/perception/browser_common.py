@@ -24,6 +24,12 @@ import anyio
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError
 from skyvern_core.models import ActionResult, Element, PageState
+from skyvern_core.perception.document import (
+    DOCUMENT_SCRIPT,
+    DOCUMENT_STATE,
+    MAX_FRAME_DEPTH,
+    splice_frames,
+)
 from skyvern_core.perception.matching import (
     AmbiguousOption,
     NoOptionMatch,
@@ -36,6 +42,7 @@ __all__ = [
     "AUTOCOMPLETE",
     "CHECKED_STATE",
     "DISPATCH_CHANGE",
+    "DOCUMENT_FRAME",
     "EDITABLE_TEXT",
     "FILE_INPUT",
     "HIT_TEST",
@@ -46,10 +53,12 @@ __all__ = [
     "LAST_OPTION",
     "LAUNCH_ARGS",
     "LIST_OPTIONS",
+    "MAX_FRAME_DEPTH",
     "NATIVE_OPTIONS",
     "NO_PAGE_BACK",
     "OPEN_WAIT",
     "PROXY_LABEL",
+    "READ_DOCUMENT",
     "SCROLL_PAGE",
     "SCROLL_TO_CENTER",
     "SCROLL_TO_NEAREST",
@@ -87,6 +96,7 @@ __all__ = [
     "page_scroll_result",
     "pick_suggestion",
     "resolve_args",
+    "splice_frames",
     "suggestion_data",
     "typed_result",
     "unsupported_action",
@@ -431,6 +441,14 @@ SCROLL_PAGE = """(dir) => {
     return false;
 }"""
 """Scroll the page (or the box under the viewport's centre) by ``dir`` screens; moved?"""
+
+# --------------------------------------------------------------------------- document reader
+
+READ_DOCUMENT = f"(opts) => JSON.stringify(({DOCUMENT_SCRIPT.strip()})(opts))"
+"""Read the frame's whole document as text: ``{text, frames, ms}`` as JSON (see
+:mod:`skyvern_core.perception.document`); ``opts`` is ``{links: bool}``."""
+DOCUMENT_FRAME = f"(k) => {DOCUMENT_STATE}.frames[k] || null"
+"""The ``<iframe>`` of the k-th cross-origin frame the last :data:`READ_DOCUMENT` marked."""
 
 # --------------------------------------------------------------------------- keys
 

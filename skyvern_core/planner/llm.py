@@ -6,6 +6,11 @@ of the last attempt and the page as the serializer renders it; the viewport scre
 attached when the model takes images. The answer is asked for with the provider's
 structured output (a JSON schema) where the model has one, and parsed strictly otherwise;
 an unusable answer gets one repair round, then fails the step with the reason.
+
+Extraction reads the whole page as the browser session wrote it (every frame, below the
+fold, tables row by row; :mod:`skyvern_core.perception.document`), in parts when it is
+longer than ``Settings.extraction_chunk_tokens``, with the screenshot where the model takes
+images.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 from typing import Any, get_args
 
+import anyio
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ValidationError
 
@@ -43,6 +49,8 @@ __all__ = ["DECISION_SCHEMA", "LLMPlanner", "parse_decision", "parse_json"]
 HISTORY_STEPS = 20
 HISTORY_VALUE = 40
 PAGE_CONTENT_CHARS = 12_000
+EXTRACTION_CALLS = 4
+"""Parts of a long page asked about at once."""
 
 _ACTION_CLASSES: dict[str, type[BaseModel]] = {
     cls.model_fields["type"].default: cls for cls in get_args(get_args(Action)[0])
@@ -245,25 +253,50 @@ class LLMPlanner:
             ),
         ]
 
-    def extract_messages(self, context: ExtractContext) -> list[LLMMessage]:
-        """The messages of an extraction prompt."""
+    def extract_messages(
+        self,
+        context: ExtractContext,
+        *,
+        page_text: str | None = None,
+        part: int = 1,
+        parts: int = 1,
+    ) -> list[LLMMessage]:
+        """The messages of an extraction prompt: for the whole page, or for ``part`` of
+        ``parts`` (``page_text``, a part of :attr:`ExtractContext.document`).
+
+        The page is the document the session read where there is one, else the page
+        state's elements and the text in view. The screenshot goes along with the first
+        part when the model takes images (it shows the top of the page: later parts would
+        read its rows twice).
+        """
         from skyvern_core.perception.serializer import serialize
 
         request = context.task.request
         schema = request.extracted_information_schema
+        document = page_text if page_text is not None else context.document
         content = context.page.content
+        previous = None
+        if context.errors and parts == 1:
+            previous = json.dumps(context.previous, ensure_ascii=False)
         user = self.env.get_template("extract.j2").render(
             goal=request.data_extraction_goal or request.navigation_goal,
             schema=json.dumps(schema, ensure_ascii=False) if schema else "",
-            previous=json.dumps(context.previous, ensure_ascii=False) if context.errors else None,
+            previous=previous,
             errors="; ".join(context.errors),
-            page=serialize(context.page),
+            part=part,
+            parts=parts,
+            url=context.page.url,
+            title=context.page.title,
+            document=document,
+            page=serialize(context.page) if document is None else "",
             content=(content or "")[:PAGE_CONTENT_CHARS],
         )
         user = redact(user, context.secrets)
+        shot = context.page.screenshot
+        images = [shot] if shot and part == 1 and self.llm.supports_images else []
         return [
             LLMMessage(role="system", content="You extract structured data from web pages."),
-            LLMMessage(role="user", content=user),
+            LLMMessage(role="user", content=user, images=images),
         ]
 
     # ------------------------------------------------------------------ calls
@@ -344,7 +377,18 @@ class LLMPlanner:
         )
 
     async def extract(self, context: ExtractContext) -> Extraction:
-        """Ask the model for the information of the task's data_extraction_goal."""
+        """Ask the model for the information of the task's data_extraction_goal.
+
+        From the whole page (:attr:`ExtractContext.document`) where the session read it: a
+        page over ``Settings.extraction_chunk_tokens`` is asked about in parts (at most
+        :data:`EXTRACTION_CALLS` at once) whose answers are merged against the schema
+        (:func:`~skyvern_core.perception.document.merge_answers`). In a correction round
+        (``context.errors``) a page in parts is asked about again part by part, with the
+        errors; a page in one part gets its previous answer back to correct.
+        """
+        from skyvern_core.perception.document import chunk_document, merge_answers
+        from skyvern_core.perception.serializer import count_tokens, serialize
+
         schema = context.task.request.extracted_information_schema
         wrapped = False
         response_schema: dict[str, Any] | None
@@ -360,12 +404,58 @@ class LLMPlanner:
                 "required": ["data"],
             }
             wrapped = True
-        data, usage = await self._ask(
-            self.extract_messages(context), response_schema, "extraction", parse_json
+
+        def unwrap(data: Any) -> Any:
+            if wrapped and isinstance(data, dict) and "data" in data:
+                return data["data"]
+            return data
+
+        if context.document is None:
+            messages = self.extract_messages(context)
+            data, usage = await self._ask(messages, response_schema, "extraction", parse_json)
+            shown = serialize(context.page) + "\n" + context.page.content[:PAGE_CONTENT_CHARS]
+            return Extraction(
+                data=unwrap(data), usage=usage, page_tokens=count_tokens(shown), source="page"
+            )
+        chunks = chunk_document(context.document, self.settings.extraction_chunk_tokens)
+        answers: list[Any] = [None] * len(chunks)
+        spent: list[Usage] = [Usage() for _ in chunks]
+        failures: list[BaseException | None] = [None] * len(chunks)
+        limiter = anyio.CapacityLimiter(EXTRACTION_CALLS)
+
+        async def ask(index: int) -> None:
+            messages = self.extract_messages(
+                context, page_text=chunks[index].text, part=index + 1, parts=len(chunks)
+            )
+            async with limiter:
+                try:
+                    data, spent[index] = await self._ask(
+                        messages, response_schema, "extraction", parse_json
+                    )
+                    answers[index] = unwrap(data)
+                except Exception as exc:  # reported below, with what every part cost
+                    failures[index] = exc
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(chunks)):
+                group.start_soon(ask, index)
+        usage = sum(spent, Usage())
+        for index, failure in enumerate(failures):
+            if failure is None:
+                continue
+            if isinstance(failure, LLMError):
+                usage = usage + (failure.usage if isinstance(failure.usage, Usage) else Usage())
+                where = f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else ""
+                raise LLMError(f"{failure}{where}", usage=usage) from failure
+            raise failure
+        data = answers[0] if len(chunks) == 1 else merge_answers(schema, answers, chunks)
+        return Extraction(
+            data=data,
+            usage=usage,
+            chunks=len(chunks),
+            page_tokens=sum(c.tokens for c in chunks),
+            source="document",
         )
-        if wrapped and isinstance(data, dict) and "data" in data:
-            data = data["data"]
-        return Extraction(data=data, usage=usage)
 
 
 def _usage(response: Any) -> Usage:

@@ -15,7 +15,10 @@ It calls no model. Each step it reads the page state the driver reports and deci
 6. the same actions on the same page for :data:`STUCK_STEPS` steps → terminate.
 
 The same page and payload always give the same decision. Extraction reads label/value pairs
-and "Label: value" lines of :attr:`PageState.content`, held to the task's
+and "Label: value" lines of :attr:`PageState.content` and, where the session read the whole
+page (:attr:`ExtractContext.document`), of every line of it; a list of objects in the schema
+is read from the page's tables, one item per row (each property from the column its name
+matches, or the column whose cells fit its ``pattern``). Values are held to the task's
 ``extracted_information_schema`` (types, ``pattern``). Usage is always zero: it is free.
 """
 
@@ -45,6 +48,7 @@ from skyvern_core.models import (
     UploadFileAction,
     Usage,
 )
+from skyvern_core.perception.document import DocumentTable, read_tables
 from skyvern_core.perception.serializer import PLACEHOLDER_TEXT, is_placeholder_option
 from skyvern_core.planner.loops import STUCK_STEPS, repeated_steps, same_document
 from skyvern_core.protocols import ExtractContext, PlanContext
@@ -673,6 +677,35 @@ def _text_lines(page: PageState) -> list[str]:
     return lines
 
 
+_LIST_MARK = re.compile(r"^\s*(?:#{1,6} |- |\d+\. )")
+_FIELD_VALUE = re.compile(r"(:\s)\[([^\]]*)\]")
+
+
+def _document_lines(document: str) -> list[str]:
+    """The lines of the whole page for reading values: marks of headings and list items
+    taken off, a field's ``Label: [value]`` as ``Label: value``; a table's rows read as
+    ``name: value`` only where the table holds one record (two columns without a header
+    line, or one row under one)."""
+    lines: list[str] = []
+    raw = document.split("\n")
+    for line in raw:
+        line = line.strip()
+        if not line or line.startswith("|"):
+            continue
+        line = _FIELD_VALUE.sub(r"\1\2", _LIST_MARK.sub("", line))
+        lines.append(" ".join(line.split()))
+    for table in read_tables(document):
+        if len(table.rows) == 1:
+            for name, value in zip(table.header, table.rows[0], strict=False):
+                if name and value:
+                    lines.append(f"{name}: {value}")
+    for line in raw:
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if line.strip().startswith("|") and len(cells) == 2 and all(cells):
+            lines.append(f"{cells[0].rstrip(':')}: {cells[1]}")
+    return lines
+
+
 def _label_like(line: str) -> bool:
     return len(line.split()) <= 5 and not re.search(r"\d|[.!?,;$€£]", line)
 
@@ -761,14 +794,74 @@ def _candidates(name: str, lines: list[str], pairs: list[tuple[str, str]]) -> li
     return [text for _, _, text in scored if text.strip()]
 
 
+def _column(prop: str, schema: dict[str, Any], table: DocumentTable) -> int | None:
+    """The column of a table that holds a property: the one its name matches best, else
+    the one whose cells fit the property's ``pattern`` most often."""
+    scores = [(match_score(prop, [(name, 1.0)]), i) for i, name in enumerate(table.header)]
+    best = max(scores, default=(0.0, -1))
+    if best[0] >= MATCH_THRESHOLD:
+        return best[1]
+    pattern = schema.get("pattern")
+    if not pattern:
+        return None
+    fits = [
+        (sum(1 for row in table.rows if i < len(row) and re.search(pattern, row[i])), i)
+        for i in range(len(table.header))
+    ]
+    count, index = max(fits, default=(0, -1))
+    return index if count * 2 > len(table.rows) else None
+
+
+def _table_items(items: dict[str, Any], tables: Sequence[DocumentTable]) -> list[Any] | None:
+    """One object per row of the tables that have a column for each required property (or
+    for every property, when none is required); None when no table has."""
+    props: dict[str, Any] = items.get("properties") or {}
+    needed = set(items.get("required") or props)
+    found: list[Any] = []
+    matched = False
+    for table in tables:
+        where = {}
+        for prop, sub in props.items():
+            column = _column(prop, sub if isinstance(sub, dict) else {}, table)
+            if column is not None:
+                where[prop] = column
+        if not where or not needed <= set(where):
+            continue
+        matched = True
+        for row in table.rows:
+            item: dict[str, Any] = {}
+            for prop, column in where.items():
+                cell = row[column].split(" · ")[0] if column < len(row) else ""
+                sub = props[prop] if isinstance(props[prop], dict) else {}
+                plain = sub.get("type", "string") == "string" and "pattern" not in sub
+                if plain and not (_MONEY_NAME.search(prop) or _ID_NAME.search(prop)):
+                    values = [cell.strip()] if cell.strip() else []  # the cell as it is
+                else:
+                    values = _fits(cell, sub, prop) if cell else []
+                if values:
+                    item[prop] = values[0]
+            if needed <= set(item):
+                found.append(item)
+    return found if matched else None
+
+
 def _extract_property(
-    name: str, schema: Any, lines: list[str], pairs: list[tuple[str, str]], skip: Any
+    name: str,
+    schema: Any,
+    lines: list[str],
+    pairs: list[tuple[str, str]],
+    skip: Any,
+    tables: Sequence[DocumentTable] = (),
 ) -> Any:
     schema = schema if isinstance(schema, dict) else {}
     if schema.get("type") == "object" or "properties" in schema:
-        return _extract_object(schema, lines, pairs, skip if isinstance(skip, dict) else {})
+        return _extract_object(schema, lines, pairs, skip if isinstance(skip, dict) else {}, tables)
     if schema.get("type") == "array":
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        if items.get("properties"):
+            rows = _table_items(items, tables)
+            if rows is not None:
+                return rows
         values: list[Any] = []
         for text in _candidates(name, lines, pairs):
             values += [v for v in _fits(text, items, name) if v not in values]
@@ -785,11 +878,15 @@ def _extract_property(
 
 
 def _extract_object(
-    schema: dict[str, Any], lines: list[str], pairs: list[tuple[str, str]], skip: dict[str, Any]
+    schema: dict[str, Any],
+    lines: list[str],
+    pairs: list[tuple[str, str]],
+    skip: dict[str, Any],
+    tables: Sequence[DocumentTable] = (),
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, sub in (schema.get("properties") or {}).items():
-        value = _extract_property(name, sub, lines, pairs, skip.get(name))
+        value = _extract_property(name, sub, lines, pairs, skip.get(name), tables)
         if value is not None:
             data[name] = value
     return data
@@ -878,7 +975,13 @@ class OfflinePlanner:
     async def extract(self, context: ExtractContext) -> Extraction:
         """Return the values the schema asks for, read from the page's text and fields."""
         page = context.page
-        lines = [redact(line, context.secrets) for line in _text_lines(page)]
+        lines = _text_lines(page)
+        tables: list[DocumentTable] = []
+        if context.document:
+            # What is in view first (the page state's own reading), then the rest of the page.
+            lines += [x for x in _document_lines(context.document) if x and x not in lines]
+            tables = read_tables(redact(context.document, context.secrets))
+        lines = [redact(line, context.secrets) for line in lines]
         pairs = [(k, redact(v, context.secrets)) for k, v in _pairs(page, lines)]
         schema = context.task.request.extracted_information_schema
         skip = _rejected(context.previous, context.errors) if context.errors else None
@@ -888,11 +991,14 @@ class OfflinePlanner:
                 data["fields"] = {label.strip(" :*"): value for label, value in pairs}
             return Extraction(data=data, usage=_FREE.model_copy())
         if schema.get("type") == "object" or "properties" in schema:
-            data = _extract_object(schema, lines, pairs, skip if isinstance(skip, dict) else {})
+            data = _extract_object(
+                schema, lines, pairs, skip if isinstance(skip, dict) else {}, tables
+            )
         else:
             goal = context.task.request.data_extraction_goal or "value"
-            data = _extract_property(goal, schema, lines, pairs, skip)
-        return Extraction(data=data, usage=_FREE.model_copy())
+            data = _extract_property(goal, schema, lines, pairs, skip, tables)
+        source = "document" if context.document is not None else "page"
+        return Extraction(data=data, usage=_FREE.model_copy(), source=source)
 
     @staticmethod
     def _decision(reasoning: str, actions: list[Action]) -> Decision:

@@ -47,6 +47,9 @@ class FakePage:
 
     ``links`` maps an element id to the URL a click on it opens; ``submit`` maps an element
     id to a URL opened only when every ``required`` element has a value (or is checked).
+    ``document`` is the whole page as a browser driver would read it for extraction (the
+    format of :mod:`skyvern_core.perception.document`); empty, it is made from the title,
+    the text and the elements.
     """
 
     url: str
@@ -55,15 +58,16 @@ class FakePage:
     text: str = ""
     links: dict[str, str] = field(default_factory=dict)
     submit: dict[str, str] = field(default_factory=dict)
+    document: str = ""
 
 
 class InMemoryDriver:
     """A :class:`~skyvern_core.protocols.BrowserDriver` over :class:`FakePage` objects.
 
     ``errors`` maps a method name (``start``, ``new_session``, ``goto``, ``snapshot``,
-    ``execute``, ``screenshot``, ``close``) to an exception, or a list of exceptions raised
-    one per call (``None`` in the list lets that call through). ``action_delay`` makes each
-    action take that long (to test cancels and step timeouts).
+    ``read_document``, ``execute``, ``screenshot``, ``close``) to an exception, or a list of
+    exceptions raised one per call (``None`` in the list lets that call through).
+    ``action_delay`` makes each action take that long (to test cancels and step timeouts).
     """
 
     def __init__(
@@ -149,6 +153,30 @@ class InMemorySession:
             text=page.text,
             screenshot=PNG_1X1,
         )
+
+    async def read_document(self, *, links: bool = False) -> str:
+        """The current page as text for extraction: its ``document``, or one made from its
+        title (a heading), its text and its elements (``Label: [value]``, ``[x] Label``)."""
+        self.driver._maybe_fail("read_document")
+        page = self.current
+        if page.document:
+            return page.document
+        lines = [f"# {page.title}"] if page.title else []
+        lines += [line for line in page.text.splitlines() if line.strip()]
+        for el in page.elements:
+            if el.role in ("checkbox", "radio", "switch"):
+                box = "[x]" if el.checked else "[ ]"
+                lines.append(f"{box} {el.label}".rstrip())
+            elif el.options:
+                chosen = ", ".join(o.label for o in el.options if o.selected)
+                if chosen:
+                    lines.append(f"{el.label}: [{chosen}]" if el.label else f"[{chosen}]")
+            elif el.value and el.type != "password":
+                lines.append(f"{el.label}: [{el.value}]" if el.label else f"[{el.value}]")
+            elif el.role in ("button", "link") and el.label:
+                href = links and page.links.get(el.id)
+                lines.append(f"[{el.label}]({href})" if href else el.label)
+        return "\n".join(lines)
 
     async def execute(self, action: Action, page: PageState) -> ActionResult:
         """Carry out an action on the fake page and report what happened."""

@@ -64,6 +64,7 @@ from skyvern_core.perception.browser_common import (
     AUTOCOMPLETE,
     CHECKED_STATE,
     DISPATCH_CHANGE,
+    DOCUMENT_FRAME,
     EDITABLE_TEXT,
     FILE_INPUT,
     HIT_TEST,
@@ -73,10 +74,12 @@ from skyvern_core.perception.browser_common import (
     LAST_OPTION,
     LAUNCH_ARGS,
     LIST_OPTIONS,
+    MAX_FRAME_DEPTH,
     NATIVE_OPTIONS,
     NO_PAGE_BACK,
     OPEN_WAIT,
     PROXY_LABEL,
+    READ_DOCUMENT,
     SCROLL_PAGE,
     SCROLL_TO_CENTER,
     SCROLL_TO_NEAREST,
@@ -108,6 +111,7 @@ from skyvern_core.perception.browser_common import (
     page_scroll_result,
     pick_suggestion,
     resolve_args,
+    splice_frames,
     suggestion_data,
     typed_result,
     unsupported_action,
@@ -676,6 +680,40 @@ class PlaywrightSession:
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
         return artifacts
+
+    # ------------------------------------------------------------------ reading
+
+    async def read_document(self, *, links: bool = False) -> str:
+        """The whole page as text for extraction: ``document.js`` in the top document,
+        then in each cross-origin frame it marked (same-origin frames it reads itself),
+        each frame's text put where the frame is."""
+        api = _import_playwright()
+        frame = self.page.main_frame
+        try:
+            try:
+                return await self._read_frame(frame, {"links": links}, 0)
+            except api.Error:
+                # The document navigating mid-read: one more try once it has loaded.
+                with contextlib.suppress(api.Error):
+                    await frame.wait_for_load_state("domcontentloaded", timeout=3000)
+                return await self._read_frame(frame, {"links": links}, 0)
+        except api.Error as exc:
+            raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
+
+    async def _read_frame(self, frame: Frame, opts: dict[str, Any], depth: int) -> str:
+        api = _import_playwright()
+        raw = json.loads(await frame.evaluate(READ_DOCUMENT, opts))
+        children: dict[int, str] = {}
+        for k in range(int(raw.get("frames") or 0) if depth < MAX_FRAME_DEPTH else 0):
+            try:
+                handle = await frame.evaluate_handle(DOCUMENT_FRAME, k)
+                element = handle.as_element()
+                child = await element.content_frame() if element is not None else None
+                if child is not None and not child.is_detached():
+                    children[k] = await self._read_frame(child, opts, depth + 1)
+            except api.Error as exc:  # the frame went away or never loaded: left out
+                log.debug("frame %d not read: %s", k, _readable(exc))
+        return splice_frames(str(raw.get("text") or ""), children)
 
     # ------------------------------------------------------------------ acting
 

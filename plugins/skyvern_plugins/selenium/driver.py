@@ -102,6 +102,7 @@ from skyvern_core.perception.browser_common import (
     AUTOCOMPLETE,
     CHECKED_STATE,
     DISPATCH_CHANGE,
+    DOCUMENT_FRAME,
     EDITABLE_TEXT,
     FILE_INPUT,
     HIT_TEST,
@@ -111,10 +112,12 @@ from skyvern_core.perception.browser_common import (
     LAST_OPTION,
     LAUNCH_ARGS,
     LIST_OPTIONS,
+    MAX_FRAME_DEPTH,
     NATIVE_OPTIONS,
     NO_PAGE_BACK,
     OPEN_WAIT,
     PROXY_LABEL,
+    READ_DOCUMENT,
     SCROLL_PAGE,
     SCROLL_TO_CENTER,
     SCROLL_TO_NEAREST,
@@ -148,6 +151,7 @@ from skyvern_core.perception.browser_common import (
     page_scroll_result,
     pick_suggestion,
     resolve_args,
+    splice_frames,
     suggestion_data,
     typed_result,
     unsupported_action,
@@ -852,6 +856,55 @@ class SeleniumSession:
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
         return artifacts
+
+    # ------------------------------------------------------------------ reading
+
+    async def read_document(self, *, links: bool = False) -> str:
+        """The whole page as text for extraction: ``document.js`` in the top document,
+        then, with ``switch_to.frame``, in each cross-origin frame it marked (same-origin
+        frames it reads itself), each frame's text put where the frame is."""
+        return await self._run(self._read_document_sync, links)
+
+    def _read_document_sync(self, links: bool) -> str:
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self._top()
+            try:
+                return self._read_here({"links": links}, 0)
+            except WebDriverException:
+                # The document navigating mid-read: one more try once it has loaded.
+                self._settle(3.0)
+                self._top()
+                return self._read_here({"links": links}, 0)
+        except WebDriverException as exc:
+            raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                self._top()
+
+    def _read_here(self, opts: dict[str, Any], depth: int) -> str:
+        """Read the current frame; its marked frames are entered and left again."""
+        from selenium.common.exceptions import WebDriverException
+
+        raw = json.loads(self._js(READ_DOCUMENT, opts))
+        children: dict[int, str] = {}
+        for k in range(int(raw.get("frames") or 0) if depth < MAX_FRAME_DEPTH else 0):
+            try:
+                iframe = self._js(DOCUMENT_FRAME, k)
+                if iframe is None:
+                    continue
+                self.wd.switch_to.frame(iframe)
+            except WebDriverException as exc:
+                log.debug("frame %d not entered: %s", k, _readable(exc))
+                continue
+            try:
+                children[k] = self._read_here(opts, depth + 1)
+            except WebDriverException as exc:  # the frame went away or never loaded
+                log.debug("frame %d not read: %s", k, _readable(exc))
+            finally:
+                self.wd.switch_to.parent_frame()
+        return splice_frames(str(raw.get("text") or ""), children)
 
     # ------------------------------------------------------------------ acting
 

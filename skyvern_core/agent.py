@@ -246,12 +246,15 @@ class Agent:
         self, request: TaskRequest | dict[str, Any] | None, fields: dict[str, Any]
     ) -> TaskRequest:
         if isinstance(request, TaskRequest):
-            return request.model_copy(update=fields) if fields else request
-        if request is None:
-            return TaskRequest(**fields)
-        if isinstance(request, dict):
-            return TaskRequest(**{**request, **fields})
-        raise UsageError(f"expected a TaskRequest or a dict, got {type(request).__name__}")
+            data = {**dict(request), **fields}
+        elif request is None:
+            data = fields
+        elif isinstance(request, dict):
+            data = {**request, **fields}
+        else:
+            raise UsageError(f"expected a TaskRequest or a dict, got {type(request).__name__}")
+        # Held to this agent's size limits: a pydantic ValidationError names the field.
+        return TaskRequest.model_validate(data, context={"limits": self.settings.input_limits})
 
     async def create_task(
         self,

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.lowlevel
-import jsonschema
 
 from skyvern_core.config import Settings
 from skyvern_core.errors import (
@@ -62,6 +61,7 @@ from skyvern_core.protocols import (
     SessionOptions,
     Store,
 )
+from skyvern_core.schemacheck import schema_errors
 from skyvern_core.secrets import redact, reveal_action, split_secrets
 from skyvern_core.totp import TotpResolver, wants_code, with_code
 
@@ -553,7 +553,7 @@ class _Run:
         outcome.usage = outcome.usage + extraction.usage
         if schema is None:
             return extraction.data
-        problems = _schema_errors(extraction.data, schema)
+        problems = schema_errors(extraction.data, schema, timeout=self.s.schema_pattern_timeout)
         if not problems:
             return extraction.data
         # One correction round with the validation errors, then give up clearly.
@@ -567,7 +567,7 @@ class _Run:
             )
         )
         outcome.usage = outcome.usage + retry.usage
-        problems = _schema_errors(retry.data, schema)
+        problems = schema_errors(retry.data, schema, timeout=self.s.schema_pattern_timeout)
         if problems:
             raise _TaskFailure(
                 "Extracted information does not match extracted_information_schema "
@@ -726,16 +726,6 @@ class _Run:
             if kind == ArtifactKind.recording:
                 fields["recording_artifact_id"] = art.artifact_id
         return fields
-
-
-def _schema_errors(data: Any, schema: Any) -> list[str]:
-    validator_cls = jsonschema.validators.validator_for(schema)
-    validator = validator_cls(schema)
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
-        where = "/".join(str(p) for p in error.path) or "(root)"
-        problems.append(f"at {where}: {error.message}")
-    return problems
 
 
 def _size(uri: str, original: Path) -> int:

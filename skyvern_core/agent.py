@@ -15,6 +15,7 @@ environment variables.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import socket
@@ -222,14 +223,32 @@ class Agent:
             stack, self._stack, self._pool = self._stack, None, None
             await stack.aclose()
         backends, self._backends = self._backends, {}
-        for kind in ("driver", "llm_provider", "notifier", "store"):
-            backend = backends.get(kind)
-            close: Callable[[], Awaitable[Any]] | None = getattr(backend, "close", None)
-            if close is not None:
-                try:
-                    await close()
-                except Exception:
-                    log.warning("closing the %s failed", kind, exc_info=True)
+        # The planner's own model client too (a planner passed in brings its own), each
+        # object once; the store last, since the others may still write to it.
+        planner = backends.get("planner")
+        order = [
+            ("driver", backends.get("driver")),
+            ("planner", planner),
+            ("llm_provider", getattr(planner, "llm", None)),
+            ("llm_provider", backends.get("llm_provider")),
+            ("notifier", backends.get("notifier")),
+            ("artifact_store", backends.get("artifact_store")),
+            ("store", backends.get("store")),
+        ]
+        closed: set[int] = set()
+        for kind, backend in order:
+            if backend is None or id(backend) in closed:
+                continue
+            closed.add(id(backend))
+            close = getattr(backend, "aclose", None) or getattr(backend, "close", None)
+            if not callable(close):
+                continue
+            try:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.warning("closing the %s failed", kind, exc_info=True)
         self._opened = False
         self._wake = anyio.Event()
 

@@ -109,12 +109,21 @@ def test_key_words_split_every_way_keys_are_written() -> None:
     assert key_words("items[2].cvv2") == ["items", "2", "cvv2"]
 
 
-def test_the_docs_show_the_rule() -> None:
+def test_the_docs_show_the_rule_as_it_is() -> None:
+    import re
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     for page in (root / "README.md", root / "docs" / "python-api.md"):
         text = page.read_text()
+        table = text.split("| a secret | not a secret |\n")[1].split("\n\n")[0]
+        rows = re.findall(r"^\| (.*?) \| ?(.*?) ?\|$", table, re.M)
+        assert len(rows) == len(table.strip().splitlines()) - 1, table
+        secret = [k for row, _ in rows for k in re.findall(r"`([^`]+)`", row)]
+        plain = [k for _, row in rows for k in re.findall(r"`([^`]+)`", row)]
+        assert len(secret) > 20 and len(plain) > 15, page.name
+        assert [k for k in secret if not is_secret_key(k)] == [], page.name
+        assert [k for k in plain if is_secret_key(k)] == [], page.name
         for key in ("passenger_name", "passport_country", "secretary", "tokens_used", "iban"):
             assert f"`{key}`" in text, (page.name, key)
 

@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, typecheck, docs (``nox -s NAME``).
+"""Developer sessions: tests, lint, typecheck, docs, wheel (``nox -s NAME``).
 
 ``scripts/test.sh`` runs them with ``--no-venv`` inside ``.venv`` (set up by
 ``scripts/bootstrap.sh``); plain ``nox`` builds a fresh virtualenv per session instead.
@@ -7,13 +7,19 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+nox.options.sessions = ["lint", "typecheck", "wheel", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
-PACKAGES = ["skyvern_core", "plugins", "tests", "examples", "docs", "noxfile.py"]
+PACKAGES = ["skyvern_core", "plugins", "tests", "examples", "docs", "scripts", "noxfile.py"]
+ROOT = Path(__file__).resolve().parent
+EXTRAS = ["playwright", "selenium", "llm", "postgres", "server"]
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -45,6 +51,37 @@ def typecheck(session: nox.Session) -> None:
     """mypy on the library and the built-in plugins."""
     _install(session, "-e", ".[dev]")
     session.run("mypy")
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """The wheel as users get it: built, then installed bare and with each extra alone
+    (playwright, selenium, llm, postgres, server), each in a fresh virtualenv, where
+    ``scripts/check_wheel.py`` imports the package, runs ``skyvern-core --help`` and
+    ``skyvern-core plugins``, and checks that every backend names its missing extra.
+
+    uv makes the virtualenvs and installs (its cache, ``UV_CACHE_DIR`` or ``~/.cache/uv``,
+    is shared by every run). It ignores the positional arguments.
+    """
+    _install(session, "uv")
+    work = Path(tempfile.mkdtemp(prefix="skyvern-wheel-"))
+    # The installed wheel alone must be imported: nothing from this source tree.
+    env = {"PYTHONPATH": "", "UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": ""}
+    try:
+        session.run("uv", "build", "--quiet", "--wheel", "--out-dir", str(work), str(ROOT))
+        (built,) = work.glob("skyvern_core-*.whl")
+        for extra in ["none", *EXTRAS]:
+            venv = work / f"venv-{extra}"
+            python = str(venv / "bin" / "python")
+            session.log(f"installing the wheel with extra: {extra}")
+            session.run("uv", "venv", "--quiet", "--python", sys.executable, str(venv), env=env)
+            target = str(built) if extra == "none" else f"skyvern-core[{extra}] @ {built.as_uri()}"
+            session.run("uv", "pip", "install", "--quiet", "--python", python, target, env=env)
+            session.run(
+                python, str(ROOT / "scripts" / "check_wheel.py"), extra, env=env, external=True
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @nox.session

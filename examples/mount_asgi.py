@@ -6,10 +6,16 @@ agent (and its workers) with ``agent_lifespan``.
 
     uvicorn examples.mount_asgi:app --port 8000
     skyvern-core org create "My team"            # prints the API key to use
+
+Artifact links in task details and webhooks start with the address clients use, given
+here as ``base_url`` (``PUBLIC_URL`` plus the mount prefix; ``SKYVERN_PUBLIC_BASE_URL``
+works too). It is configuration only: no request can change it. Without it the API
+carries no artifact links and logs a warning.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,4 +43,5 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-app.mount("/agent", create_app(agent, manage_agent=False))
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
+app.mount("/agent", create_app(agent, manage_agent=False, base_url=PUBLIC_URL + "/agent"))

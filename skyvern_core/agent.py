@@ -15,6 +15,7 @@ environment variables.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import socket
@@ -238,14 +239,32 @@ class Agent:
             stack, self._stack, self._pool = self._stack, None, None
             await stack.aclose()
         backends, self._backends = self._backends, {}
-        for kind in ("driver", "llm_provider", "notifier", "store"):
-            backend = backends.get(kind)
-            close: Callable[[], Awaitable[Any]] | None = getattr(backend, "close", None)
-            if close is not None:
-                try:
-                    await close()
-                except Exception:
-                    log.warning("closing the %s failed", kind, exc_info=True)
+        # The planner's own model client too (a planner passed in brings its own), each
+        # object once; the store last, since the others may still write to it.
+        planner = backends.get("planner")
+        order = [
+            ("driver", backends.get("driver")),
+            ("planner", planner),
+            ("llm_provider", getattr(planner, "llm", None)),
+            ("llm_provider", backends.get("llm_provider")),
+            ("notifier", backends.get("notifier")),
+            ("artifact_store", backends.get("artifact_store")),
+            ("store", backends.get("store")),
+        ]
+        closed: set[int] = set()
+        for kind, backend in order:
+            if backend is None or id(backend) in closed:
+                continue
+            closed.add(id(backend))
+            close = getattr(backend, "aclose", None) or getattr(backend, "close", None)
+            if not callable(close):
+                continue
+            try:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.warning("closing the %s failed", kind, exc_info=True)
         self._opened = False
         self._wake = anyio.Event()
 
@@ -282,12 +301,15 @@ class Agent:
         self, request: TaskRequest | dict[str, Any] | None, fields: dict[str, Any]
     ) -> TaskRequest:
         if isinstance(request, TaskRequest):
-            return request.model_copy(update=fields) if fields else request
-        if request is None:
-            return TaskRequest(**fields)
-        if isinstance(request, dict):
-            return TaskRequest(**{**request, **fields})
-        raise UsageError(f"expected a TaskRequest or a dict, got {type(request).__name__}")
+            data = {**dict(request), **fields}
+        elif request is None:
+            data = fields
+        elif isinstance(request, dict):
+            data = {**request, **fields}
+        else:
+            raise UsageError(f"expected a TaskRequest or a dict, got {type(request).__name__}")
+        # Held to this agent's size limits: a pydantic ValidationError names the field.
+        return TaskRequest.model_validate(data, context={"limits": self.settings.input_limits})
 
     async def create_task(
         self,

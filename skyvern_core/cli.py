@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from skyvern_core.errors import UsageError
 from skyvern_core.plugins import BACKEND_KINDS, PluginRegistry
 
 __all__ = ["main"]
@@ -133,10 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (2 for a configuration that cannot
+    work, such as a backend whose extra is not installed)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"skyvern-core: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

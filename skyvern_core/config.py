@@ -10,14 +10,31 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "default_data_dir"]
+if TYPE_CHECKING:
+    from skyvern_core.models import InputLimits
+
+__all__ = ["Settings", "check_base_url", "default_data_dir"]
 
 _WARNED: set[str] = set()
+
+
+def check_base_url(value: str, name: str = "public_base_url") -> str:
+    """``value`` without its trailing slash if it is an absolute http(s) URL with no query or
+    fragment (where the HTTP app is reached), else ``ValueError`` naming ``name``."""
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an absolute http or https URL, got {value!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name} must have no query or fragment, got {value!r}")
+    return text.rstrip("/")
 
 
 def default_data_dir() -> Path:
@@ -86,6 +103,39 @@ class Settings(BaseSettings):
         description="Seconds running tasks get to finish when the process shuts down; then "
         "they go back to the queue at their next step boundary (at the latest after as long "
         "again).",
+    )
+
+    # Sizes of what callers send (a request over a limit is refused, naming the field).
+    max_goal_chars: int = Field(
+        default=20_000,
+        gt=0,
+        description="Characters of navigation_goal, and of data_extraction_goal, each.",
+    )
+    max_payload_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Bytes of navigation_payload, as compact JSON."
+    )
+    max_schema_bytes: int = Field(
+        default=64 * 1024,
+        gt=0,
+        description="Bytes of extracted_information_schema, as compact JSON.",
+    )
+    max_schema_pattern_chars: int = Field(
+        default=1000,
+        gt=0,
+        description="Characters of one pattern (or patternProperties key) of "
+        "extracted_information_schema.",
+    )
+    schema_pattern_timeout: float = Field(
+        default=0.2,
+        gt=0,
+        description="Seconds the patterns of extracted_information_schema may take, "
+        "together, to check one extraction; past that the check fails, naming the pattern.",
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Bytes of one HTTP request body, counted as it arrives: a larger body is "
+        "answered 413 without being read further.",
     )
 
     # Browser.
@@ -172,8 +222,10 @@ class Settings(BaseSettings):
     artifact_dir: Path | None = Field(default=None, description="Default: data_dir/artifacts.")
     public_base_url: str | None = Field(
         default=None,
-        description="Absolute URL where the HTTP app is reached (for artifact links in "
-        "webhooks); default: learned from incoming requests.",
+        description="Absolute URL where clients reach the HTTP app, mount prefix included: "
+        "artifact links in task details and webhooks start with it. `skyvern-core serve` on a "
+        "loopback host defaults it to its own address and needs it on any other host; "
+        "requests never change it.",
     )
     artifact_url_ttl: float = Field(
         default=7 * 24 * 3600.0, gt=0, description="Seconds a signed artifact link stays valid."
@@ -223,6 +275,13 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @field_validator("public_base_url", mode="after")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return check_base_url(value)
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -244,6 +303,18 @@ class Settings(BaseSettings):
                 logging.getLogger(__name__).warning(
                     "environment variable %s names no skyvern-core setting; ignored", name
                 )
+
+    @property
+    def input_limits(self) -> InputLimits:
+        """The ``max_*`` size limits of task requests, for ``TaskRequest`` validation."""
+        from skyvern_core.models import InputLimits
+
+        return InputLimits(
+            goal_chars=self.max_goal_chars,
+            payload_bytes=self.max_payload_bytes,
+            schema_bytes=self.max_schema_bytes,
+            pattern_chars=self.max_schema_pattern_chars,
+        )
 
     @property
     def resolved_artifact_dir(self) -> Path:

@@ -8,15 +8,24 @@ the lifecycle; stores call them, so an illegal change raises wherever it is atte
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from skyvern_core.errors import InvalidTransitionError
+from skyvern_core.schemacheck import check_patterns
 
 __all__ = [
     "MAX_STEPS_LIMIT",
@@ -37,6 +46,7 @@ __all__ = [
     "GoBackAction",
     "GotoUrlAction",
     "HoverAction",
+    "InputLimits",
     "InputTextAction",
     "KeypressAction",
     "Organization",
@@ -197,10 +207,39 @@ def check_http_url(value: str, field: str) -> str:
     return value.strip()
 
 
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """How large the parts of a task request may be (see the ``max_*`` settings).
+
+    A :class:`TaskRequest` is held to them when it is validated with
+    ``context={"limits": limits}``, as :class:`~skyvern_core.Agent` and the HTTP API do with
+    their settings' limits (``Settings.input_limits``); without that context only the
+    request's own rules apply.
+    """
+
+    goal_chars: int
+    payload_bytes: int
+    schema_bytes: int
+    pattern_chars: int
+
+
+def _limits(info: ValidationInfo) -> InputLimits | None:
+    context = info.context
+    found = context.get("limits") if isinstance(context, dict) else None
+    return found if isinstance(found, InputLimits) else None
+
+
+def _json_size(value: Any) -> int:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return len(text.encode("utf-8"))
+
+
 class TaskRequest(BaseModel):
     """What a caller asks the agent to do: every field of the spec's task request.
 
     ``max_steps`` is the Python equivalent of the HTTP header ``x-max-steps-override``.
+    Size limits (:class:`InputLimits`) apply when the request is validated with them in its
+    context, as the agent does.
     """
 
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
@@ -259,9 +298,41 @@ class TaskRequest(BaseModel):
         check_inline_files(value)
         return value
 
+    @field_validator("navigation_goal", "data_extraction_goal")
+    @classmethod
+    def _goal_size(cls, value: str | None, info: ValidationInfo) -> str | None:
+        limits = _limits(info)
+        if value is not None and limits is not None and len(value) > limits.goal_chars:
+            raise ValueError(
+                f"{info.field_name} has {len(value)} characters; the limit is "
+                f"{limits.goal_chars} (SKYVERN_MAX_GOAL_CHARS)"
+            )
+        return value
+
+    @field_validator("navigation_payload")
+    @classmethod
+    def _payload_size(cls, value: Any, info: ValidationInfo) -> Any:
+        limits = _limits(info)
+        if value is not None and limits is not None:
+            size = _json_size(value)
+            if size > limits.payload_bytes:
+                raise ValueError(
+                    f"navigation_payload is {size} bytes as JSON; the limit is "
+                    f"{limits.payload_bytes} (SKYVERN_MAX_PAYLOAD_BYTES)"
+                )
+        return value
+
     @field_validator("extracted_information_schema", mode="before")
     @classmethod
-    def _schema(cls, value: Any) -> Any:
+    def _schema(cls, value: Any, info: ValidationInfo) -> Any:
+        limits = _limits(info)
+        if isinstance(value, str) and limits is not None:
+            # Measured before parsing, so an oversized string is never parsed.
+            if len(value.encode("utf-8")) > limits.schema_bytes:
+                raise ValueError(
+                    f"extracted_information_schema is over {limits.schema_bytes} bytes as JSON "
+                    "(SKYVERN_MAX_SCHEMA_BYTES)"
+                )
         if isinstance(value, str):
             # Existing clients send the schema as a JSON string as often as an object.
             try:
@@ -272,6 +343,15 @@ class TaskRequest(BaseModel):
             return None
         if not isinstance(value, dict | bool):
             raise ValueError("extracted_information_schema must be a JSON Schema object")
+        if limits is not None:
+            size = _json_size(value)
+            if size > limits.schema_bytes:
+                raise ValueError(
+                    f"extracted_information_schema is {size} bytes as JSON; the limit is "
+                    f"{limits.schema_bytes} (SKYVERN_MAX_SCHEMA_BYTES)"
+                )
+        # Before check_schema, which compiles every pattern itself.
+        check_patterns(value, limits.pattern_chars if limits is not None else None)
         validator = jsonschema.validators.validator_for(value)
         try:
             validator.check_schema(value)

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.lowlevel
-import jsonschema
 
 from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
@@ -66,6 +65,7 @@ from skyvern_core.protocols import (
     SessionOptions,
     Store,
 )
+from skyvern_core.schemacheck import schema_errors
 from skyvern_core.secrets import redact, reveal, reveal_action, split_secrets
 from skyvern_core.totp import TotpResolver, wants_code, with_code
 from skyvern_core.uploads import UploadError, UploadResolver, split_files
@@ -732,7 +732,7 @@ class _Run:
         record = {"extraction": extraction.record()}
         if schema is None:
             return extraction.data, record
-        problems = _schema_errors(extraction.data, schema)
+        problems = schema_errors(extraction.data, schema, timeout=self.s.schema_pattern_timeout)
         if not problems:
             return extraction.data, record
         # One correction round with the validation errors, then give up clearly.
@@ -747,7 +747,7 @@ class _Run:
             )
         )
         outcome.usage = outcome.usage + retry.usage
-        problems = _schema_errors(retry.data, schema)
+        problems = schema_errors(retry.data, schema, timeout=self.s.schema_pattern_timeout)
         if problems:
             raise _TaskFailure(
                 "Extracted information does not match extracted_information_schema "
@@ -962,16 +962,6 @@ def _files_as_placeholders(payload: Any) -> Any:
         return split_files(payload)[0]
     except ValueError:  # checked when the task was created; a stored one is kept as is
         return payload
-
-
-def _schema_errors(data: Any, schema: Any) -> list[str]:
-    validator_cls = jsonschema.validators.validator_for(schema)
-    validator = validator_cls(schema)
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
-        where = "/".join(str(p) for p in error.path) or "(root)"
-        problems.append(f"at {where}: {error.message}")
-    return problems
 
 
 def _size(uri: str, original: Path) -> int:

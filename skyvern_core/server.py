@@ -9,8 +9,9 @@ import anyio
 from skyvern_core.agent import Agent
 from skyvern_core.auth import NewOrganization, create_organization
 from skyvern_core.config import Settings
+from skyvern_core.errors import ConfigurationError, MissingExtraError
 
-__all__ = ["OrgCreated", "create_org", "hosted_settings", "run_worker", "serve"]
+__all__ = ["OrgCreated", "create_org", "hosted_settings", "is_loopback", "run_worker", "serve"]
 
 
 def hosted_settings(settings: Settings) -> Settings:
@@ -68,21 +69,51 @@ def serve(
     settings: Settings | None = None,
 ) -> None:
     """Serve the API with uvicorn on the configured backends (workers in this process
-    unless ``workers`` is False, for an API host whose tasks run on worker machines)."""
-    import uvicorn
+    unless ``workers`` is False, for an API host whose tasks run on worker machines).
+
+    Artifact links start with ``Settings.public_base_url``; on a loopback ``host`` it
+    defaults to ``http://host:port``, on any other host it must be set (else
+    :class:`~skyvern_core.errors.ConfigurationError`, naming ``SKYVERN_PUBLIC_BASE_URL``).
+    """
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise MissingExtraError("uvicorn", "server") from exc
 
     from skyvern_core.asgi import create_app
 
     settings = hosted_settings(settings or Settings())
-    if settings.public_base_url is None and host not in ("0.0.0.0", "::"):
+    if settings.public_base_url is None:
+        if not is_loopback(host):
+            raise ConfigurationError(
+                f"serving on {host!r}, which others can reach, needs SKYVERN_PUBLIC_BASE_URL: "
+                "the address clients use for this API (e.g. https://agent.example.com), which "
+                "artifact links in task details and webhooks start with"
+            )
+        # Only this machine reaches a loopback host, so its own address is the right one.
+        shown = f"[{host}]" if ":" in host else host
         settings = Settings(
             **{
                 **settings.model_dump(exclude_unset=True),
-                "public_base_url": f"http://{host}:{port}",
+                "public_base_url": f"http://{shown}:{port}",
             }
         )
     agent = Agent(settings=settings)
     uvicorn.run(create_app(agent, workers=workers), host=host, port=port, log_level="info")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address to listen on) is only reachable from this
+    machine: ``localhost`` or a loopback address."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def run_worker(*, concurrency: int | None = None, settings: Settings | None = None) -> None:

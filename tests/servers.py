@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,13 +15,19 @@ import uvicorn
 
 
 class UvicornThread:
-    """Runs an ASGI app with uvicorn on a free 127.0.0.1 port until :meth:`stop`."""
+    """Runs an ASGI app with uvicorn on a free 127.0.0.1 port until :meth:`stop`.
 
-    def __init__(self, app: Any) -> None:
+    ``build`` instead of ``app`` makes the app from the server's own URL, known once the
+    port is taken (for ``create_app(agent, base_url=...)``).
+    """
+
+    def __init__(self, app: Any = None, *, build: Callable[[str], Any] | None = None) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
+        if build is not None:
+            app = build(self.url)
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

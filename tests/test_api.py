@@ -104,7 +104,7 @@ class Api:
             database_url=db,
             poll_interval=0.05,
         )
-        self.server = UvicornThread(create_app(self.agent)).start()
+        self.server = UvicornThread(build=lambda url: create_app(self.agent, base_url=url)).start()
         self.url = self.server.url + "/api/v1"
         self.a = httpx.Client(base_url=self.url, headers={"x-api-key": self.acme.api_key})
         self.b = httpx.Client(base_url=self.url, headers={"x-api-key": self.globex.api_key})
@@ -227,7 +227,6 @@ def test_keys_and_isolation_between_organizations(api: Api):
     [
         ({"url": "notaurl"}, {}, ["body", "url"]),
         ({"url": "ftp://example.com"}, {}, ["body", "url"]),
-        ({"proxy_location": None}, {}, ["body", "proxy_location"]),
         ({"proxy_location": "MARS"}, {}, ["body", "proxy_location"]),
         ({"webhook_callback_url": "nope"}, {}, ["body", "webhook_callback_url"]),
         (
@@ -348,8 +347,11 @@ def test_mounted_under_a_prefix(tmp_path: Path):
     def health() -> dict[str, str]:
         return {"ok": "yes"}
 
-    host.mount("/agent", create_app(agent, manage_agent=False))
-    server = UvicornThread(host).start()
+    def build(url: str) -> FastAPI:
+        host.mount("/agent", create_app(agent, manage_agent=False, base_url=url + "/agent"))
+        return host
+
+    server = UvicornThread(build=build).start()
     try:
         client = httpx.Client(base_url=server.url, headers={"x-api-key": made.api_key})
         assert client.get("/health").json() == {"ok": "yes"}

@@ -120,7 +120,8 @@ def test_mounted_app_serves_the_api_under_a_prefix(tmp_path: Path):
         assert "/agent/api/v1/tasks" not in httpx.get(server.url + "/openapi.json").text
         assert "/api/v1/tasks" in httpx.get(server.url + "/agent/openapi.json").text
     finally:
-        server.stop()
+        out = server.stop()
+    assert "no public base URL" not in out  # the example configures where links point
 
 
 FAKE_RUN = """

@@ -142,3 +142,72 @@ def test_an_unknown_skyvern_variable_is_reported(
         settings = Settings()
     assert settings.max_steps == 10
     assert "SKYVERN_MAX_STEP names no skyvern-core setting" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"type": "string", "pattern": "(unclosed"}, "pattern at pattern that is not a valid"),
+        (
+            {"properties": {"code": {"pattern": "[z-a]"}}},
+            "at properties/code/pattern that is not a valid regular expression",
+        ),
+        (
+            {"patternProperties": {"^a": {}}, "unevaluatedProperties": False},
+            "combines unevaluatedProperties with patternProperties",
+        ),
+    ],
+)
+def test_schema_patterns_that_cannot_be_run_are_refused(schema: dict, message: str):
+    with pytest.raises(ValidationError, match=message):
+        TaskRequest(url="https://a.b", navigation_goal="x", extracted_information_schema=schema)
+
+
+def test_size_limits_apply_with_the_agents_limits_in_the_context():
+    limits = Settings(max_goal_chars=10, max_schema_pattern_chars=5).input_limits
+    data = {"url": "https://a.b", "navigation_goal": "x" * 11}
+    assert TaskRequest.model_validate(data).navigation_goal == "x" * 11  # no limits given
+    with pytest.raises(ValidationError, match="SKYVERN_MAX_GOAL_CHARS"):
+        TaskRequest.model_validate(data, context={"limits": limits})
+    schema = {"type": "string", "pattern": "abcdef"}
+    with pytest.raises(ValidationError, match=r"limit is 5 \(SKYVERN_MAX_SCHEMA_PATTERN_CHARS"):
+        TaskRequest.model_validate(
+            {"url": "https://a.b", "navigation_goal": "x", "extracted_information_schema": schema},
+            context={"limits": limits},
+        )
+
+
+def test_schema_errors_bound_the_time_of_patterns():
+    import time
+
+    from skyvern_core.schemacheck import schema_errors
+
+    schema = {"type": "array", "items": {"type": "string", "pattern": "^(a|aa)+$"}}
+    started = time.monotonic()
+    problems = schema_errors(["a" * 40 + "!"] * 50, schema, timeout=0.2)
+    # One budget for every match of the validation, not 0.2 s for each of the 50 values.
+    assert time.monotonic() - started < 2
+    assert problems == [
+        "the pattern '^(a|aa)+$' ran out of time (0.2 s for every pattern of the schema "
+        "together; it backtracks too much), so the extraction cannot be checked against it"
+    ]
+    pattern_schema = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}},
+        "patternProperties": {"^x_": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    assert schema_errors({"id": "1", "x_a": 2}, pattern_schema) == []
+    assert schema_errors({"id": "1", "x_a": "2", "other": 1}, pattern_schema) == [
+        "at (root): 'other' do not match any of the regexes: '^x_'",
+        "at x_a: '2' is not of type 'integer'",
+    ]
+
+
+@pytest.mark.parametrize("value", ["agent.example.com", "ftp://x.example", "https://a.b/?q=1"])
+def test_public_base_url_must_be_an_absolute_http_url(value: str):
+    with pytest.raises(ValidationError, match="public_base_url"):
+        Settings(public_base_url=value)
+    assert Settings(public_base_url="https://a.example/agent/").public_base_url == (
+        "https://a.example/agent"
+    )

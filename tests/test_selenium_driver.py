@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -295,3 +296,139 @@ async def test_trace_is_not_recorded_and_says_so(driver: SeleniumDriver, tmp_pat
     artifacts = await session.close()
     assert artifacts.trace is None
     assert any("trace" in w for w in artifacts.warnings), artifacts.warnings
+
+
+# --------------------------------------------------------------------------- hung calls
+
+# The parser never gets past this script, so the page never reaches DOMContentLoaded and
+# ChromeDriver's navigation waits out its own 30 s page-load timeout.
+FROZEN_PAGE = b"<html><head><title>Frozen</title><script>while (true) {}</script></head></html>"
+
+
+class _FrozenSite:
+    """A page on 127.0.0.1 whose script never ends."""
+
+    def __enter__(self) -> str:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(FROZEN_PAGE)))
+                self.end_headers()
+                self.wfile.write(FROZEN_PAGE)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/frozen"
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _browser_pids(profile: str) -> list[int]:
+    flag = f"--user-data-dir={profile}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if flag in (entry / "cmdline").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.mark.parametrize("stop", ["cancel", "timeout"])
+async def test_a_hung_call_gives_way_to_cancel_and_timeout(
+    driver: SeleniumDriver, sites: FixtureSites, tmp_path: Path, stop: str
+) -> None:
+    session = await _open(driver, tmp_path)
+    profile = session._profile
+    assert profile and _browser_pids(profile)
+    with _FrozenSite() as frozen:
+        started = time.monotonic()
+        if stop == "cancel":
+            with anyio.move_on_after(1) as scope:
+                await session.goto(frozen)
+            assert scope.cancelled_caught
+        else:
+            with pytest.raises(TimeoutError):
+                with anyio.fail_after(1):
+                    await session.goto(frozen)
+        assert time.monotonic() - started < 3  # not the 30 s ChromeDriver would take
+        # Later calls do not queue behind the stuck one.
+        started = time.monotonic()
+        with pytest.raises(BrowserError, match="not responding"):
+            await session.screenshot()
+        assert time.monotonic() - started < 3
+        started = time.monotonic()
+        left = await session.close()
+        assert time.monotonic() - started < 10
+    assert any("ended by force" in w for w in left.warnings), left.warnings
+    deadline = time.monotonic() + 5
+    while _browser_pids(profile) and time.monotonic() < deadline:
+        await anyio.sleep(0.1)
+    assert not _browser_pids(profile)
+    # The shared ChromeDriver is unharmed: the next session works.
+    again = await _open(driver, tmp_path / "again")
+    try:
+        await again.goto(sites.url("legacy/"))
+        assert (await again.snapshot()).title.startswith("Membership Application Form")
+    finally:
+        await again.close()
+
+
+async def test_shutting_the_driver_down_ends_a_hung_call(
+    chromium_executable: str, tmp_path: Path
+) -> None:
+    own = SeleniumDriver(Settings(browser_path=chromium_executable))
+    await own.start()
+    session = await _open(own, tmp_path)
+    outcome: list[BaseException | None] = []
+
+    async def navigate(url: str) -> None:
+        try:
+            await session.goto(url)
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(exc)
+
+    with _FrozenSite() as frozen:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(navigate, frozen)
+            await anyio.sleep(1)
+            started = time.monotonic()
+            await own.close()
+            closed_in = time.monotonic() - started
+            with anyio.fail_after(10):
+                while not outcome:
+                    await anyio.sleep(0.05)
+    assert closed_in < 15, closed_in  # not the 30 s of the hung navigation
+    assert isinstance(outcome[0], BrowserError), outcome
+
+
+async def test_a_grid_that_never_answers_gives_way_to_cancel(tmp_path: Path) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections and never answers: a hung Grid
+    port = silent.getsockname()[1]
+    driver = SeleniumDriver(Settings(remote_webdriver_url=f"http://127.0.0.1:{port}"))
+    try:
+        await driver.start()
+        started = time.monotonic()
+        with anyio.move_on_after(1) as scope:
+            await _open(driver, tmp_path)
+        assert scope.cancelled_caught
+        assert time.monotonic() - started < 3  # not the client's 60 s timeout
+        assert driver.sessions == []
+        started = time.monotonic()
+        await driver.close()
+        assert time.monotonic() - started < 3
+    finally:
+        silent.close()

@@ -116,6 +116,36 @@ def test_extract_code_finds_nothing_where_there_is_no_code(text: str) -> None:
     assert extract_code(text) is None
 
 
+MEGABYTE = 1_000_000
+# Messages of about a megabyte (the largest request body the API takes) shaped to make a
+# finder rescan the text from each of many places: numbers and keywords everywhere, numbers
+# far from any keyword, tags, scripts and comments that never close.
+HUGE = {
+    "codes and keywords": ("verification code 12345, " * 45_000, "12345"),
+    "references": ("Order no. 123456 code " * 45_000, "123456"),
+    "numbers far from a keyword": ("code" + "x" * 300 + " 123456 y" * 111_000, None),
+    "numbers without keywords": ("123456 x " * 111_000, None),
+    "unclosed tags": ("<div>code 482913 " + "<a" * 500_000, "482913"),
+    "unclosed scripts": ("<html><body>code 482913 " + "<script>x" * 110_000, "482913"),
+    "unclosed comments": ("<html><body>code 482913 " + "<!--" * 250_000, "482913"),
+}
+
+
+@pytest.mark.parametrize("name", list(HUGE))
+def test_extract_code_reads_a_megabyte_in_well_under_a_second(name: str) -> None:
+    """The finder runs on the API's event loop: its work must grow linearly with the text
+    (the quadratic one took 1.9 s on 56 KB; a megabyte would have taken hours). The work is
+    counted as this thread's CPU time, which other processes on the machine do not inflate."""
+    text, expected = HUGE[name]
+    text = text[:MEGABYTE]
+    started = time.thread_time()
+    found = extract_code(text)
+    spent = time.thread_time() - started
+    assert spent < 1.0, f"{name}: {spent:.2f} s of CPU for {len(text)} characters"
+    if expected is not None or "unclosed" not in name:
+        assert found == expected
+
+
 # --------------------------------------------------------------------------- secrets
 
 

@@ -139,7 +139,7 @@ def request_body(sites: FixtureSites, user: LoginUser, **fields: Any) -> dict[st
         "data_extraction_goal": EXTRACTION,
         "navigation_payload": payload,
         "extracted_information_schema": SCHEMA,
-        "proxy_location": "NONE",  # required over HTTP
+        "proxy_location": "NONE",  # direct (a missing value means RESIDENTIAL)
         **fields,
     }
 

@@ -387,7 +387,7 @@ def openapi_schema() -> dict[str, Any]:
             data_dir=data_dir,
             artifact_signing_secret="documentation",
         )
-        return create_app(agent).openapi()
+        return create_app(agent, base_url="http://127.0.0.1:8000").openapi()
 
 
 # Status codes the app answers beyond those its schema declares (the handlers' own).

@@ -6,8 +6,10 @@
     from skyvern_core import Agent
     from skyvern_core.asgi import create_app
 
-    app = create_app(Agent())          # serve with any ASGI server, or mount it:
-    host.mount("/agent", create_app(agent, manage_agent=False))
+    # serve with any ASGI server, or mount it; links start with base_url
+    app = create_app(Agent(), base_url="https://agent.example.com")
+    host.mount("/agent", create_app(agent, manage_agent=False,
+                                    base_url="https://www.example.com/agent"))
 """
 
 from __future__ import annotations

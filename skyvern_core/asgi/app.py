@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from skyvern_core.agent import MAX_PAGE, MAX_PAGE_SIZE, Agent
+from skyvern_core.asgi.bodylimit import BodyLimit
 from skyvern_core.asgi.links import ArtifactLinks, load_signing_key
 from skyvern_core.asgi.schemas import (
     CreateTaskResponse,
@@ -28,6 +29,7 @@ from skyvern_core.asgi.schemas import (
     task_list_item,
 )
 from skyvern_core.auth import resolve_key
+from skyvern_core.config import check_base_url
 from skyvern_core.errors import (
     ArtifactError,
     InvalidTransitionError,
@@ -70,26 +72,47 @@ async def agent_lifespan(agent: Agent, *, workers: bool = True) -> AsyncIterator
         await agent.aclose()
 
 
+def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": ["body", *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False)
+    ]
+
+
 def create_app(
     agent: Agent,
     *,
     manage_agent: bool = True,
     workers: bool = True,
     title: str = "skyvern-core Tasks API",
+    base_url: str | None = None,
 ) -> FastAPI:
     """Build the app for ``agent``. With ``manage_agent`` the app starts and closes the
-    agent in its lifespan (with ``workers``, tasks run in this process)."""
+    agent in its lifespan (with ``workers``, tasks run in this process).
+
+    Artifact links start with ``base_url`` (where clients reach this app, mount prefix
+    included), else ``Settings.public_base_url``; requests never change it. With neither,
+    task details and webhooks carry no links to this app (only an artifact store's own
+    http(s) URLs), and a warning says so once.
+    """
     settings = agent.settings
     links = ArtifactLinks(load_signing_key(settings), settings.artifact_url_ttl)
-    state: dict[str, str | None] = {"base_url": settings.public_base_url}
+    base = check_base_url(base_url, "base_url") if base_url else settings.public_base_url
+    if base is None:
+        log.warning(
+            "no public base URL for the Tasks API: task details and webhooks will carry no "
+            "artifact links; pass create_app(..., base_url='https://host/prefix') or set "
+            "SKYVERN_PUBLIC_BASE_URL"
+        )
 
     async def signed_url(artifact_id: str) -> str | None:
-        base = state["base_url"]
-        if base is None:
-            # No request seen yet and no public_base_url: the artifact store's own URL.
-            artifact = await agent.store.get_artifact(artifact_id)
-            return await agent.artifacts.url(artifact.uri)
-        return links.url(base, artifact_id)
+        if base is not None:
+            return links.url(base, artifact_id)
+        # A link made from a request's Host header could be forged by anyone: without a
+        # configured base, only an artifact store that has web links of its own gives one.
+        artifact = await agent.store.get_artifact(artifact_id)
+        own = await agent.artifacts.url(artifact.uri)
+        return own if own and own.startswith(("https://", "http://")) else None
 
     agent.artifact_url = signed_url
 
@@ -109,6 +132,8 @@ def create_app(
     )
     app.state.agent = agent
     app.state.links = links
+    app.state.base_url = base
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
@@ -129,13 +154,8 @@ def create_app(
     known_keys: dict[str, tuple[str, float]] = {}
 
     async def organization(
-        request: Request,
         x_api_key: str | None = Header(default=None, description="Your API key."),
     ) -> str:
-        if settings.public_base_url is None:
-            # Everything before /api/v1 is scheme, host and mount prefix: links made from
-            # it work however the app is mounted.
-            state["base_url"] = str(request.url).split("/api/v1", 1)[0]
         if not x_api_key:
             raise _Unauthorized(401, "missing x-api-key header")
         now = time.monotonic()
@@ -203,7 +223,21 @@ def create_app(
                     f"x-max-steps-override must be an integer from 1 to {MAX_STEPS_LIMIT}, "
                     f"got {x_max_steps_override!r}",
                 )
-        request = TaskRequest.model_validate(body.model_dump())
+            # A caller may lower its step limit, never raise it past its organization's.
+            org = await agent.store.get_organization(org_id)
+            ceiling = org.max_steps or settings.max_steps
+            if max_steps > ceiling:
+                return _invalid(
+                    ["header", "x-max-steps-override"],
+                    f"x-max-steps-override ({max_steps}) is over this organization's limit of "
+                    f"{ceiling} steps per task",
+                )
+        try:
+            request = TaskRequest.model_validate(
+                body.model_dump(), context={"limits": settings.input_limits}
+            )
+        except ValidationError as exc:
+            return JSONResponse(status_code=422, content={"detail": _body_errors(exc)})
         task_id = await agent.submit(request, organization_id=org_id, max_steps=max_steps)
         return _json(CreateTaskResponse(task_id=task_id).model_dump_json().encode())
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from skyvern_core.models import ProxyLocation, Step, Task, TaskRequest
+from skyvern_core.secrets import split_secrets
 
 __all__ = [
     "CreateTaskResponse",
@@ -36,11 +37,21 @@ REQUEST_FIELDS = (
 
 
 class TaskRequestBody(TaskRequest):
-    """``POST /tasks``: the task request; ``proxy_location`` is required over HTTP."""
+    """``POST /tasks``: the task request. Over HTTP a missing (or null) ``proxy_location``
+    means ``RESIDENTIAL``, as the spec asks callers to pass; a value outside the list is
+    still refused."""
 
     proxy_location: ProxyLocation = Field(
-        description="Where the traffic should come from (RESIDENTIAL, US-CA, ..., NONE)."
+        default=ProxyLocation.RESIDENTIAL,
+        description="Where the traffic should come from (RESIDENTIAL, US-CA, ..., NONE); "
+        "default RESIDENTIAL.",
     )
+
+    @field_validator("proxy_location", mode="before")
+    @classmethod
+    def _missing_is_residential(cls, value: Any) -> Any:
+        # Clients that build the body from optional fields send null for "not given".
+        return ProxyLocation.RESIDENTIAL if value is None else value
 
 
 class CreateTaskResponse(BaseModel):
@@ -126,6 +137,8 @@ class TotpResponse(BaseModel):
 
 def _request(task: Task) -> dict[str, Any]:
     data = task.request.model_dump(mode="json")
+    # Secrets were given once, at creation: every answer after it shows their placeholders.
+    data["navigation_payload"] = split_secrets(data.get("navigation_payload"))[0]
     return {name: data.get(name) for name in REQUEST_FIELDS}
 
 

@@ -24,7 +24,11 @@ itself). Sessions never share cookies, storage or tabs; the price is a browser s
 thread (:func:`anyio.to_thread.run_sync`) under one :class:`threading.Lock` per WebDriver,
 so the event loop never blocks and two calls never interleave on one WebDriver (which
 also keeps ``switch_to.frame`` state consistent: a call enters the frames it needs and
-leaves the WebDriver on the top document).
+leaves the WebDriver on the top document). A cancel, a timeout or a shutdown does not wait
+for a call that hangs (a browser stuck in a script, a Grid that stopped answering): the
+call is abandoned at once, later calls on that session fail fast, and closing the session
+ends its browser from outside (its own Chromium is killed locally, and the WebDriver
+session is deleted over a separate connection), which makes the stuck call return.
 
 Seeing and acting follow the Playwright driver (the reference): ``snapshot.js`` runs through
 ``execute_script`` in the top document and, with ``switch_to.frame``, in every child frame
@@ -78,6 +82,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
+import httpx
 
 from skyvern_core.config import Settings
 from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
@@ -183,6 +188,12 @@ CLIENT_TIMEOUT = 60
 """Seconds one WebDriver HTTP call may take before the client gives up on it."""
 DOWNLOAD_WAIT = 30.0
 """Seconds to wait for downloads in progress to finish."""
+STUCK_GRACE = 1.0
+"""Seconds a call waits for an abandoned one still running before failing fast."""
+CLOSE_WAIT = 5.0
+"""Seconds closing waits for the WebDriver to be free before ending the browser by force."""
+QUIT_TIMEOUT = 30.0
+"""Seconds ``quit`` may take before the browser is ended by force."""
 FRAME_INTERVAL = 0.5
 """Seconds between two recorded frames."""
 
@@ -315,6 +326,27 @@ def find_chromedriver(browser: str | None = None) -> str:
     )
 
 
+def _kill_profile_processes(profile: str) -> None:
+    """Kill the browser processes started with ``--user-data-dir=<profile>`` (a folder
+    made for one session, so nothing else matches); where ``/proc`` is missing, nothing."""
+    import signal
+
+    flag = f"--user-data-dir={profile}".encode()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if flag in args:
+            with contextlib.suppress(OSError):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
 # --------------------------------------------------------------------------- the driver
 
 
@@ -378,7 +410,7 @@ class SeleniumDriver:
         warnings: list[str] = []
         profile = None if self.remote else tempfile.mkdtemp(prefix="skyvern-selenium-")
         try:
-            wd = await anyio.to_thread.run_sync(self._open, options, profile, warnings)
+            wd = await self._open_abandonable(options, profile, warnings)
         except BaseException:
             if profile:
                 shutil.rmtree(profile, ignore_errors=True)
@@ -387,10 +419,41 @@ class SeleniumDriver:
         try:
             await session._begin()
         except BaseException:
-            await session.close()
+            # Closing is bounded, so it may run even when this call was cancelled.
+            with anyio.CancelScope(shield=True):
+                await session.close()
             raise
         self.sessions.append(session)
         return session
+
+    async def _open_abandonable(
+        self, options: SessionOptions, profile: str | None, warnings: list[str]
+    ) -> Any:
+        """Start the browser in a thread; a cancel returns at once, and a browser that
+        starts after it is quit by that thread (nobody else would)."""
+        guard = threading.Lock()
+        state: dict[str, Any] = {"abandoned": False, "wd": None}
+
+        def open_or_discard() -> Any:
+            wd = self._open(options, profile, warnings)
+            with guard:
+                state["wd"] = wd
+                abandoned = state["abandoned"]
+            if abandoned:
+                with contextlib.suppress(Exception):
+                    wd.quit()
+            return wd
+
+        try:
+            return await anyio.to_thread.run_sync(open_or_discard, abandon_on_cancel=True)
+        except BaseException:
+            with guard:
+                state["abandoned"] = True
+                late = state["wd"]
+            if late is not None:  # it started just as the cancel came
+                with contextlib.suppress(Exception):
+                    threading.Thread(target=late.quit, daemon=True).start()
+            raise
 
     def _chrome_options(
         self, options: SessionOptions, profile: str | None, warnings: list[str]
@@ -508,17 +571,55 @@ class SeleniumSession:
         self._tokens: dict[str, str] = {}
         self._known: dict[str, KnownElement] = {}
         self._recorder: _Recorder | None = None
+        self._stuck = 0
+        """Abandoned calls still running in their threads (they hold :attr:`lock`)."""
+        self._stuck_guard = threading.Lock()
+        self._unstuck = threading.Event()
 
     # ------------------------------------------------------------------ plumbing
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn`` in a worker thread, holding this WebDriver's lock."""
+        """Run ``fn`` in a worker thread, holding this WebDriver's lock.
+
+        A cancel (or timeout) abandons the thread at once instead of waiting for Selenium;
+        until that call returns, further calls fail fast (after :data:`STUCK_GRACE`)
+        instead of queueing behind it, and :meth:`close` ends the browser by force.
+        """
+        await self._wait_unstuck()
+        state = {"abandoned": False, "done": False}
 
         def locked() -> T:
-            with self.lock:
-                return fn(*args, **kwargs)
+            try:
+                with self.lock:
+                    if state["abandoned"]:
+                        raise BrowserError("the call was cancelled before it started")
+                    return fn(*args, **kwargs)
+            finally:
+                with self._stuck_guard:
+                    state["done"] = True
+                    if state["abandoned"]:
+                        self._stuck -= 1
+                        if not self._stuck:
+                            self._unstuck.set()
 
-        return await anyio.to_thread.run_sync(locked)
+        try:
+            return await anyio.to_thread.run_sync(locked, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            with self._stuck_guard:
+                if not state["done"]:
+                    state["abandoned"] = True
+                    self._stuck += 1
+                    self._unstuck.clear()
+            raise
+
+    async def _wait_unstuck(self) -> None:
+        if not self._stuck:
+            return
+        await anyio.to_thread.run_sync(self._unstuck.wait, STUCK_GRACE, abandon_on_cancel=True)
+        if self._stuck:
+            raise BrowserError(
+                "the browser is not responding: an earlier WebDriver call has not returned"
+            )
 
     def _js(self, fn: str, *args: Any) -> Any:
         """Call a JavaScript function (source text) with ``args`` in the current frame."""
@@ -837,14 +938,29 @@ class SeleniumSession:
         self.closed = True
         artifacts = SessionArtifacts(warnings=self.warnings)
         recorder, self._recorder = self._recorder, None
+        stuck = bool(self._stuck)
         if recorder is not None:
-            await anyio.to_thread.run_sync(recorder.stop)
-        with contextlib.suppress(Exception):
-            await self._run(self._scan_downloads, DOWNLOAD_WAIT)
-        try:
-            await self._run(self.wd.quit)
-        except Exception as exc:
-            self.warnings.append(f"the browser did not close cleanly: {_readable(exc)}")
+            await anyio.to_thread.run_sync(recorder.stop, not stuck)
+        held = False if stuck else await self._take_lock(CLOSE_WAIT)
+        if held:
+            try:
+                with contextlib.suppress(Exception):
+                    await anyio.to_thread.run_sync(
+                        self._scan_downloads, DOWNLOAD_WAIT, abandon_on_cancel=True
+                    )
+                quit_ok = False
+                with anyio.move_on_after(QUIT_TIMEOUT):
+                    try:
+                        await anyio.to_thread.run_sync(self.wd.quit, abandon_on_cancel=True)
+                    except Exception as exc:
+                        self.warnings.append(f"the browser did not close cleanly: {_readable(exc)}")
+                    quit_ok = True
+                if not quit_ok:
+                    await self._end_by_force("quit did not return")
+            finally:
+                self.lock.release()
+        else:
+            await self._end_by_force("a WebDriver call did not return")
         if recorder is not None:
             target = self.options.artifact_dir / "video" / "recording.webm"
             artifacts.recording = await anyio.to_thread.run_sync(recorder.encode, target)
@@ -905,6 +1021,28 @@ class SeleniumSession:
             finally:
                 self.wd.switch_to.parent_frame()
         return splice_frames(str(raw.get("text") or ""), children)
+
+    async def _take_lock(self, wait: float) -> bool:
+        """Hold :attr:`lock`, waiting at most ``wait`` seconds (in a thread); False if busy."""
+        # Shielded: a cancel arriving meanwhile must not lose a lock that was taken.
+        with anyio.CancelScope(shield=True):
+            got = await anyio.to_thread.run_sync(self.lock.acquire, True, wait)
+        return bool(got)
+
+    async def _end_by_force(self, why: str) -> None:
+        """End this session's browser from outside, so a stuck call returns: kill the local
+        Chromium (found by its own profile folder) and delete the WebDriver session over a
+        connection of its own. Bounded in time, and safe to run while cancelled."""
+        self.warnings.append(f"the browser was ended by force: {why}")
+        with anyio.CancelScope(shield=True):
+            if self._profile:
+                await anyio.to_thread.run_sync(_kill_profile_processes, self._profile)
+            session_id = getattr(self.wd, "session_id", None)
+            if session_id:
+                with contextlib.suppress(Exception):
+                    url = f"{self.driver.server_url.rstrip('/')}/session/{session_id}"
+                    async with httpx.AsyncClient(timeout=5.0) as client:
+                        await client.delete(url)
 
     # ------------------------------------------------------------------ acting
 
@@ -1463,11 +1601,13 @@ class _Recorder:
         path.write_bytes(data)
         self.frames.append((path, now))
 
-    def stop(self) -> None:
-        """Stop the thread and take a last frame of the page as it is."""
+    def stop(self, final_frame: bool = True) -> None:
+        """Stop the thread and (with ``final_frame``) take a last frame of the page as it
+        is; without it (a stuck WebDriver), return without waiting for the WebDriver."""
         self._stop.set()
-        self._thread.join(timeout=10)
-        self.capture(wait=5.0)
+        self._thread.join(timeout=10 if final_frame else 1)
+        if final_frame:
+            self.capture(wait=5.0)
         self.ended = time.monotonic()
 
     def encode(self, target: Path) -> Path | None:

@@ -214,6 +214,7 @@ class Agent:
         """
         await self._open()
         if workers and self._pool is None:
+            await self._build_off_the_loop("planner")
             self._draining = False
             self._stack = AsyncExitStack()
             self._pool = await self._stack.enter_async_context(anyio.create_task_group())
@@ -224,6 +225,17 @@ class Agent:
             if serve is not None:
                 # The notifier's retry loop (webhook deliveries) lives as long as the pool.
                 self._pool.start_soon(serve)
+
+    async def _build_off_the_loop(self, kind: str) -> None:
+        """Build a backend in a worker thread: a model client's import takes seconds, and an
+        HTTP API served from this event loop must keep answering meanwhile. One that cannot
+        be built is reported by each task that needs it, as before."""
+        if kind in self._backends:
+            return
+        try:
+            await anyio.to_thread.run_sync(self._backend, kind)
+        except Exception:
+            log.debug("the %s could not be built yet", kind, exc_info=True)
 
     async def aclose(self) -> None:
         """Stop the workers and close every backend.

@@ -112,7 +112,10 @@ class Settings(BaseSettings):
         description="Characters of navigation_goal, and of data_extraction_goal, each.",
     )
     max_payload_bytes: int = Field(
-        default=64 * 1024, gt=0, description="Bytes of navigation_payload, as compact JSON."
+        default=64 * 1024,
+        gt=0,
+        description="Bytes of navigation_payload, as compact JSON, inline files aside (they are "
+        "held to upload_max_bytes, and a request to max_request_bytes).",
     )
     max_schema_bytes: int = Field(
         default=64 * 1024,

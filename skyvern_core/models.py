@@ -314,11 +314,15 @@ class TaskRequest(BaseModel):
     def _payload_size(cls, value: Any, info: ValidationInfo) -> Any:
         limits = _limits(info)
         if value is not None and limits is not None:
-            size = _json_size(value)
+            from skyvern_core.uploads import split_files
+
+            # Inline files are held to upload_max_bytes (and the request to its own
+            # limit), not to the size of the facts the model reads.
+            size = _json_size(split_files(value)[0])
             if size > limits.payload_bytes:
                 raise ValueError(
-                    f"navigation_payload is {size} bytes as JSON; the limit is "
-                    f"{limits.payload_bytes} (SKYVERN_MAX_PAYLOAD_BYTES)"
+                    f"navigation_payload is {size} bytes as JSON (inline files aside); the "
+                    f"limit is {limits.payload_bytes} (SKYVERN_MAX_PAYLOAD_BYTES)"
                 )
         return value
 

@@ -71,7 +71,7 @@ def model(body: dict[str, Any]) -> str:
     """A stand-in for an LLM: decide from the prompt alone."""
     prompt = user_text(body)
     if body["response_format"]["json_schema"]["name"] == "extraction":
-        number = re.search(r"Account number\s+(\d{4}-\d{4}-\d{4})", prompt)
+        number = re.search(r"Account number\W+(\d{4}-\d{4}-\d{4})", prompt)
         return json.dumps({"account_number": number.group(1) if number else None})
     if "Welcome back" in prompt:
         return json.dumps({"reasoning": "Signed in.", "goal_reached": True, "actions": []})

@@ -24,7 +24,7 @@ from skyvern_core.testing import (
 from skyvern_core.testing.memory_store import MemoryStore
 from skyvern_plugins.playwright.driver import PlaywrightDriver, PlaywrightSession
 
-pytest_plugins = ["skyvern_core.testing.sites.fixtures", "tests.pg"]
+pytest_plugins = ["skyvern_core.testing.sites.fixtures", "tests.pg", "tests.site_browser"]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -11,73 +11,25 @@ import datetime as dt
 import json
 import re
 import urllib.request
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-import playwright.async_api as playwright_api
 import pytest
 
 from skyvern_core.testing.sites import FixtureSites
 from skyvern_core.testing.sites.server import ROOT
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error, Page
+    from playwright.async_api import Page, ViewportSize
 
 pytestmark = pytest.mark.browser
 
-VIEWPORT = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-async def browser(
-    chromium_executable: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Browser]:
-    """One headless Chromium for the module, with a HOME of its own."""
-    home = tmp_path_factory.mktemp("chromium-home")
-    async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=chromium_executable,
-            headless=True,
-            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
-        )
-        yield browser
-        await browser.close()
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
-def console_errors() -> list[str]:
-    """Console errors and uncaught exceptions of the test's pages."""
-    return []
-
-
-@pytest.fixture
-async def context(browser: Browser, console_errors: list[str]) -> AsyncIterator[BrowserContext]:
-    """A fresh 1280x800 context; the test fails if any of its pages logged an error."""
-    ctx = await browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-
-    def watch(page: Page) -> None:
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                console_errors.append(f"{page.url}: {message.text}")
-
-        def on_error(error: Error) -> None:
-            console_errors.append(f"{page.url}: {error}")
-
-        page.on("console", on_console)
-        page.on("pageerror", on_error)
-
-    ctx.on("page", watch)
-    yield ctx
-    await ctx.close()
-    assert not console_errors, f"console errors: {console_errors}"
-
-
-@pytest.fixture
-async def page(context: BrowserContext) -> Page:
-    """A page in the test's context (console errors are watched)."""
-    page = await context.new_page()
-    page.set_default_timeout(5000)
-    return page
+def viewport() -> ViewportSize:
+    """The size these sites are laid out for: most bills and cards are below the fold."""
+    return VIEWPORT
 
 
 def _bills() -> list[dict[str, object]]:

@@ -522,8 +522,8 @@ def bu_state_text(entries: list[tuple[str, str]], url: str, title: str) -> str:
 
 # --------------------------------------------------------------------------- recall
 
-_OUR_ELEMENT = re.compile(r"^(?:f\d+\.)?e\d+ ")
-_OUR_LABELLED = re.compile(r'^(?:f\d+\.)?e\d+ \S+ "')
+_OUR_ELEMENT = re.compile(r"^ *(?:f\d+\.)?e\d+ ")
+_OUR_LABELLED = re.compile(r'^ *(?:f\d+\.)?e\d+ \S+ "')
 
 
 def our_entries(prompt: str) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
-from skyvern_core.models import Element, ElementOption, PageState
+from skyvern_core.models import Element, ElementOption, PageState, PageText
 
 __all__ = [
     "LOCATOR_FRAME",
@@ -57,9 +57,11 @@ SNAPSHOT_SCRIPT = (Path(__file__).with_name("snapshot.js")).read_text(encoding="
 TEXT_BUDGET = 1500
 CONTENT_BUDGET = 6000
 OFFSCREEN_LISTED = 40
+OFFSCREEN_SCALE = 8
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
-TERSE_LABEL = 48
+PROMPT_LABEL = 200
+VIEW_TEXT_BUDGET = 6000
 RANGE_MIN = 4
 
 _CHECKABLE = {"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}
@@ -93,8 +95,12 @@ _EXTRA_KEYS = {
 # --------------------------------------------------------------------------- building
 
 
-def element_from_raw(item: Mapping[str, Any]) -> Element:
-    """Build an :class:`Element` from one element of the snapshot script's output."""
+def element_from_raw(item: Mapping[str, Any], rows: Mapping[str, str] | None = None) -> Element:
+    """Build an :class:`Element` from one element of the snapshot script's output.
+
+    ``rows`` is that snapshot's ``rows`` (row key to the row's text): it gives
+    :attr:`Element.context`.
+    """
     attributes: dict[str, str] = {}
     for key, name in _EXTRA_KEYS.items():
         value = item.get(key)
@@ -115,6 +121,7 @@ def element_from_raw(item: Mapping[str, Any]) -> Element:
         total = int(item.get("optionsTotal") or len(options))
         if total > len(options):
             attributes["options_total"] = str(total)
+    row = item.get("row") or None
     return Element(
         id=str(item["id"]),
         role=str(item.get("role") or item.get("tag") or "element"),
@@ -128,6 +135,9 @@ def element_from_raw(item: Mapping[str, Any]) -> Element:
         visibility=item.get("visibility") or "visible",
         frame=item.get("frame") or None,
         locator=item.get("locator"),
+        row=str(row) if row else None,
+        context=str((rows or {}).get(row, "")) if row else "",
+        owner=str(item["owner"]) if item.get("owner") else None,
         attributes=attributes,
     )
 
@@ -142,22 +152,67 @@ def build_page_state(
 ) -> PageState:
     """Merge the script's output for the top document and each child frame into one state.
 
-    ``text`` holds what says where we are — headings, messages, dialog titles — capped at
-    about 1,500 characters; ``content`` holds those and the other text in view (an order
-    number, a quoted price), for extraction, capped at about 6,000. Both are deduplicated
-    across frames.
+    Elements and texts are kept in reading order: a child frame's (its snapshot names its
+    frame path) go where its iframe is in its parent's. ``text`` holds what says where we
+    are — headings, messages, dialog titles — capped at about 1,500 characters; ``content``
+    holds those and the other text in view (an order number, a quoted price), for
+    extraction, capped at about 6,000. Both are deduplicated across frames.
     """
+    raws = list(snapshots)
+    by_frame: dict[str, Mapping[str, Any]] = {}
+    for raw in raws:
+        by_frame.setdefault(str(raw.get("frame") or ""), raw)
     elements: list[Element] = []
+    page_texts: list[PageText] = []
     seen_ids: set[str] = set()
+    done: set[int] = set()
+
+    def add(raw: Mapping[str, Any]) -> None:
+        done.add(id(raw))
+        rows = raw.get("rows") or {}
+        items = list(raw.get("elements", []))
+        texts = list(raw.get("texts") or [])
+        frames = sorted(raw.get("frames") or [], key=lambda f: (f.get("at", 0), f.get("ti", 0)))
+        ti = fi = 0
+        for i in range(len(items) + 1):
+            while True:
+                text = texts[ti] if ti < len(texts) and int(texts[ti].get("at", 0)) <= i else None
+                frame = frames[fi] if fi < len(frames) and int(frames[fi]["at"]) <= i else None
+                if frame is not None and (text is None or int(frame.get("ti", 0)) <= ti):
+                    fi += 1
+                    child = by_frame.get(str(frame.get("frame") or ""))
+                    if child is not None and id(child) not in done:
+                        add(child)
+                    continue
+                if text is not None:
+                    ti += 1
+                    words = " ".join(str(text.get("t") or "").split())
+                    if words:
+                        page_texts.append(
+                            PageText(
+                                text=words,
+                                level=min(max(int(text.get("h") or 0), 0), 6),
+                                at=len(elements),
+                                in_view=bool(text.get("v")),
+                            )
+                        )
+                    continue
+                break
+            if i < len(items):
+                el = element_from_raw(items[i], rows)
+                if el.id not in seen_ids:
+                    seen_ids.add(el.id)
+                    elements.append(el)
+
+    top = by_frame.get("")
+    if top is not None:
+        add(top)
+    for raw in raws:
+        if id(raw) not in done:
+            add(raw)
     texts: list[str] = []
     more: list[str] = []
-    for snap in snapshots:
-        for item in snap.get("elements", []):
-            el = element_from_raw(item)
-            if el.id in seen_ids:
-                continue
-            seen_ids.add(el.id)
-            elements.append(el)
+    for snap in raws:
         texts.extend(str(t) for t in snap.get("text", []))
         more.extend(str(t) for t in snap.get("more", []))
     return PageState(
@@ -168,6 +223,7 @@ def build_page_state(
         content=_merge_text([*texts, *more], CONTENT_BUDGET),
         screenshot=screenshot,
         tabs=list(tabs or []),
+        texts=page_texts,
     )
 
 
@@ -210,7 +266,10 @@ def mark_new(page: PageState, previous: PageState | None) -> None:
 def _quote(text: str, limit: int = PROMPT_VALUE) -> str:
     text = " ".join(text.split())
     if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
+        cut = text[: limit - 1]
+        space = cut.rfind(" ")
+        # At a word boundary: a label keeps its meaning up to the cut.
+        text = (cut[:space] if space > limit * 0.6 else cut).rstrip(" ,;:·-") + "…"
     return '"' + text.replace('"', "'") + '"'
 
 
@@ -256,24 +315,14 @@ def _options_text(el: Element) -> str:
     return f"options=[{inner}]"
 
 
-def _element_lines(elements: list[Element], *, terse: bool = False) -> list[str]:
-    """Element lines; radios and checkboxes of one group sit under one group line."""
-    lines: list[str] = []
-    group = None
-    for el in elements:
-        current = el.attributes.get("group")
-        if current and current != group:
-            lines.append(f"group {_quote(current)}:")
-        group = current
-        lines.append(_element_line(el, terse=terse, grouped=bool(current)))
-    return lines
-
-
-def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) -> str:
+def _element_line(
+    el: Element, *, terse: bool = False, grouped: bool = False, listed_options: bool = False
+) -> str:
+    """One element's line. ``listed_options``: its options have lines of their own."""
     parts = [el.id, el.role]
     label = _REQUIRED_SUFFIX.sub("", el.label) if el.required else el.label
     if label:
-        parts.append(_quote(label, TERSE_LABEL if terse else PROMPT_VALUE))
+        parts.append(_quote(label, PROMPT_LABEL))
     if el.type not in _PLAIN_TYPES and el.role in ("textbox", "slider", "spinbutton"):
         parts.append(f"type={el.type}")
     if el.required:
@@ -297,7 +346,7 @@ def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) ->
         parts.append("selected")
     if not terse and "expanded" in attrs:
         parts.append("expanded" if attrs["expanded"] == "true" else "collapsed")
-    if el.options is not None and not terse:
+    if el.options is not None and not terse and not listed_options:
         parts.append(_options_text(el))
         chosen = [
             o.label or o.value for o in el.options if o.selected and not is_placeholder_option(o)
@@ -320,33 +369,125 @@ def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) ->
     return " ".join(parts)
 
 
+def _element_lines(elements: list[Element], *, terse: bool = False) -> list[str]:
+    """Element lines; radios and checkboxes of one group sit under one group line."""
+    out = _Lines()
+    for el in elements:
+        out.element(el, terse=terse)
+    return out.lines
+
+
 def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _key(text: str) -> str:
+    """A label or text line as compared: case, spacing and a trailing ``:`` or ``*`` aside."""
+    return re.sub(r"[\s:*]+$", "", " ".join(text.split()).casefold())
+
+
+_FIELD_ROLES = {
+    "textbox",
+    "searchbox",
+    "combobox",
+    "select",
+    "listbox",
+    "checkbox",
+    "radio",
+    "switch",
+    "file",
+    "slider",
+    "spinbutton",
+}
+
+
+class _Lines:
+    """The prompt's lines as they are written: element lines with the group line before a
+    run of one group's radios, row lines with their controls indented under them, a popup's
+    options under their owner, and text lines that do not just repeat a neighbour's name."""
+
+    def __init__(self, children: Mapping[str, list[Element]] | None = None) -> None:
+        self.lines: list[str] = []
+        self.keys: list[tuple[str, str]] = []  # (kind, key) per line: "el", "text", "head"
+        self.children = children or {}
+        self.group: str | None = None
+        self.listed: list[Element] = []
+
+    def _add(self, line: str, kind: str, key: str) -> None:
+        # A text line that only says the name of the element right before it is left out.
+        if kind == "el" and self.keys and self.keys[-1] == ("text", key) and key:
+            self.lines.pop()
+            self.keys.pop()
+        if kind == "text" and self.keys and self.keys[-1] == ("el", key) and key:
+            return
+        self.lines.append(line)
+        self.keys.append((kind, key))
+
+    def text(self, line: str, key: str) -> None:
+        self.group = None
+        self._add(line, "text", key)
+
+    def row(self, context: str) -> None:
+        self.group = None
+        self._add(f"row {_quote(context, PROMPT_LABEL)}:", "head", "")
+
+    def element(self, el: Element, *, terse: bool = False, indent: str = "") -> None:
+        current = el.attributes.get("group")
+        if current and current != self.group:
+            self._add(f"{indent}group {_quote(current)}:", "head", "")
+        self.group = current
+        kids = self.children.get(el.id, [])
+        line = _element_line(el, terse=terse, grouped=bool(current), listed_options=bool(kids))
+        self._add(indent + line, "el", _key(el.label))
+        self.listed.append(el)
+        for kid in kids:
+            self.lines.append(f"{indent}  {_element_line(kid, terse=terse)}")
+            self.keys.append(("el", _key(kid.label)))
+            self.listed.append(kid)
+        if kids:
+            self.group = None
+
+
+def _text_line(text: PageText) -> str:
+    return f"{'#' * text.level} {text.text}" if text.level else text.text
+
+
+def _listing_budget(setting: int, below: int) -> int:
+    """Elements listed further down: the setting, and more on a long page (one in
+    ``OFFSCREEN_SCALE`` of them, up to three times the setting); 0 lists none."""
+    if setting <= 0:
+        return 0
+    return max(setting, min(3 * setting, below // OFFSCREEN_SCALE))
 
 
 def serialize(
     page: PageState, previous: PageState | None = None, *, offscreen_listed: int = OFFSCREEN_LISTED
 ) -> str:
-    """Compact prompt text for ``page``: one line per element, then the page text.
+    """Compact prompt text for ``page``: what is in view in reading order, then a summary of
+    what lies further down, then the headings and messages not shown yet.
 
-    Elements in the viewport (``visible`` and ``covered``) come first, in full. Elements
-    further down are listed tersely — the first ``offscreen_listed`` of them, new ones first
-    — and the rest counted by role. With ``previous`` (the state at the step before),
-    elements that appeared since are marked ``*new*`` (and :attr:`Element.new` is set, see
-    :func:`mark_new`).
+    *In view* holds the viewport's text and its elements in document order: text lines as
+    the page shows them (``## Markets data`` for a heading), one line per element starting
+    with its id (``e12 textbox "Email" required value="a@b.c"``, ``e4 select "Country"
+    options=[France, Germany, …+40] selected="France"``, ``e7 checkbox "I agree"
+    checked``). The controls of a table row, card or list item sit indented under one line
+    with that row's own text (``row "BILL-10558 · Northwind Traders · $1,240.00":``); the
+    options of an open popup under their combobox or menu button.
 
-    Element lines start with the element's id: ``e12 textbox "Email" required
-    value="a@b.c"``, ``e4 select "Country" options=[France, Germany, …+40]
-    selected="France"``, ``e7 checkbox "I agree" checked``. What goes unsaid is the common
-    case: a box is unchecked unless it says ``checked``; a select has nothing chosen unless
-    it says ``selected=`` (its placeholder option is left out); a ``*`` that marks a
-    required field's label is left out for the word ``required``. A run of four or more
-    consecutive numbers among the options is written ``2025…2006``. Elements under a dialog
-    or banner are marked ``(covered)`` and the overlay is named once. The
-    page text is what says where we are (headings, messages); the rest of the text in view
-    is :attr:`PageState.content`, which extraction reads. Locators
-    (``" >>> "`` for shadow roots, ``" |> "`` for iframes) are kept out of the prompt and
-    returned by :func:`to_json`.
+    *Further down* lists elements below the viewport tersely: new ones first, then the form
+    fields, the other controls, and whole rows in document order, within a budget of
+    ``offscreen_listed`` elements (more on a long page, see :func:`_listing_budget`); the
+    headings there show where the sections are, and the rest is counted by role. With
+    ``previous`` (the state at the step before), elements that appeared since are marked
+    ``*new*`` (and :attr:`Element.new` is set, see :func:`mark_new`).
+
+    What goes unsaid is the common case: a box is unchecked unless it says ``checked``; a
+    select has nothing chosen unless it says ``selected=`` (its placeholder option is left
+    out); a ``*`` that marks a required field's label is left out for the word
+    ``required``. A run of four or more consecutive numbers among the options is written
+    ``2025…2006``. Elements under a dialog or banner are marked ``(covered)`` and the
+    overlay is named once. Locators (``" >>> "`` for shadow roots, ``" |> "`` for iframes)
+    are kept out of the prompt and returned by :func:`to_json`.
     """
     mark_new(page, previous)
     lines = [f"URL: {page.url}"]
@@ -354,42 +495,153 @@ def serialize(
         lines.append(f"Title: {page.title}")
     if len(page.tabs) > 1:
         lines.append(f"Open tabs: {', '.join(page.tabs)}")
-    in_view = [e for e in page.elements if e.visibility in ("visible", "covered")]
-    below = [e for e in page.elements if e.visibility == "offscreen"]
-    hidden = [e for e in page.elements if e.visibility == "hidden"]
+    elements = page.elements
+    ids = {e.id for e in elements}
+    children: dict[str, list[Element]] = {}
+    owned: set[str] = set()
+    for el in elements:
+        if el.owner and el.owner in ids and el.owner != el.id:
+            children.setdefault(el.owner, []).append(el)
+            owned.add(el.id)
+    rows: dict[str, list[Element]] = {}
+    for el in elements:
+        if el.row and el.context and el.id not in owned:
+            rows.setdefault(el.row, []).append(el)
+    in_view_rows = {
+        key
+        for key, members in rows.items()
+        if any(m.visibility in ("visible", "covered") for m in members)
+    }
+
+    def place(el: Element) -> str:
+        if el.id in owned:
+            return "owned"
+        if el.row in in_view_rows and el.row in rows:
+            return "view"
+        if el.visibility in ("visible", "covered"):
+            return "view"
+        return "hidden" if el.visibility == "hidden" else "below"
+
+    places = [place(el) for el in elements]
+    texts_at: dict[int, list[PageText]] = {}
+    for text in page.texts:
+        texts_at.setdefault(text.at, []).append(text)
+
+    # ---- in view, in reading order
+    view = _Lines(children)
+    shown_rows: set[str] = set()
+    text_room = VIEW_TEXT_BUDGET
+    for i in range(len(elements) + 1):
+        for text in texts_at.get(i, []):
+            if text.in_view and text_room > 0:
+                line = _text_line(text)
+                if len(line) > text_room:
+                    line = _quote(line, max(text_room, 20))[1:-1]
+                text_room -= len(line)
+                view.text(line, _key(text.text))
+        if i == len(elements) or places[i] != "view":
+            continue
+        el = elements[i]
+        if el.row in in_view_rows and el.row in rows:
+            if el.row in shown_rows:
+                continue
+            shown_rows.add(el.row)
+            view.row(rows[el.row][0].context)
+            for member in rows[el.row]:
+                view.element(member, indent="  ")
+            view.group = None
+            continue
+        view.element(el)
+    for i, el in enumerate(elements):
+        if places[i] == "hidden":
+            view.element(el)
     lines.append("")
-    lines.append("Elements in view:" if in_view else "Elements in view: none")
-    lines.extend(_element_lines(in_view))
-    lines.extend(_element_lines(hidden))
+    lines.append("In view:" if view.lines else "In view: nothing")
+    lines.extend(view.lines)
     # Said once for all the elements it hides, rather than on each of their lines.
     overlays = Counter(
-        e.attributes.get("covered_by", "") for e in in_view if e.visibility == "covered"
+        e.attributes.get("covered_by", "") for e in view.listed if e.visibility == "covered"
     )
     for overlay, count in overlays.items():
         what = overlay or "another element"
         lines.append(f"({count} of them covered by {what}: deal with it first)")
+
+    # ---- further down: a budget of elements, whole rows, headings as landmarks
+    below = [el for i, el in enumerate(elements) if places[i] == "below"]
+    below_total = len(below) + sum(len(children.get(el.id, [])) for el in below)
     if below:
-        lines.append("")
-        # New elements first: they are usually what the last action revealed.
-        ordered = sorted(below, key=lambda e: not e.new)
-        listed = ordered[:offscreen_listed]
-        rest = ordered[offscreen_listed:]
+        units: list[tuple[int, int, list[Element]]] = []  # (priority, order, elements)
+        row_units: dict[str, list[Element]] = {}
+        order = 0
+        for el in below:
+            if el.row and el.row in rows:
+                if el.row not in row_units:
+                    row_units[el.row] = []
+                    units.append((3, order, row_units[el.row]))
+                row_units[el.row].append(el)
+            else:
+                units.append((2 if el.role not in _FIELD_ROLES else 1, order, [el]))
+            order += 1
+        units = [
+            (0 if any(e.new for e in members) else prio, n, members) for prio, n, members in units
+        ]
+        budget = _listing_budget(offscreen_listed, below_total)
+        chosen: set[str] = set()
+        for prio, _, members in sorted(units, key=lambda u: (u[0], u[1])):
+            cost = sum(1 + len(children.get(e.id, [])) for e in members)
+            if cost > budget:
+                if prio == 3:
+                    break
+                continue
+            budget -= cost
+            chosen.update(e.id for e in members)
+        rest = [e for el in below if el.id not in chosen for e in (el, *children.get(el.id, []))]
+        rest_rows = {el.row for el in below if el.id not in chosen and el.row in rows}
         counts = ", ".join(f"{n} {role}" for role, n in Counter(e.role for e in rest).most_common())
-        if listed:
-            lines.append(f"Further down (scroll to reach; {len(below)}):")
-            lines.extend(_element_lines(listed, terse=True))
+        if rest_rows:
+            counts += f" (in {len(rest_rows)} more rows)"
+        lines.append("")
+        if not chosen:
+            lines.append(f"Further down (scroll to reach): {counts}")
+        else:
+            lines.append(f"Further down (scroll to reach; {below_total}):")
+            down = _Lines(children)
+            listed_rows: set[str] = set()
+            for i in range(len(elements) + 1):
+                for text in texts_at.get(i, []):
+                    if not text.in_view and text.level:
+                        down.text(_text_line(text), _key(text.text))
+                if i == len(elements) or places[i] != "below" or elements[i].id not in chosen:
+                    continue
+                el = elements[i]
+                if el.row and el.row in rows:
+                    if el.row in listed_rows:
+                        continue
+                    listed_rows.add(el.row)
+                    down.row(el.context)
+                    for member in row_units[el.row]:
+                        down.element(member, terse=True, indent="  ")
+                    down.group = None
+                    continue
+                down.element(el, terse=True)
+            # Headings after the last listed element say nothing about where to go.
+            while down.keys and down.keys[-1][0] == "text":
+                down.lines.pop()
+                down.keys.pop()
+            lines.extend(down.lines)
             if rest:
                 lines.append(f"…and {len(rest)} more: {counts}")
-        else:
-            lines.append(f"Further down (scroll to reach): {counts}")
-    labels = {" ".join(e.label.split()).casefold() for e in page.elements if e.label}
+
+    # ---- headings and messages not shown yet
+    labels = {" ".join(e.label.split()).casefold() for e in elements if e.label}
     title = f" {_words(page.title)} "
-    # Headings and messages that only repeat an element's name or words of the title add
-    # nothing.
+    shown_text = {_key(line.lstrip("# ")) for line in lines}
     text = [
         line
         for line in page.text.splitlines()
-        if line.casefold() not in labels and f" {_words(line) or line} " not in title
+        if line.casefold() not in labels
+        and f" {_words(line) or line} " not in title
+        and _key(line) not in shown_text
     ]
     if text:
         lines.append("")
@@ -399,7 +651,8 @@ def serialize(
 
 
 def to_json(page: PageState, previous: PageState | None = None) -> dict[str, Any]:
-    """The page as JSON: per element its id, role, label, state, frame and locator.
+    """The page as JSON: per element its id, role, label, state, row context, owner,
+    frame and locator; the page's texts in reading order.
 
     Also ``prompt`` (exactly what :func:`serialize` returns) and its ``tokens``.
     """
@@ -419,20 +672,25 @@ def to_json(page: PageState, previous: PageState | None = None) -> dict[str, Any
             if getattr(el, flag):
                 state[flag] = True
         state.update(el.attributes)
-        elements.append(
-            {
-                "id": el.id,
-                "role": el.role,
-                "label": el.label,
-                "state": state,
-                "frame": el.frame,
-                "locator": el.locator,
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": el.id,
+            "role": el.role,
+            "label": el.label,
+            "state": state,
+            "frame": el.frame,
+            "locator": el.locator,
+        }
+        if el.row:
+            entry["row"] = el.row
+            entry["context"] = el.context
+        if el.owner:
+            entry["owner"] = el.owner
+        elements.append(entry)
     return {
         "url": page.url,
         "title": page.title,
         "elements": elements,
+        "texts": [t.model_dump() for t in page.texts],
         "text": page.text,
         "content": page.content,
         "prompt": prompt,

@@ -17,8 +17,10 @@ from typing import Any, NamedTuple
 __all__ = ["FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
-    r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.MULTILINE
+    r'^(?P<indent> *)(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$'
 )
+_ROW = re.compile(r'^(?P<indent> *)row "(?P<text>[^"]*)":$')
+_GROUP = re.compile(r'^ *group "[^"]*":$')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
 
 
@@ -30,6 +32,10 @@ class PromptElement(NamedTuple):
     label: str
     rest: str
     """What follows the label: flags and state (``required``, ``checked``, ``value="…"``)."""
+    row: str = ""
+    """The text of the row (table row, card, list item) the line sits under, if any."""
+    owner: str = ""
+    """For an option or menu item listed under its combobox or menu button: that one's id."""
 
     @property
     def filled(self) -> bool:
@@ -39,8 +45,34 @@ class PromptElement(NamedTuple):
 
 
 def prompt_elements(prompt: str) -> list[PromptElement]:
-    """The element lines of a step prompt that have a label, in order."""
-    return [PromptElement(*m.group("id", "role", "label", "rest")) for m in _LINE.finditer(prompt)]
+    """The element lines of a step prompt that have a label, in order, each with the row it
+    sits under (``row "…":`` and the lines indented below it) and the element it is
+    listed under (a popup's options under their combobox)."""
+    out: list[PromptElement] = []
+    row: tuple[int, str] | None = None
+    parents: list[tuple[int, str]] = []  # (indent, id) of the element lines above
+    for line in prompt.splitlines():
+        head = _ROW.match(line)
+        if head:
+            row = (len(head["indent"]), head["text"])
+            parents = []
+            continue
+        m = _LINE.match(line)
+        if not m:
+            if line.strip() and not _GROUP.match(line):
+                row, parents = None, []
+            continue
+        indent = len(m["indent"])
+        if row is not None and indent <= row[0]:
+            row = None
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        owner = parents[-1][1] if parents and (row is None or parents[-1][0] > row[0]) else ""
+        out.append(
+            PromptElement(m["id"], m["role"], m["label"], m["rest"], row[1] if row else "", owner)
+        )
+        parents.append((indent, m["id"]))
+    return out
 
 
 def prompt_facts(prompt: str) -> dict[str, Any]:

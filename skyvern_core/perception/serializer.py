@@ -636,17 +636,17 @@ def serialize(
     labels = {" ".join(e.label.split()).casefold() for e in elements if e.label}
     title = f" {_words(page.title)} "
     shown_text = {_key(line.lstrip("# ")) for line in lines}
-    text = [
+    remaining = [
         line
         for line in page.text.splitlines()
         if line.casefold() not in labels
         and f" {_words(line) or line} " not in title
         and _key(line) not in shown_text
     ]
-    if text:
+    if remaining:
         lines.append("")
         lines.append("Page text:")
-        lines.extend(text)
+        lines.extend(remaining)
     return "\n".join(lines)
 
 

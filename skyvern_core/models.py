@@ -545,6 +545,9 @@ class PageText(BaseModel):
         "the number of elements).",
     )
     in_view: bool = Field(default=True, description="In the viewport; else only a heading.")
+    in_form: bool = Field(
+        default=False, description="Inside a form or dialog: instructions, help, a unit."
+    )
 
 
 class PageState(BaseModel):

@@ -473,7 +473,8 @@ def _sample_page() -> PageState:
 def test_serialize_lines() -> None:
     text = serialize(_sample_page())
     lines = text.splitlines()
-    assert 'e12 textbox "Email" type=email required value="a@b.c"' in lines
+    # "Email" says what type=email would.
+    assert 'e12 textbox "Email" required value="a@b.c"' in lines
     country = next(line for line in lines if line.startswith("e4 "))
     assert country.startswith('e4 select "Country" options=[Country 00, France, Country 02')
     assert '…+33] selected="France"' in country
@@ -534,9 +535,10 @@ def test_serialize_leaves_the_common_case_unsaid() -> None:
     # The placeholder is left out, and 26 consecutive years are one item.
     assert 'e4 select "Year" options=[2025…2000]' in lines
     assert 'e5 select "Doors" options=[2, 3, 5] selected="5"' in lines
-    # The word "required" says what the star said; a star without the flag stays.
+    # The word "required" says what the star said; a star without the flag stays, a
+    # trailing colon goes.
     assert 'e6 textbox "First name" required' in lines
-    assert 'e7 textbox "Surname:*"' in lines
+    assert 'e7 textbox "Surname *"' in lines
     assert 'e8 combobox "City"' in lines
     assert 'e9 combobox "Town" value="Berlin"' in lines
     # A placeholder that is all there is stays, as it says why the select is empty.

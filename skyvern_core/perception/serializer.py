@@ -62,6 +62,9 @@ PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
 PROMPT_LABEL = 200
 VIEW_TEXT_BUDGET = 6000
+PROSE_MAX = 160
+OTHER_TEXT_BUDGET = 240
+SHORT_TEXT = 60
 RANGE_MIN = 4
 
 _CHECKABLE = {"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}
@@ -71,6 +74,15 @@ PLACEHOLDER_TEXT = re.compile(r"^\W*(please\s+)?(select|choose|pick)\b|^-+.*-+$|
 # A trailing "*" (or "(required)") says what the word "required" on the line says again.
 _REQUIRED_SUFFIX = re.compile(r"\s*(\*|\(required\))\s*:?\s*$", re.I)
 _INTEGER = re.compile(r"^-?\d{1,9}$")
+_TYPE_NAMED = {
+    "email": re.compile(r"e-?mail", re.I),
+    "tel": re.compile(r"phone|tel\b|telephone|mobile", re.I),
+    "url": re.compile(r"\burl\b|website|web site|link", re.I),
+    "search": re.compile(r"search", re.I),
+    "password": re.compile(r"password|passcode", re.I),
+}
+_NOTHING = re.compile(r"(?!)")
+_COLON = re.compile(r"\s*:\s*(\*?)\s*$")
 
 # Keys of the script's element JSON that become Element.attributes (as strings).
 _EXTRA_KEYS = {
@@ -194,6 +206,7 @@ def build_page_state(
                                 level=min(max(int(text.get("h") or 0), 0), 6),
                                 at=len(elements),
                                 in_view=bool(text.get("v")),
+                                in_form=bool(text.get("f")),
                             )
                         )
                     continue
@@ -321,9 +334,16 @@ def _element_line(
     """One element's line. ``listed_options``: its options have lines of their own."""
     parts = [el.id, el.role]
     label = _REQUIRED_SUFFIX.sub("", el.label) if el.required else el.label
+    # A trailing colon says nothing: "Surname:" is the field "Surname".
+    label = _COLON.sub(lambda m: " *" if m[1] else "", label)
     if label:
         parts.append(_quote(label, PROMPT_LABEL))
-    if el.type not in _PLAIN_TYPES and el.role in ("textbox", "slider", "spinbutton"):
+    if (
+        el.type not in _PLAIN_TYPES
+        and el.role in ("textbox", "slider", "spinbutton")
+        and not _TYPE_NAMED.get(el.type or "", _NOTHING).search(label)
+    ):
+        # Said only where the label does not say it already ("Email" is an email field).
         parts.append(f"type={el.type}")
     if el.required:
         parts.append("required")
@@ -414,8 +434,9 @@ class _Lines:
         self.listed: list[Element] = []
 
     def _add(self, line: str, kind: str, key: str) -> None:
-        # A text line that only says the name of the element right before it is left out.
-        if kind == "el" and self.keys and self.keys[-1] == ("text", key) and key:
+        # A text line that only says the name of the element (or group) right before or
+        # after it is left out.
+        if kind in ("el", "head") and self.keys and self.keys[-1] == ("text", key) and key:
             self.lines.pop()
             self.keys.pop()
         if kind == "text" and self.keys and self.keys[-1] == ("el", key) and key:
@@ -434,7 +455,7 @@ class _Lines:
     def element(self, el: Element, *, terse: bool = False, indent: str = "") -> None:
         current = el.attributes.get("group")
         if current and current != self.group:
-            self._add(f"{indent}group {_quote(current)}:", "head", "")
+            self._add(f"{indent}group {_quote(current)}:", "head", _key(current))
         self.group = current
         kids = self.children.get(el.id, [])
         line = _element_line(el, terse=terse, grouped=bool(current), listed_options=bool(kids))
@@ -446,6 +467,54 @@ class _Lines:
             self.listed.append(kid)
         if kids:
             self.group = None
+
+
+_MEANINGFUL = re.compile(r"[^\W_]")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+def _gist(text: str) -> str:
+    """A line of body text: whole up to ``PROSE_MAX`` characters; a longer paragraph (prose,
+    seldom what an action hinges on) by its first sentence, or its first words."""
+    if len(text) <= PROSE_MAX:
+        return text
+    end = _SENTENCE_END.search(text, 40)
+    if end and end.end() <= PROSE_MAX:
+        return text[: end.end()] + " …"
+    return _quote(text, PROSE_MAX * 3 // 4)[1:-1]
+
+
+def _text_in_view(texts: list[PageText]) -> tuple[dict[int, str], int]:
+    """The text lines in view the prompt keeps (by ``id`` of the PageText) and how many it
+    leaves out.
+
+    Tokens go where they decide: every heading, and the text inside forms and dialogs
+    (instructions, help, a field's unit) are kept; of the rest (a page's prose, footers),
+    short lines first and then the gist of longer ones, within ``OTHER_TEXT_BUDGET``
+    characters; in all at most ``VIEW_TEXT_BUDGET``.
+    """
+    kept: dict[int, str] = {}
+    others: list[tuple[bool, int, PageText, str]] = []
+    room = VIEW_TEXT_BUDGET
+    for n, text in enumerate(texts):
+        if not text.in_view or not _MEANINGFUL.search(text.text):
+            continue
+        line = _text_line(text) if text.level else _gist(text.text)
+        if text.level or text.in_form:
+            if len(line) <= room:
+                kept[id(text)] = line
+                room -= len(line)
+            continue
+        others.append((len(line) > SHORT_TEXT, n, text, line))
+    budget = min(OTHER_TEXT_BUDGET, room)
+    dropped = 0
+    for _, _, text, line in sorted(others, key=lambda o: (o[0], o[1])):
+        if len(line) <= budget:
+            kept[id(text)] = line
+            budget -= len(line)
+        else:
+            dropped += 1
+    return kept, dropped
 
 
 def _text_line(text: PageText) -> str:
@@ -484,7 +553,8 @@ def serialize(
     What goes unsaid is the common case: a box is unchecked unless it says ``checked``; a
     select has nothing chosen unless it says ``selected=`` (its placeholder option is left
     out); a ``*`` that marks a required field's label is left out for the word
-    ``required``. A run of four or more consecutive numbers among the options is written
+    ``required``, a label's trailing colon too, and ``type=email`` where the label says
+    "Email". A run of four or more consecutive numbers among the options is written
     ``2025…2006``. Elements under a dialog or banner are marked ``(covered)`` and the
     overlay is named once. Locators (``" >>> "`` for shadow roots, ``" |> "`` for iframes)
     are kept out of the prompt and returned by :func:`to_json`.
@@ -528,16 +598,13 @@ def serialize(
         texts_at.setdefault(text.at, []).append(text)
 
     # ---- in view, in reading order
+    kept_text, dropped = _text_in_view(page.texts)
     view = _Lines(children)
     shown_rows: set[str] = set()
-    text_room = VIEW_TEXT_BUDGET
     for i in range(len(elements) + 1):
         for text in texts_at.get(i, []):
-            if text.in_view and text_room > 0:
-                line = _text_line(text)
-                if len(line) > text_room:
-                    line = _quote(line, max(text_room, 20))[1:-1]
-                text_room -= len(line)
+            line = kept_text.get(id(text))
+            if line is not None:
                 view.text(line, _key(text.text))
         if i == len(elements) or places[i] != "view":
             continue
@@ -558,6 +625,8 @@ def serialize(
     lines.append("")
     lines.append("In view:" if view.lines else "In view: nothing")
     lines.extend(view.lines)
+    if dropped:
+        lines.append(f"(+{dropped} more lines of text in view)")
     # Said once for all the elements it hides, rather than on each of their lines.
     overlays = Counter(
         e.attributes.get("covered_by", "") for e in view.listed if e.visibility == "covered"

@@ -13,7 +13,7 @@
 // Reading order: `elements` are in document order (the flat tree: a shadow root's content
 // where the host is, slotted nodes where their slot is). `texts` is the text between the
 // controls, each item {t, h (heading level, 0 for body text), v (1 in view, 0 elsewhere),
-// at (the item comes before elements[at])}: everything in view, and the headings of the
+// f (1 inside a form or dialog), at (the item comes before elements[at])}: everything in view, and the headings of the
 // rest. `frames` carry `at` as well (and `ti`, the number of texts before the iframe), so
 // a child frame's snapshot goes where its iframe is.
 // A control inside a table row, card or list item carries `row` ("r3"), the key of
@@ -47,7 +47,9 @@
   var TEXT_ITEM_MAX = 300;
   var MORE_MAX = 3000;
   var ROW_MAX = 200;
-  var ROW_CONTROLS_MAX = 12;
+  // More controls than this (by kind: table row, list item or article, card) make a
+  // section of the page rather than a row.
+  var ROW_CONTROLS_MAX = [0, 12, 8, 5];
   var ROW_TEXT_CAP = 1500;
   var VIEW_TEXT_MAX = 8000;
   var FLOW_ITEM_MAX = 1200;
@@ -78,7 +80,7 @@
   // Formatting inside a word ("<b>W</b>ord"); every other element boundary is a word
   // boundary, so that separate nodes never run together ("All" and a badge "212").
   var FORMAT = {
-    B: 1, I: 1, EM: 1, STRONG: 1, MARK: 1, U: 1, S: 1, SUB: 1, SUP: 1, SMALL: 1, CODE: 1,
+    B: 1, I: 1, EM: 1, STRONG: 1, MARK: 1, U: 1, S: 1, SUB: 1, SUP: 1, CODE: 1,
     ABBR: 1, FONT: 1, Q: 1, CITE: 1, KBD: 1, VAR: 1, DFN: 1, BDI: 1, BDO: 1, INS: 1, DEL: 1,
     TT: 1, BIG: 1, STRIKE: 1, WBR: 1
   };
@@ -158,6 +160,13 @@
 
   // Text along the flat tree: into shadow roots and through slots to the nodes they show,
   // skipping `skip` (the control a label wraps), hidden children and non-text elements.
+  // Formatting right next to another element ("<strong>Total</strong><strong>$49</strong>")
+  // is a separate piece of text, not part of a word.
+  function besideElement(el) {
+    var p = el.previousSibling, n = el.nextSibling;
+    return (!!p && p.nodeType === 1) || (!!n && n.nodeType === 1);
+  }
+
   function gather(node, skip, out) {
     for (var c = node.firstChild; c; c = c.nextSibling) {
       if (c.nodeType === 3) {
@@ -173,7 +182,7 @@
         continue;
       }
       if (tag !== "SLOT" && !shown(c)) continue;
-      var gap = !FORMAT[tag];
+      var gap = !FORMAT[tag] || besideElement(c);
       if (gap) out.push(GAP);
       if (tag === "SLOT") {
         var assigned = c.assignedNodes({ flatten: true });
@@ -873,6 +882,7 @@
     this.texts = [];
     this.buf = null;
     this.heading = 0;
+    this.inForm = 0;
     this.viewChars = 0;
     this.headingsElsewhere = 0;
     this.rowStack = [];
@@ -928,99 +938,78 @@
     return v;
   };
 
-  Snap.prototype.rowTop = function () {
-    for (var i = this.rowStack.length - 1; i >= 0; i--) {
-      if (!this.rowStack[i].dissolved) return this.rowStack[i];
-    }
-    return null;
-  };
 
   Snap.prototype.textNode = function (node, ctx) {
     var s = node.nodeValue;
     if (!s) return;
-    var row = this.rowTop();
-    var blank = !/\S/.test(s);
-    if (blank) {
-      if (row) {
-        if (row.cur) row.cur += " ";
-      } else if (this.buf) {
-        this.buf.parts.push(" ");
-      }
+    if (!/\S/.test(s)) {
+      if (this.buf) this.buf.parts.push(" ");
       return;
     }
     var parent = node.parentNode;
-    // A row's cells are taken to show when the row does (a row with controls shows; one
-    // without is checked once as a whole): no layout read per cell in a 600-row table.
+    var row = this.rowTop();
+    var v;
+    // A row's cells are taken to show when the row does: no layout read per cell in a
+    // 600-row table.
     if (row && (parent === row.el || (parent.nodeType === 1 && CELL[parent.tagName] &&
         parent.parentNode === row.el))) {
-      if (row.size < ROW_TEXT_CAP) {
-        row.cur += s;
-        row.size += s.length;
-      }
-      return;
-    }
-    var v = this.textVis(parent, ctx);
-    if (v < 0) return;
-    if (row) {
-      if (row.size < ROW_TEXT_CAP) {
-        row.cur += s;
-        row.size += s.length;
-      }
-      return;
+      v = row.off ? 0 : 1;
+    } else {
+      v = this.textVis(parent, ctx);
+      if (v < 0) return;
     }
     if (this.buf && this.buf.v !== v) this.flushText();
-    if (!this.buf) this.buf = { parts: [], v: v, seq: this.seq, size: 0 };
+    if (!this.buf) this.buf = { parts: [], v: v, seq: this.seq, size: 0, f: this.inForm > 0 };
     if (this.buf.size < FLOW_ITEM_MAX * 2) {
       this.buf.parts.push(s);
       this.buf.size += s.length;
     }
   };
 
-  Snap.prototype.pushText = function (t, v, h, seq) {
+  // Text inside an open row waits for the row to close: it becomes the row's context if
+  // the row has controls, or stays a line of the page's text.
+  Snap.prototype.pushText = function (t, v, h, seq, f) {
     if (!t) return;
-    if (v === 1) {
-      if (this.viewChars >= VIEW_TEXT_MAX) return;
-      t = cap(t, Math.min(FLOW_ITEM_MAX, VIEW_TEXT_MAX - this.viewChars + 20));
-      this.viewChars += t.length;
-    } else {
-      // Of the rest of the page, only the headings: where its sections are.
-      if (!h || this.headingsElsewhere >= HEADINGS_ELSEWHERE_MAX) return;
-      this.headingsElsewhere++;
-      t = cap(t, TEXT_ITEM_MAX);
+    this.texts.push({ t: t, h: h || 0, v: v, seq: seq, f: f ? 1 : 0 });
+    if (!this.rowStack.length) this.settle(this.texts.length - 1);
+  };
+
+  // Keeps of texts[from...] what the prompt has room for: everything in view (up to a
+  // budget), and of the rest of the page only the headings, where its sections are.
+  Snap.prototype.settle = function (from) {
+    var all = this.texts;
+    var kept = from;
+    for (var i = from; i < all.length; i++) {
+      var x = all[i];
+      if (x.v === 1) {
+        if (this.viewChars >= VIEW_TEXT_MAX) continue;
+        x.t = cap(x.t, Math.min(FLOW_ITEM_MAX, VIEW_TEXT_MAX - this.viewChars + 20));
+        this.viewChars += x.t.length;
+      } else {
+        if (!x.h || this.headingsElsewhere >= HEADINGS_ELSEWHERE_MAX) continue;
+        this.headingsElsewhere++;
+        x.t = cap(x.t, TEXT_ITEM_MAX);
+      }
+      all[kept++] = x;
     }
-    this.texts.push({ t: t, h: h || 0, v: v, seq: seq });
+    all.length = kept;
   };
 
   Snap.prototype.flushText = function () {
     var b = this.buf;
     if (!b) return;
     this.buf = null;
-    this.pushText(gapJoin(b.parts.join("")), b.v, this.heading, b.seq);
+    this.pushText(gapJoin(b.parts.join("")), b.v, this.heading, b.seq, b.f);
   };
 
-  // The end of one part of a row's text (a cell, a block, the text before a control).
-  function endSegment(row) {
-    if (!row.cur) return;
-    var t = row.cur.indexOf(GAP) === -1 ? norm(row.cur) : gapJoin(row.cur);
-    row.cur = "";
-    if (t && MEANINGFUL.test(t)) row.segs.push(t);
-  }
-
-  // A boundary between blocks: a new line of the page's text, or a new part of a row's.
+  // A boundary between blocks (and cells): a new line of text.
   Snap.prototype.boundary = function () {
-    var row = this.rowTop();
-    if (row) endSegment(row);
-    else if (this.buf) this.flushText();
+    if (this.buf) this.flushText();
   };
 
   // The edge of an inline element that is not formatting inside a word: a word boundary.
   Snap.prototype.gap = function () {
-    var row = this.rowTop();
-    if (row) {
-      if (row.cur) row.cur += GAP;
-    } else if (this.buf) {
-      this.buf.parts.push(GAP);
-    }
+    if (this.buf) this.buf.parts.push(GAP);
   };
 
   Snap.prototype.repeated = function (el) {
@@ -1039,13 +1028,20 @@
     return (counts.get(el.tagName + "." + cls) || 0) >= 3;
   };
 
-  // A table row, list item, article or card (one of three or more alike siblings): what
-  // its controls are about is its own text.
+  // A table row (1), a list item or article (2), or a card: one of three or more alike
+  // siblings (3). What the controls inside are about is its own text.
   Snap.prototype.rowKind = function (el, tag, r) {
-    if (tag === "TR" || tag === "LI" || tag === "ARTICLE") return 1;
-    if (r === "row" || r === "listitem" || r === "article") return 1;
-    if ((tag === "DIV" || tag === "SECTION") && this.repeated(el)) return 2;
+    if (tag === "TR" || r === "row") return 1;
+    if (tag === "LI" || tag === "ARTICLE" || r === "listitem" || r === "article") return 2;
+    if ((tag === "DIV" || tag === "SECTION") && this.repeated(el)) return 3;
     return 0;
+  };
+
+  Snap.prototype.rowTop = function () {
+    for (var i = this.rowStack.length - 1; i >= 0; i--) {
+      if (!this.rowStack[i].dissolved) return this.rowStack[i];
+    }
+    return null;
   };
 
   Snap.prototype.openRow = function (el, kind, ctx) {
@@ -1058,21 +1054,44 @@
       r.right <= clip.x || r.left >= clip.x + clip.w);
     if (off) this.offRows++;
     this.rowStack.push({
-      el: el, kind: kind, cur: "", segs: [], size: 0, items: [], seq: this.seq,
-      dissolved: false, off: off
+      el: el, kind: kind, items: [], count: 0, from: this.texts.length, dissolved: false,
+      off: off
     });
   };
 
-  // The row is a section rather than a row (a form's group, a list of many controls): its
-  // text so far goes into the page's text, before its controls.
-  Snap.prototype.dissolve = function (row, ctx) {
-    endSegment(row);
-    row.dissolved = true;
-    var t = row.segs.join(" ");
-    row.segs = [];
-    if (!t) return;
-    var v = this.textVis(row.el, ctx);
-    if (v >= 0) this.pushText(t, v, 0, row.seq);
+  // A control inside open rows: a row holding a form's text fields (a card-like group of
+  // fields) or many controls is a section rather than a row, and its text stays the
+  // page's own.
+  Snap.prototype.rowControl = function (item, role) {
+    var top = null;
+    for (var i = this.rowStack.length - 1; i >= 0; i--) {
+      var row = this.rowStack[i];
+      if (row.dissolved) continue;
+      row.count++;
+      if (row.count > ROW_CONTROLS_MAX[row.kind] || (row.kind === 3 && ENTRY_ROLES[role])) {
+        row.dissolved = true;
+        continue;
+      }
+      if (!top) top = row;
+    }
+    if (top) top.items.push(item);
+  };
+
+  // A layout table inside a table row: the outer row is the page's layout, not a row.
+  Snap.prototype.layoutTable = function () {
+    for (var i = 0; i < this.rowStack.length; i++) {
+      if (this.rowStack[i].kind === 1) this.rowStack[i].dissolved = true;
+    }
+  };
+
+  Snap.prototype.lineLike = function (from) {
+    var all = this.texts;
+    var size = 0;
+    for (var i = from; i < all.length; i++) {
+      if (all[i].h || all[i].t.length > 80) return false;
+      size += all[i].t.length;
+    }
+    return size <= ROW_MAX;
   };
 
   function labelKey(text) {
@@ -1087,48 +1106,56 @@
   }
 
   Snap.prototype.closeRow = function (ctx) {
+    this.flushText();
     var row = this.rowStack.pop();
     if (row.off) this.offRows--;
     var parent = this.rowTop();
-    if (parent) {
-      for (var i = 0; i < row.items.length; i++) parent.items.push(row.items[i]);
-    }
-    if (row.dissolved) return;
-    endSegment(row);
-    if (!row.segs.length) return;
-    if (!row.items.length) {
-      // No control inside: a line of text (a header row, a list item).
-      var v = this.textVis(row.el, ctx);
-      if (v < 0) return;
-      var whole = row.segs.join(" \u00b7 ");
+    var all = this.texts;
+    if (row.dissolved || !row.items.length) {
       if (parent) {
-        endSegment(parent);
-        parent.segs.push(whole);
-      } else {
-        this.pushText(whole, v, 0, row.seq);
+        for (var i = 0; i < row.items.length; i++) parent.items.push(row.items[i]);
       }
+      // A row without controls reads as one line ("Symbol · Company · Last", "Tax ·
+      // $5.00"), unless it holds headings or prose (an article).
+      if (!row.dissolved && all.length - row.from > 1 && this.lineLike(row.from)) {
+        var cells = [];
+        var v = 0;
+        for (var c = row.from; c < all.length; c++) {
+          cells.push(all[c].t);
+          if (all[c].v === 1) v = 1;
+        }
+        var first = all[row.from];
+        all.length = row.from;
+        all.push({ t: cells.join(" \u00b7 "), h: 0, v: v, seq: first.seq, f: first.f });
+      }
+      if (!this.rowStack.length) this.settle(row.from);
       return;
     }
+    var mine = all.splice(row.from, all.length - row.from);
     var labels = [];
     for (var j = 0; j < row.items.length; j++) {
       if (row.items[j].label) labels.push(labelKey(row.items[j].label));
     }
     // The row's own text, without what only repeats a label of its controls.
     var kept = [];
-    for (var n = 0; n < row.segs.length; n++) {
-      var key = labelKey(row.segs[n]);
-      var dup = !key;
+    for (var n = 0; n < mine.length; n++) {
+      var seg = mine[n].t;
+      var key = labelKey(seg);
+      var dup = !key || !MEANINGFUL.test(key);
       for (var k = 0; k < labels.length && !dup; k++) {
         dup = labels[k] === key || (key.length > 1 && labels[k].indexOf(key) !== -1);
       }
-      if (!dup) kept.push(row.segs[n]);
+      if (!dup) kept.push(seg);
     }
-    if (!kept.length) return;
-    var text = cap(kept.join(" \u00b7 "), ROW_MAX);
-    var id = ctx.prefix + "r" + ++this.rowCount;
-    this.rows[id] = text;
+    var id = "";
+    if (kept.length) {
+      id = ctx.prefix + "r" + ++this.rowCount;
+      this.rows[id] = cap(kept.join(" \u00b7 "), ROW_MAX);
+    }
     for (var m = 0; m < row.items.length; m++) {
-      if (!row.items[m].row) row.items[m].row = id;
+      var it = row.items[m];
+      if (id && !it.row) it.row = id;
+      if (parent) parent.items.push(it);
     }
   };
 
@@ -1226,16 +1253,7 @@
         el.getAttribute("aria-expanded") === "true" || role === "listbox") {
       this.owners.push({ el: el, item: item });
     }
-    if (seq === undefined) {
-      var row = this.rowTop();
-      if (row) {
-        row.items.push(item);
-        endSegment(row);
-        if (row.items.length > ROW_CONTROLS_MAX || (row.kind === 2 && ENTRY_ROLES[role])) {
-          this.dissolve(row, ctx);
-        }
-      }
-    }
+    if (seq === undefined && this.rowStack.length) this.rowControl(item, role);
   };
 
   // Options and menu items shown in a popup belong to the combobox or button that opened
@@ -1395,9 +1413,12 @@
     this.seq++;
     if (tag === "IFRAME" || tag === "FRAME") {
       this.boundary();
+      // A frame inside a row: the row is a section of the page, not a row.
+      for (var fr = 0; fr < this.rowStack.length; fr++) this.rowStack[fr].dissolved = true;
       this.frame(el, ctx);
       return;
     }
+    if (tag === "TABLE" && this.rowStack.length) this.layoutTable();
     var inInteractive = flags.interactive;
     // Most elements of a big page (cells, rows, list items) have no attributes at all.
     var has = el.hasAttributes();
@@ -1408,7 +1429,7 @@
     if (capped) role = "";
     var reportedHere = false;
     var block = !INLINE[tag];
-    var gap = !block && !FORMAT[tag] && !flags.quiet;
+    var gap = !block && !flags.quiet && (!FORMAT[tag] || besideElement(el));
     if (block && !flags.quiet) this.boundary();
     else if (gap) this.gap();
     // Layout is read only for candidates: most of a page is neither a control nor a message.
@@ -1468,6 +1489,18 @@
     var childFlags = quiet ? (childInteractive ? QUIET : HUSHED) : LOUD;
     var kind = 0;
     var heading = 0;
+    // Text inside a form or dialog (instructions, help, a field's unit) is read there.
+    var form = !quiet && (tag === "FORM" || tag === "FIELDSET" || tag === "DIALOG" ||
+      roleAttr === "dialog" || roleAttr === "alertdialog" || roleAttr === "form" ||
+      (has && el.getAttribute("aria-modal") === "true"));
+    if (form) {
+      this.flushText();
+      this.inForm++;
+      // A card-like group holding a form is a section of the page, not a row.
+      for (var g = 0; g < this.rowStack.length; g++) {
+        if (this.rowStack[g].kind === 3) this.rowStack[g].dissolved = true;
+      }
+    }
     if (!quiet) {
       heading = headingLevel(el, tag, roleAttr);
       if (heading) {
@@ -1485,6 +1518,10 @@
     if (heading) {
       this.flushText();
       this.heading = 0;
+    }
+    if (form) {
+      this.flushText();
+      this.inForm--;
     }
     if (block && !flags.quiet) this.boundary();
     else if (gap) this.gap();
@@ -1635,7 +1672,7 @@
     var texts = [];
     for (var k = 0; k < order.length; k++) {
       var t = all[order[k]];
-      texts.push({ t: t.t, h: t.h, v: t.v, at: position(t.seq) });
+      texts.push({ t: t.t, h: t.h, v: t.v, f: t.f, at: position(t.seq) });
     }
     // A frame also says how many of the texts come before it (`ti`).
     for (var f = 0; f < this.frames.length; f++) {

@@ -57,13 +57,13 @@ SNAPSHOT_SCRIPT = (Path(__file__).with_name("snapshot.js")).read_text(encoding="
 TEXT_BUDGET = 1500
 CONTENT_BUDGET = 6000
 OFFSCREEN_LISTED = 40
-OFFSCREEN_SCALE = 8
+OFFSCREEN_SCALE = 3
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
 PROMPT_LABEL = 200
 VIEW_TEXT_BUDGET = 6000
 PROSE_MAX = 160
-OTHER_TEXT_BUDGET = 240
+OTHER_TEXT_BUDGET = 160
 SHORT_TEXT = 60
 RANGE_MIN = 4
 
@@ -154,6 +154,10 @@ def element_from_raw(item: Mapping[str, Any], rows: Mapping[str, str] | None = N
     )
 
 
+def _at(entry: Mapping[str, Any]) -> int:
+    return int(entry.get("at", 0))
+
+
 def build_page_state(
     snapshots: Iterable[Mapping[str, Any]],
     *,
@@ -189,7 +193,7 @@ def build_page_state(
         for i in range(len(items) + 1):
             while True:
                 text = texts[ti] if ti < len(texts) and int(texts[ti].get("at", 0)) <= i else None
-                frame = frames[fi] if fi < len(frames) and int(frames[fi]["at"]) <= i else None
+                frame = frames[fi] if fi < len(frames) and _at(frames[fi]) <= i else None
                 if frame is not None and (text is None or int(frame.get("ti", 0)) <= ti):
                     fi += 1
                     child = by_frame.get(str(frame.get("frame") or ""))
@@ -328,15 +332,25 @@ def _options_text(el: Element) -> str:
     return f"options=[{inner}]"
 
 
-def _element_line(
-    el: Element, *, terse: bool = False, grouped: bool = False, listed_options: bool = False
-) -> str:
-    """One element's line. ``listed_options``: its options have lines of their own."""
-    parts = [el.id, el.role]
+def _label_text(el: Element) -> str:
     label = _REQUIRED_SUFFIX.sub("", el.label) if el.required else el.label
     # A trailing colon says nothing: "Surname:" is the field "Surname".
-    label = _COLON.sub(lambda m: " *" if m[1] else "", label)
-    if label:
+    return _COLON.sub(lambda m: " *" if m[1] else "", label)
+
+
+def _element_line(
+    el: Element,
+    *,
+    terse: bool = False,
+    grouped: bool = False,
+    listed_options: bool = False,
+    bare: bool = False,
+) -> str:
+    """One element's line. ``listed_options``: its options have lines of their own;
+    ``bare``: without the id, role and label (what else it says)."""
+    parts = [] if bare else [el.id, el.role]
+    label = _label_text(el)
+    if label and not bare:
         parts.append(_quote(label, PROMPT_LABEL))
     if (
         el.type not in _PLAIN_TYPES
@@ -366,8 +380,10 @@ def _element_line(
         parts.append("selected")
     if not terse and "expanded" in attrs:
         parts.append("expanded" if attrs["expanded"] == "true" else "collapsed")
-    if el.options is not None and not terse and not listed_options:
-        parts.append(_options_text(el))
+    if el.options is not None and not listed_options and (not terse or el.role == "select"):
+        # Further down a select says only what is chosen.
+        if not terse:
+            parts.append(_options_text(el))
         chosen = [
             o.label or o.value for o in el.options if o.selected and not is_placeholder_option(o)
         ]
@@ -452,7 +468,20 @@ class _Lines:
         self.group = None
         self._add(f"row {_quote(context, PROMPT_LABEL)}:", "head", "")
 
+    def _drop_echo(self, el: Element) -> None:
+        """Leave out a text line right before the element that only shows its value or
+        its placeholder ("Select..." beside a combobox)."""
+        if not self.keys or self.keys[-1][0] != "text":
+            return
+        last = self.keys[-1][1]
+        shown = _key(el.value or "")
+        placeholder = el.role in ("combobox", "select") and PLACEHOLDER_TEXT.search(last)
+        if (shown and last == shown) or (last and placeholder):
+            self.lines.pop()
+            self.keys.pop()
+
     def element(self, el: Element, *, terse: bool = False, indent: str = "") -> None:
+        self._drop_echo(el)
         current = el.attributes.get("group")
         if current and current != self.group:
             self._add(f"{indent}group {_quote(current)}:", "head", _key(current))
@@ -484,9 +513,65 @@ def _gist(text: str) -> str:
     return _quote(text, PROSE_MAX * 3 // 4)[1:-1]
 
 
-def _text_in_view(texts: list[PageText]) -> tuple[dict[int, str], int]:
-    """The text lines in view the prompt keeps (by ``id`` of the PageText) and how many it
-    leaves out.
+class _Run:
+    """Consecutive rows with alike controls (the same roles and states in the same order):
+    written once as a header, then one line per row with its text and the ids."""
+
+    def __init__(self, shape: list[tuple[str, str]], labels: list[list[str]]) -> None:
+        self.shape = shape  # (role, the rest of its line) per position
+        self.fixed = [ls[0] if len(set(ls)) == 1 else None for ls in labels]
+        self.varying = [i for i, f in enumerate(self.fixed) if f is None]
+
+    def header(self) -> str:
+        """``button "Add to cart"``, ``link (its own name)``, ... for each position."""
+        out = []
+        for (role, rest), fixed in zip(self.shape, self.fixed, strict=True):
+            name = _quote(fixed, PROMPT_LABEL) if fixed else "(its own name)"
+            out.append(" ".join(p for p in (role, name, rest) if p))
+        return ", ".join(out)
+
+    def line(self, members: list[Element]) -> str:
+        """``row "Wireless Mouse · $24.99": e40 "Wireless Mouse", e41``."""
+        ids = [
+            f"{el.id} {_quote(_label_text(el), PROMPT_LABEL)}" if self.fixed[i] is None else el.id
+            for i, el in enumerate(members)
+        ]
+        return f"row {_quote(members[0].context, PROMPT_LABEL)}: {', '.join(ids)}"
+
+
+RUN_MIN = 3
+
+
+def _row_runs(
+    row_units: list[list[Element]], children: Mapping[str, list[Element]]
+) -> dict[str, _Run]:
+    """Runs of ``RUN_MIN`` or more consecutive alike rows, by the id of each row's first
+    element."""
+
+    def shape(members: list[Element]) -> tuple[tuple[str, str], ...] | None:
+        if any(children.get(m.id) or m.attributes.get("group") for m in members):
+            return None
+        return tuple((m.role, _element_line(m, terse=True, bare=True)) for m in members)
+
+    out: dict[str, _Run] = {}
+    i = 0
+    while i < len(row_units):
+        first = shape(row_units[i])
+        j = i + 1
+        while first is not None and j < len(row_units) and shape(row_units[j]) == first:
+            j += 1
+        if first is not None and j - i >= RUN_MIN:
+            group = row_units[i:j]
+            labels = [[_label_text(members[k]) for members in group] for k in range(len(first))]
+            run = _Run(list(first), labels)
+            for members in group:
+                out[members[0].id] = run
+        i = j
+    return out
+
+
+def _text_in_view(texts: list[PageText]) -> dict[int, str]:
+    """The text lines in view the prompt keeps, by ``id`` of the PageText.
 
     Tokens go where they decide: every heading, and the text inside forms and dialogs
     (instructions, help, a field's unit) are kept; of the rest (a page's prose, footers),
@@ -507,14 +592,11 @@ def _text_in_view(texts: list[PageText]) -> tuple[dict[int, str], int]:
             continue
         others.append((len(line) > SHORT_TEXT, n, text, line))
     budget = min(OTHER_TEXT_BUDGET, room)
-    dropped = 0
     for _, _, text, line in sorted(others, key=lambda o: (o[0], o[1])):
         if len(line) <= budget:
             kept[id(text)] = line
             budget -= len(line)
-        else:
-            dropped += 1
-    return kept, dropped
+    return kept
 
 
 def _text_line(text: PageText) -> str:
@@ -522,11 +604,11 @@ def _text_line(text: PageText) -> str:
 
 
 def _listing_budget(setting: int, below: int) -> int:
-    """Elements listed further down: the setting, and more on a long page (one in
-    ``OFFSCREEN_SCALE`` of them, up to three times the setting); 0 lists none."""
+    """Elements listed further down: the setting, and on a long page a third of the rest,
+    up to twice the setting; 0 lists none."""
     if setting <= 0:
         return 0
-    return max(setting, min(3 * setting, below // OFFSCREEN_SCALE))
+    return max(setting, min(2 * setting, setting + (below - setting) // OFFSCREEN_SCALE))
 
 
 def serialize(
@@ -598,7 +680,7 @@ def serialize(
         texts_at.setdefault(text.at, []).append(text)
 
     # ---- in view, in reading order
-    kept_text, dropped = _text_in_view(page.texts)
+    kept_text = _text_in_view(page.texts)
     view = _Lines(children)
     shown_rows: set[str] = set()
     for i in range(len(elements) + 1):
@@ -625,8 +707,6 @@ def serialize(
     lines.append("")
     lines.append("In view:" if view.lines else "In view: nothing")
     lines.extend(view.lines)
-    if dropped:
-        lines.append(f"(+{dropped} more lines of text in view)")
     # Said once for all the elements it hides, rather than on each of their lines.
     overlays = Counter(
         e.attributes.get("covered_by", "") for e in view.listed if e.visibility == "covered"
@@ -654,10 +734,16 @@ def serialize(
         units = [
             (0 if any(e.new for e in members) else prio, n, members) for prio, n, members in units
         ]
-        budget = _listing_budget(offscreen_listed, below_total)
+        budget: float = _listing_budget(offscreen_listed, below_total)
+        runs = _row_runs([u[2] for u in units if u[0] == 3], children)
         chosen: set[str] = set()
         for prio, _, members in sorted(units, key=lambda u: (u[0], u[1])):
-            cost = sum(1 + len(children.get(e.id, [])) for e in members)
+            run = runs.get(members[0].id) if prio == 3 else None
+            if run is not None:
+                # A row of a run of alike rows is one short line: its text and its ids.
+                cost = 0.5 + 0.5 * len(run.varying)
+            else:
+                cost = sum(1 + len(children.get(e.id, [])) for e in members)
             if cost > budget:
                 if prio == 3:
                     break
@@ -676,6 +762,7 @@ def serialize(
             lines.append(f"Further down (scroll to reach; {below_total}):")
             down = _Lines(children)
             listed_rows: set[str] = set()
+            current_run: _Run | None = None
             for i in range(len(elements) + 1):
                 for text in texts_at.get(i, []):
                     if not text.in_view and text.level:
@@ -687,11 +774,21 @@ def serialize(
                     if el.row in listed_rows:
                         continue
                     listed_rows.add(el.row)
+                    run = runs.get(el.id)
+                    if run is not None:
+                        if run is not current_run:
+                            down.text(f"each row below has: {run.header()}:", "")
+                            current_run = run
+                        down.lines.append("  " + run.line(row_units[el.row]))
+                        down.keys.append(("el", ""))
+                        continue
+                    current_run = None
                     down.row(el.context)
                     for member in row_units[el.row]:
                         down.element(member, terse=True, indent="  ")
                     down.group = None
                     continue
+                current_run = None
                 down.element(el, terse=True)
             # Headings after the last listed element say nothing about where to go.
             while down.keys and down.keys[-1][0] == "text":
@@ -710,7 +807,7 @@ def serialize(
         for line in page.text.splitlines()
         if line.casefold() not in labels
         and f" {_words(line) or line} " not in title
-        and _key(line) not in shown_text
+        and _key(line.removeprefix("Dialog: ")) not in shown_text
     ]
     if remaining:
         lines.append("")

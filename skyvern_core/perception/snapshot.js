@@ -379,8 +379,11 @@
 
   // What reads like a label rather than an instruction: short, not a sentence.
   function labelLike(t) {
-    if (!t || t.length > 60 || /[.!?]$/.test(t)) return false;
-    return /[:*]$/.test(t) || t.split(" ").length <= 5;
+    if (!t || t.length > 60) return false;
+    var words = t.split(" ").length;
+    // A sentence is an instruction; "Membership No." is still a label.
+    if (/[.!?]$/.test(t) && words > 3) return false;
+    return /[:*]$/.test(t) || words <= 5;
   }
 
   // The text right after a checkbox or radio ("<input type=radio> Mr"), up to the next
@@ -1266,14 +1269,17 @@
       if (o.item.role === "listbox") popups.set(o.el, o.item);
       var ids = norm((o.el.getAttribute("aria-controls") || "") + " " +
         (o.el.getAttribute("aria-owns") || ""));
+      var linked = false;
       if (ids) {
         var list = ids.split(" ");
         for (var j = 0; j < list.length; j++) {
           var p = byIdIn(rootOf(o.el), list[j]) || byIdIn(o.el.ownerDocument, list[j]);
           if (p && p !== o.el && !popups.has(p)) popups.set(p, o.item);
+          if (p) linked = true;
         }
       }
-      if (o.el.getAttribute("aria-expanded") === "true" && (o.item.role === "combobox" ||
+      // An expanded control whose popup is not linked: its popup is the one open.
+      if (!linked && o.el.getAttribute("aria-expanded") === "true" && (o.item.role === "combobox" ||
           o.el.hasAttribute("aria-haspopup"))) {
         expanded.push(o);
       }

@@ -21,6 +21,10 @@ _LINE = re.compile(
 )
 _ROW = re.compile(r'^(?P<indent> *)row "(?P<text>[^"]*)":$')
 _GROUP = re.compile(r'^ *group "[^"]*":$')
+_RUN = re.compile(r"^each row below has: (?P<shape>.*):$")
+_RUN_PART = re.compile(r'(?P<role>\S+) (?:"(?P<label>[^"]*)"|\(its own name\))(?P<rest>[^,]*)')
+_RUN_ROW = re.compile(r'^ +row "(?P<text>[^"]*)": (?P<ids>.*)$')
+_RUN_ID = re.compile(r'(?P<id>(?:f\d+\.)?e\d+)(?: "(?P<label>[^"]*)")?')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
 
 
@@ -47,11 +51,30 @@ class PromptElement(NamedTuple):
 def prompt_elements(prompt: str) -> list[PromptElement]:
     """The element lines of a step prompt that have a label, in order, each with the row it
     sits under (``row "…":`` and the lines indented below it) and the element it is
-    listed under (a popup's options under their combobox)."""
+    listed under (a popup's options under their combobox). Rows of alike controls written
+    once (``each row below has: checkbox (its own name), button "Pay":`` then ``row "…":
+    e52 "Select BILL-7", e53``) give one element per id."""
     out: list[PromptElement] = []
     row: tuple[int, str] | None = None
     parents: list[tuple[int, str]] = []  # (indent, id) of the element lines above
+    run: list[tuple[str, str, str]] | None = None  # (role, label, rest) per position
     for line in prompt.splitlines():
+        header = _RUN.match(line)
+        if header:
+            run = [
+                (m["role"], m["label"] or "", m["rest"].strip())
+                for m in _RUN_PART.finditer(header["shape"])
+            ]
+            row, parents = None, []
+            continue
+        compact = _RUN_ROW.match(line) if run is not None else None
+        if run is not None and compact:
+            for (role, label, rest), m in zip(run, _RUN_ID.finditer(compact["ids"]), strict=False):
+                own = m["label"] if m["label"] is not None else label
+                flags = f" {rest}" if rest else ""
+                out.append(PromptElement(m["id"], role, own, flags, compact["text"]))
+            continue
+        run = None
         head = _ROW.match(line)
         if head:
             row = (len(head["indent"]), head["text"])

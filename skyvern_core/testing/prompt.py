@@ -69,10 +69,12 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
             continue
         compact = _RUN_ROW.match(line) if run is not None else None
         if run is not None and compact:
-            for (role, label, rest), m in zip(run, _RUN_ID.finditer(compact["ids"]), strict=False):
-                own = m["label"] if m["label"] is not None else label
+            for (role, label, rest), ref in zip(
+                run, _RUN_ID.finditer(compact["ids"]), strict=False
+            ):
+                own = ref["label"] if ref["label"] is not None else label
                 flags = f" {rest}" if rest else ""
-                out.append(PromptElement(m["id"], role, own, flags, compact["text"]))
+                out.append(PromptElement(ref["id"], role, own, flags, compact["text"]))
             continue
         run = None
         head = _ROW.match(line)

@@ -499,6 +499,7 @@ class _Lines:
 
 
 _MEANINGFUL = re.compile(r"[^\W_]")
+_FIGURE = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
 
@@ -575,11 +576,12 @@ def _text_in_view(texts: list[PageText]) -> dict[int, str]:
 
     Tokens go where they decide: every heading, and the text inside forms and dialogs
     (instructions, help, a field's unit) are kept; of the rest (a page's prose, footers),
-    short lines first and then the gist of longer ones, within ``OTHER_TEXT_BUDGET``
-    characters; in all at most ``VIEW_TEXT_BUDGET``.
+    short lines with a figure first (a price, a total), then other short lines, then the
+    gist of longer ones, within ``OTHER_TEXT_BUDGET`` characters; in all at most
+    ``VIEW_TEXT_BUDGET``.
     """
     kept: dict[int, str] = {}
-    others: list[tuple[bool, int, PageText, str]] = []
+    others: list[tuple[int, int, PageText, str]] = []
     room = VIEW_TEXT_BUDGET
     for n, text in enumerate(texts):
         if not text.in_view or not _MEANINGFUL.search(text.text):
@@ -590,7 +592,10 @@ def _text_in_view(texts: list[PageText]) -> dict[int, str]:
                 kept[id(text)] = line
                 room -= len(line)
             continue
-        others.append((len(line) > SHORT_TEXT, n, text, line))
+        # Short lines with a figure (a price, a total, a date) first, then other short
+        # lines, then prose.
+        tier = 2 if len(line) > SHORT_TEXT else 0 if _FIGURE.search(line) else 1
+        others.append((tier, n, text, line))
     budget = min(OTHER_TEXT_BUDGET, room)
     for _, _, text, line in sorted(others, key=lambda o: (o[0], o[1])):
         if len(line) <= budget:

@@ -135,6 +135,24 @@ async def test_pages_after_a_first_step(
     assert await assert_locators_round_trip(session, page) > 3
 
 
+async def test_shadow_root_siblings_and_repeated_ids_get_locators_of_their_own(
+    session: PlaywrightSession, sites: FixtureSites
+) -> None:
+    await session.goto(sites.url("perception/shadow-toolbar.html"))
+    page = await session.snapshot()
+    locators = {e.label: e.locator for e in page.elements}
+    assert len(set(locators.values())) == len(page.elements), locators
+    # Buttons straight under a shadow root: counted among the root's own children.
+    assert locators["Italic"] == "#toolbar >>> :host > button:nth-of-type(2)"
+    assert locators["Underline"] == "#toolbar >>> :host > button:nth-of-type(3)"
+    # An id names its element in its own tree only; the second of two equal ids does not.
+    assert locators["Save draft"] == "#save"
+    assert locators["Save in dialog"].endswith(" >>> #save")
+    assert locators["First tag"] == "#tag"
+    assert locators["Second tag"] == "html > body > input:nth-of-type(2)"
+    assert await assert_locators_round_trip(session, page) == 10
+
+
 # --------------------------------------------------------------------------- random nests
 
 _CONTROLS = ["button", "input", "a", "select", "checkbox"]

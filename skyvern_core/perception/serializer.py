@@ -18,6 +18,7 @@ the page's headings and messages. :func:`count_tokens` counts that text as the m
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import math
 import os
@@ -51,7 +52,14 @@ LOCATOR_SHADOW = " >>> "
 LOCATOR_FRAME = " |> "
 """Joins an iframe's locator and the path inside its document."""
 
-SNAPSHOT_SCRIPT = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
+def _snapshot_script() -> str:
+    text = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
+    # The page keeps the first run's function for later snapshots, by this version.
+    version = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return text.replace("__SNAPSHOT_VERSION__", version)
+
+
+SNAPSHOT_SCRIPT = _snapshot_script()
 """The text of ``snapshot.js``: an expression evaluating to ``snapshot(options)``."""
 
 TEXT_BUDGET = 1500

@@ -38,9 +38,16 @@
 // frames (false: do not descend into same-origin iframes; they are listed instead).
 (function (options) {
   "use strict";
-  var opts = options || {};
   var KEY = Symbol.for("skyvern-core.snapshot");
-  var started = Date.now();
+  // The first run in a document keeps its snapshot function in the page-side state: later
+  // snapshots run that one, already compiled and optimised, rather than a fresh copy of
+  // this script's functions (the text is the same; its compiled code would not be). The
+  // version (filled in by skyvern_core.perception) tells another build's script apart.
+  var VERSION = "__SNAPSHOT_VERSION__";
+  var kept = window[KEY];
+  if (kept && kept.snapshot && kept.version === VERSION) return kept.snapshot(options);
+  var opts = {};
+  var started = 0;
   var LABEL_MAX = 200;
   var VALUE_MAX = 200;
   var OPTIONS_MAX = 30;
@@ -1736,56 +1743,65 @@
     };
   }
 
-  var state = stateOf(window);
-  state.api = {
-    // The element with this id at the last snapshot; if the page re-rendered it, the
-    // element now at the same locator with the same tag (same document only).
-    resolve: function (id, locator, tag, token) {
-      var s = stateOf(window);
-      if (token && s.token !== token) return null;
-      var el = s.byId.get(id);
-      if (el && el.isConnected) return el;
-      if (!locator) return null;
-      var again = locate(locator);
-      if (again && (!tag || again.tagName.toLowerCase() === tag)) return again;
-      return null;
-    },
-    locate: locate,
-    hitTest: hitTest,
-    describe: describe,
-    label: function (el) {
-      return cap(labelOf(el, roleOf(el), new Map()), LABEL_MAX);
-    },
-    text: textOf
-  };
-  state.byId = new Map();
-  var clip0 = opts.clip || { x: 0, y: 0, w: window.innerWidth, h: window.innerHeight };
-  var ctx0 = {
-    doc: document,
-    win: window,
-    prefix: opts.framePrefix || "",
-    framePath: opts.framePrefix ? opts.framePrefix.replace(/\.$/, "") : "",
-    locatorPrefix: opts.locatorPrefix || "",
-    clip: clip0,
-    frameVisibility: opts.frameVisibility || "visible"
-  };
-  var snap = new Snap();
-  snap.walk(document, ctx0, LOUD);
-  snap.flushText();
-  snap.hiddenInputs();
-  snap.resolveOwners();
-  var out = snap.ordered();
-  return {
-    url: location.href,
-    title: document.title || "",
-    frame: ctx0.framePath,
-    token: state.token,
-    elements: out.elements,
-    texts: out.texts,
-    rows: snap.rows,
-    text: snap.text,
-    more: snap.more,
-    frames: snap.frames,
-    stats: { elements: out.elements.length, ms: Date.now() - started }
-  };
+  function snapshot(options) {
+    opts = options || {};
+    started = Date.now();
+    var state = stateOf(window);
+    state.api = {
+      // The element with this id at the last snapshot; if the page re-rendered it, the
+      // element now at the same locator with the same tag (same document only).
+      resolve: function (id, locator, tag, token) {
+        var s = stateOf(window);
+        if (token && s.token !== token) return null;
+        var el = s.byId.get(id);
+        if (el && el.isConnected) return el;
+        if (!locator) return null;
+        var again = locate(locator);
+        if (again && (!tag || again.tagName.toLowerCase() === tag)) return again;
+        return null;
+      },
+      locate: locate,
+      hitTest: hitTest,
+      describe: describe,
+      label: function (el) {
+        return cap(labelOf(el, roleOf(el), new Map()), LABEL_MAX);
+      },
+      text: textOf
+    };
+    state.byId = new Map();
+    var clip0 = opts.clip || { x: 0, y: 0, w: window.innerWidth, h: window.innerHeight };
+    var ctx0 = {
+      doc: document,
+      win: window,
+      prefix: opts.framePrefix || "",
+      framePath: opts.framePrefix ? opts.framePrefix.replace(/\.$/, "") : "",
+      locatorPrefix: opts.locatorPrefix || "",
+      clip: clip0,
+      frameVisibility: opts.frameVisibility || "visible"
+    };
+    var snap = new Snap();
+    snap.walk(document, ctx0, LOUD);
+    snap.flushText();
+    snap.hiddenInputs();
+    snap.resolveOwners();
+    var out = snap.ordered();
+    return {
+      url: location.href,
+      title: document.title || "",
+      frame: ctx0.framePath,
+      token: state.token,
+      elements: out.elements,
+      texts: out.texts,
+      rows: snap.rows,
+      text: snap.text,
+      more: snap.more,
+      frames: snap.frames,
+      stats: { elements: out.elements.length, ms: Date.now() - started }
+    };
+  }
+
+  var home = stateOf(window);
+  home.snapshot = snapshot;
+  home.version = VERSION;
+  return snapshot(options);
 })

@@ -52,6 +52,7 @@ LOCATOR_SHADOW = " >>> "
 LOCATOR_FRAME = " |> "
 """Joins an iframe's locator and the path inside its document."""
 
+
 def _snapshot_script() -> str:
     text = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
     # The page keeps the first run's function for later snapshots, by this version.

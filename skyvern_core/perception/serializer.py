@@ -564,11 +564,12 @@ def _row_runs(
         return tuple((m.role, _element_line(m, terse=True, bare=True)) for m in members)
 
     out: dict[str, _Run] = {}
+    shapes = [shape(members) for members in row_units]
     i = 0
     while i < len(row_units):
-        first = shape(row_units[i])
+        first = shapes[i]
         j = i + 1
-        while first is not None and j < len(row_units) and shape(row_units[j]) == first:
+        while first is not None and j < len(row_units) and shapes[j] == first:
             j += 1
         if first is not None and j - i >= RUN_MIN:
             group = row_units[i:j]

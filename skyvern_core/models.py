@@ -545,6 +545,7 @@ class PageText(BaseModel):
         "the number of elements).",
     )
     in_view: bool = Field(default=True, description="In the viewport; else only a heading.")
+    above: bool = Field(default=False, description="Above the viewport (scrolled past).")
     in_form: bool = Field(
         default=False, description="Inside a form or dialog: instructions, help, a unit."
     )

@@ -766,6 +766,30 @@ def test_text_in_view_spends_its_budget_where_it_decides() -> None:
     assert 0 < len(kept) < 9 and sum(map(len, kept)) <= 160
 
 
+def test_what_was_scrolled_past_is_further_up() -> None:
+    page = PageState(
+        url="http://jobs.test/apply",
+        elements=[
+            Element(
+                id="e1",
+                role="link",
+                label="All jobs",
+                visibility="offscreen",
+                attributes={"above": "true"},
+            ),
+            Element(id="e2", role="textbox", label="Email"),
+            Element(id="e3", role="button", label="Submit", visibility="offscreen"),
+        ],
+        texts=[PageText(text="Apply for this job", level=2, at=1, in_view=False, above=True)],
+    )
+    text = serialize(page)
+    assert (
+        '\n\nFurther up (scroll up to reach; 1):\ne1 link "All jobs"\n## Apply for this job\n'
+        in text
+    )
+    assert text.endswith('Further down (scroll to reach; 1):\ne3 button "Submit"')
+
+
 def test_build_page_state_puts_a_frame_where_its_iframe_is() -> None:
     top = {
         "frame": "",

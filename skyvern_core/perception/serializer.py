@@ -110,6 +110,7 @@ _EXTRA_KEYS = {
     "autocomplete": "autocomplete",
     "placeholder": "placeholder",
     "domId": "id",
+    "above": "above",
 }
 
 
@@ -218,7 +219,8 @@ def build_page_state(
                                 text=words,
                                 level=min(max(int(text.get("h") or 0), 0), 6),
                                 at=len(elements),
-                                in_view=bool(text.get("v")),
+                                in_view=text.get("v") == 1,
+                                above=text.get("v") == 2,
                                 in_form=bool(text.get("f")),
                             )
                         )
@@ -751,8 +753,16 @@ def serialize(
         ]
         budget: float = _listing_budget(offscreen_listed, below_total)
         runs = _row_runs([u[2] for u in units if u[0] == 3], children)
+        # Rows go nearest the viewport first: those above it from the last one up.
+        ups = [u[1] for u in units if u[0] == 3 and u[2][0].attributes.get("above")]
+        downs = [u[1] for u in units if u[0] == 3 and not u[2][0].attributes.get("above")]
+        near = {n: k for k, n in enumerate(reversed(ups))} | {n: k for k, n in enumerate(downs)}
+
+        def rank(unit: tuple[int, int, list[Element]]) -> tuple[int, int, int]:
+            return (unit[0], near.get(unit[1], 0) if unit[0] == 3 else 0, unit[1])
+
         chosen: set[str] = set()
-        for prio, _, members in sorted(units, key=lambda u: (u[0], u[1])):
+        for prio, _, members in sorted(units, key=rank):
             run = runs.get(members[0].id) if prio == 3 else None
             if run is not None:
                 # A row of a run of alike rows is one short line: its text and its ids.
@@ -770,21 +780,21 @@ def serialize(
         counts = ", ".join(f"{n} {role}" for role, n in Counter(e.role for e in rest).most_common())
         if rest_rows:
             counts += f" (in {len(rest_rows)} more rows)"
-        lines.append("")
-        if not chosen:
-            lines.append(f"Further down (scroll to reach): {counts}")
-        else:
-            lines.append(f"Further down (scroll to reach; {below_total}):")
-            down = _Lines(children)
+        def listing(up: bool) -> list[str]:
+            """The listed elements above (``up``) or below the viewport, in document order,
+            with the headings there."""
+            out = _Lines(children)
             listed_rows: set[str] = set()
             current_run: _Run | None = None
             for i in range(len(elements) + 1):
                 for text in texts_at.get(i, []):
-                    if not text.in_view and text.level:
-                        down.text(_text_line(text), _key(text.text))
+                    if not text.in_view and text.level and text.above == up:
+                        out.text(_text_line(text), _key(text.text))
                 if i == len(elements) or places[i] != "below" or elements[i].id not in chosen:
                     continue
                 el = elements[i]
+                if bool(el.attributes.get("above")) != up:
+                    continue
                 if el.row and el.row in rows:
                     if el.row in listed_rows:
                         continue
@@ -792,24 +802,39 @@ def serialize(
                     run = runs.get(el.id)
                     if run is not None:
                         if run is not current_run:
-                            down.text(f"each row below has: {run.header()}:", "")
+                            out.text(f"each row below has: {run.header()}:", "")
                             current_run = run
-                        down.lines.append("  " + run.line(row_units[el.row]))
-                        down.keys.append(("el", ""))
+                        out.lines.append("  " + run.line(row_units[el.row]))
+                        out.keys.append(("el", ""))
                         continue
                     current_run = None
-                    down.row(el.context)
+                    out.row(el.context)
                     for member in row_units[el.row]:
-                        down.element(member, terse=True, indent="  ")
-                    down.group = None
+                        out.element(member, terse=True, indent="  ")
+                    out.group = None
                     continue
                 current_run = None
-                down.element(el, terse=True)
-            # Headings after the last listed element say nothing about where to go.
-            while down.keys and down.keys[-1][0] == "text":
-                down.lines.pop()
-                down.keys.pop()
-            lines.extend(down.lines)
+                out.element(el, terse=True)
+            # Below, headings with no listed element after them say nothing about where to
+            # go; above, they are what lies between it and the viewport.
+            while not up and out.keys and out.keys[-1][0] == "text":
+                out.lines.pop()
+                out.keys.pop()
+            return out.lines
+
+        above = [el for el in below if el.attributes.get("above")]
+        up = listing(True) if chosen else []
+        if up:
+            lines.append("")
+            lines.append(f"Further up (scroll up to reach; {len(above)}):")
+            lines.extend(up)
+        down = listing(False) if chosen else []
+        if not chosen:
+            where = "Further down" if not above else "Elsewhere on the page"
+            lines.extend(["", f"{where} (scroll to reach): {counts}"])
+        elif down or rest:
+            lines.extend(["", f"Further down (scroll to reach; {below_total - len(above)}):"])
+            lines.extend(down)
             if rest:
                 lines.append(f"…and {len(rest)} more: {counts}")
 

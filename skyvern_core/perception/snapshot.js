@@ -12,10 +12,11 @@
 //
 // Reading order: `elements` are in document order (the flat tree: a shadow root's content
 // where the host is, slotted nodes where their slot is). `texts` is the text between the
-// controls, each item {t, h (heading level, 0 for body text), v (1 in view, 0 elsewhere),
-// f (1 inside a form or dialog), at (the item comes before elements[at])}: everything in view, and the headings of the
-// rest. `frames` carry `at` as well (and `ti`, the number of texts before the iframe), so
-// a child frame's snapshot goes where its iframe is.
+// controls, each item {t, h (heading level, 0 for body text), v (1 in view, 2 above it,
+// 0 further down), f (1 inside a form or dialog), at (the item comes before
+// elements[at])}: everything in view, and the headings of the rest. `frames` carry `at`
+// as well (and `ti`, the number of texts before the iframe), so a child frame's snapshot
+// goes where its iframe is. An element above the viewport says `above`.
 // A control inside a table row, card or list item carries `row` ("r3"), the key of
 // `rows`, which holds that row's own text once (the text of its controls left out, cells
 // joined with " · "). An option or menu item shown in the popup of a combobox or menu
@@ -929,7 +930,8 @@
 
   // -- reading order: text between the controls, rows and their text
 
-  // 1 in view, 0 rendered elsewhere, -1 not rendered; per parent element, computed once.
+  // 1 in view, 0 rendered further down (or aside), 2 above the viewport, -1 not rendered;
+  // per parent element, computed once.
   Snap.prototype.textVis = function (p, ctx) {
     if (p && p.nodeType === 11) p = p.host || null;
     if (p === this.textParent) return this.textVisible;
@@ -939,7 +941,7 @@
       if (r.width > 0 && r.height > 0 && (!p.checkVisibility ||
           p.checkVisibility({ visibilityProperty: true }))) {
         var clip = ctx.clip;
-        v = r.bottom <= clip.y || r.top >= clip.y + clip.h || r.right <= clip.x ||
+        v = r.bottom <= clip.y ? 2 : r.top >= clip.y + clip.h || r.right <= clip.x ||
           r.left >= clip.x + clip.w ? 0 : 1;
       }
     }
@@ -963,7 +965,7 @@
     // 600-row table.
     if (row && (parent === row.el || (parent.nodeType === 1 && CELL[parent.tagName] &&
         parent.parentNode === row.el))) {
-      v = row.off ? 0 : 1;
+      v = !row.off ? 1 : row.rect.bottom <= ctx.clip.y ? 2 : 0;
     } else {
       v = this.textVis(parent, ctx);
       if (v < 0) return;
@@ -1047,6 +1049,14 @@
     return 0;
   };
 
+  // Where the controls of a row outside the viewport are taken to be: where the row is.
+  Snap.prototype.offRowRect = function () {
+    for (var i = this.rowStack.length - 1; i >= 0; i--) {
+      if (this.rowStack[i].off) return this.rowStack[i].rect;
+    }
+    return OFF_RECT;
+  };
+
   Snap.prototype.rowTop = function () {
     for (var i = this.rowStack.length - 1; i >= 0; i--) {
       if (!this.rowStack[i].dissolved) return this.rowStack[i];
@@ -1065,7 +1075,7 @@
     if (off) this.offRows++;
     this.rowStack.push({
       el: el, kind: kind, items: [], count: 0, from: this.texts.length, dissolved: false,
-      off: off
+      off: off, rect: r
     });
   };
 
@@ -1132,7 +1142,7 @@
         var v = 0;
         for (var c = row.from; c < all.length; c++) {
           cells.push(all[c].t);
-          if (all[c].v === 1) v = 1;
+          if (all[c].v === 1 || (v !== 1 && all[c].v === 2)) v = all[c].v;
         }
         var first = all[row.from];
         all.length = row.from;
@@ -1175,7 +1185,7 @@
     var clip = ctx.clip;
     var x0 = Math.max(rect.left, clip.x), x1 = Math.min(rect.right, clip.x + clip.w);
     var y0 = Math.max(rect.top, clip.y), y1 = Math.min(rect.bottom, clip.y + clip.h);
-    if (x1 <= x0 || y1 <= y0) return { vis: "offscreen" };
+    if (x1 <= x0 || y1 <= y0) return { vis: "offscreen", above: rect.bottom <= clip.y };
     var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
     var hit = deepHit(ctx.doc, cx, cy);
     if (!hit) return { vis: "offscreen" };
@@ -1252,6 +1262,7 @@
       }
     }
     item.visibility = v.vis;
+    if (v.above) item.above = true;
     if (v.by) item.coveredBy = v.by;
     if (proxy) item.proxy = true;
     if (ctx.framePath) item.frame = ctx.framePath;
@@ -1449,7 +1460,7 @@
     if (role) {
       var rect, isShown;
       if (this.offRows > 0 && role !== "file") {
-        rect = OFF_RECT;
+        rect = this.offRowRect();
         isShown = !el.checkVisibility ||
           el.checkVisibility({ visibilityProperty: true, checkVisibilityCSS: true });
       } else {

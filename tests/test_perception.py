@@ -763,7 +763,7 @@ def test_text_in_view_spends_its_budget_where_it_decides() -> None:
     assert "Our roasters pick every single lot by hand. …" not in lines
     assert "## Payment" in lines and "We email the receipt to this address." in lines
     kept = [line for line in lines if line.startswith("Roasted on day")]
-    assert 0 < len(kept) < 9 and sum(map(len, kept)) <= 160
+    assert 0 < len(kept) < 9 and sum(map(len, kept)) <= 140
 
 
 def test_what_was_scrolled_past_is_further_up() -> None:

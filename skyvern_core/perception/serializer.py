@@ -72,7 +72,7 @@ PROMPT_VALUE = 80
 PROMPT_LABEL = 200
 VIEW_TEXT_BUDGET = 6000
 PROSE_MAX = 160
-OTHER_TEXT_BUDGET = 160
+OTHER_TEXT_BUDGET = 140
 SHORT_TEXT = 60
 RANGE_MIN = 4
 
@@ -780,6 +780,7 @@ def serialize(
         counts = ", ".join(f"{n} {role}" for role, n in Counter(e.role for e in rest).most_common())
         if rest_rows:
             counts += f" (in {len(rest_rows)} more rows)"
+
         def listing(up: bool) -> list[str]:
             """The listed elements above (``up``) or below the viewport, in document order,
             with the headings there."""

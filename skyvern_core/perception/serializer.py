@@ -57,11 +57,17 @@ def _snapshot_script() -> str:
     text = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
     # The page keeps the first run's function for later snapshots, by this version.
     version = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    return text.replace("__SNAPSHOT_VERSION__", version)
+    # Sent with every snapshot: without its comment lines and indentation it is a third
+    # smaller and a couple of milliseconds quicker to hand over and parse. (The script has
+    # no multi-line strings, so no line inside one can look like a comment.)
+    lines = (line.strip() for line in text.splitlines())
+    compact = "\n".join(line for line in lines if line and not line.startswith("//"))
+    return compact.replace("__SNAPSHOT_VERSION__", version)
 
 
 SNAPSHOT_SCRIPT = _snapshot_script()
-"""The text of ``snapshot.js``: an expression evaluating to ``snapshot(options)``."""
+"""``snapshot.js`` as sent to the page (its comment lines and indentation left out, its
+version filled in): an expression evaluating to ``snapshot(options)``."""
 
 TEXT_BUDGET = 1500
 CONTENT_BUDGET = 6000

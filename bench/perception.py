@@ -13,10 +13,12 @@ their own) — and for each extractor, the median of ``--runs`` runs of:
   (``page.evaluate(js, args)``, result returned as an object), read the page size, render the
   prompt text, take the same viewport PNG screenshot;
 - elements: ours ``len(PageState.elements)``; theirs, elements given a highlight index;
-- tokens: ``count_tokens`` (o200k_base) of ours ``serialize(page)`` (URL, title, elements,
-  headings) and of theirs the whole browser state text of the prompt (current tab and tab
-  list, which carry the URL and title; page info line; "Interactive elements ..." and the
-  element lines), see :func:`bu_state_text`;
+- tokens: ``count_tokens`` (o200k_base) of ours ``serialize(page)`` (URL, title, the text
+  and elements in view, what lies further down) and of theirs the whole browser state text
+  of the prompt (current tab and tab list, which carry the URL and title; page info line;
+  "Interactive elements ..." and the element lines), see :func:`bu_state_text` — both with
+  its default reach (the viewport and 500 px around it) and for the whole page
+  (``viewportExpansion=-1``);
 - recall: the share of a hand-written list of controls a person would name on the page
   that the prompt text names (see :func:`found`).
 
@@ -522,8 +524,8 @@ def bu_state_text(entries: list[tuple[str, str]], url: str, title: str) -> str:
 
 # --------------------------------------------------------------------------- recall
 
-_OUR_ELEMENT = re.compile(r"^(?:f\d+\.)?e\d+ ")
-_OUR_LABELLED = re.compile(r'^(?:f\d+\.)?e\d+ \S+ "')
+_OUR_ELEMENT = re.compile(r"^ *(?:f\d+\.)?e\d+ ")
+_OUR_LABELLED = re.compile(r'^ *(?:f\d+\.)?e\d+ \S+ "')
 
 
 def our_entries(prompt: str) -> list[tuple[str, str]]:
@@ -601,6 +603,7 @@ class PageResult:
     their_elements: int = 0
     our_tokens: int = 0
     their_tokens: int = 0
+    their_full_tokens: int = 0
     our_inpage: list[float] = field(default_factory=list)
     our_full: list[float] = field(default_factory=list)
     their_inpage: list[float] = field(default_factory=list)
@@ -665,10 +668,15 @@ class Bench:
             await session._settle()
         return session
 
-    async def theirs(self, page: Any) -> tuple[list[tuple[str, str]], int]:
-        """browser-use's state for the prompt, the way it builds it each step."""
+    async def theirs(
+        self, page: Any, *, full_page: bool = False
+    ) -> tuple[list[tuple[str, str]], int]:
+        """browser-use's state for the prompt, the way it builds it each step; with
+        ``full_page``, of the whole page (``viewport_expansion=-1``) rather than the viewport
+        and 500 px around it."""
         await page.evaluate(BU_REMOVE_HIGHLIGHTS)
-        result = await page.evaluate(self.bu_script, BU_ARGS)
+        args = {**BU_ARGS, "viewportExpansion": -1} if full_page else BU_ARGS
+        result = await page.evaluate(self.bu_script, args)
         info = await page.evaluate(BU_PAGE_INFO)
         entries = bu_render(result, info)
         count = sum(1 for n in result["map"].values() if n.get("highlightIndex") is not None)
@@ -736,6 +744,9 @@ class Bench:
             out.their_text = bu_state_text(entries, page.url, await page.title())
             out.their_elements = count
             out.their_tokens = count_tokens(out.their_text)
+            full, _ = await self.theirs(page, full_page=True)
+            out.their_full_tokens = count_tokens(bu_state_text(full, page.url, await page.title()))
+            await page.evaluate(BU_REMOVE_HIGHLIGHTS)
         finally:
             await session.close()
         return out
@@ -809,6 +820,18 @@ def report(results: list[PageResult], runs: int) -> None:
     )
     from skyvern_core.perception.browser_common import JPEG_QUALITY
 
+    print()
+    print(
+        "prompt tokens beside browser-use's state of the WHOLE page (viewport_expansion=-1;"
+        " target: ours <= 0.50x):"
+    )
+    print(f"  {'page':<12} {'ours':>6} {'theirs +500px':>14} {'theirs full':>12} {'ours/full':>10}")
+    for r in results:
+        ratio = r.our_tokens / r.their_full_tokens if r.their_full_tokens else float("nan")
+        print(
+            f"  {r.spec.name:<12} {r.our_tokens:>6} {r.their_tokens:>14} {r.their_full_tokens:>12}"
+            f" {ratio:>9.2f}x {'met' if ratio <= 0.5 else 'MISSED'}"
+        )
     print()
     print("our snapshot, where the full time goes (medians, ms): evaluate = page.evaluate of")
     print("snapshot.js on the top frame incl. transfer; build = json.loads + build_page_state;")

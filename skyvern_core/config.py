@@ -180,7 +180,8 @@ class Settings(BaseSettings):
         default=40,
         ge=0,
         le=1000,
-        description="Elements further down the page listed (tersely) in the step prompt; the "
+        description="Elements further down the page listed (tersely) in the step prompt, form "
+        "fields first; a long page lists a third of the rest as well, up to twice this; the "
         "rest are counted by role. Listing them lets one step fill a form longer than the "
         "screen; 0 makes each step's prompt smaller, a screen at a time.",
     )

@@ -16,8 +16,22 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from skyvern_core.models import ClickAction, Element, ElementOption, InputTextAction, PageState
-from skyvern_core.perception import SNAPSHOT_SCRIPT, count_tokens, serialize, to_json
+from skyvern_core.models import (
+    ClickAction,
+    Element,
+    ElementOption,
+    InputTextAction,
+    PageState,
+    PageText,
+)
+from skyvern_core.perception import (
+    SNAPSHOT_SCRIPT,
+    build_page_state,
+    count_tokens,
+    serialize,
+    to_json,
+)
+from skyvern_core.testing.prompt import PromptElement, prompt_elements
 from skyvern_plugins.playwright.driver import (
     PlaywrightSession,
 )
@@ -217,7 +231,9 @@ async def test_labels_by_every_mechanism(session: PlaywrightSession, site: str) 
     for label, dom_id in expected.items():
         assert await element_of(session, by_label(page, label)) == dom_id, label
     long = next(e for e in page.elements if e.label.startswith("Continue to the next step"))
-    assert 60 <= len(long.label) <= 80 and long.label.endswith("…")
+    # A label is kept whole up to 200 characters and cut at a word boundary beyond.
+    assert 150 <= len(long.label) <= 200 and long.label.endswith("…")
+    assert set(long.label[:-1].split()) == {"Continue", "to", "the", "next", "step"}
     assert by_label(page, "Email").required
     assert by_label(page, "Email").type == "email"
     assert by_label(page, "Bio").attributes.get("readonly") == "true"
@@ -300,8 +316,17 @@ async def test_hidden_file_input_and_aria_widgets(session: PlaywrightSession, si
     assert fruit.role == "combobox" and fruit.value == "Banana"
     assert [o.label for o in fruit.options or []] == ["Apple", "Banana"]
     assert [o.selected for o in fruit.options or []] == [False, True]
-    # The combobox's open listbox is not listed a second time.
-    assert not [e for e in page.elements if e.role in ("listbox", "option")]
+    # The combobox's open listbox is not listed a second time; its options are listed
+    # under it, the chosen one marked.
+    assert not [e for e in page.elements if e.role == "listbox"]
+    options = [e for e in page.elements if e.role == "option"]
+    assert [(o.label, o.owner) for o in options] == [("Apple", fruit.id), ("Banana", fruit.id)]
+    lines = serialize(page).splitlines()
+    at = lines.index(f'{fruit.id} combobox "Fruit" expanded value="Banana"')
+    assert lines[at + 1 : at + 3] == [
+        f'  {options[0].id} option "Apple"',
+        f'  {options[1].id} option "Banana" selected',
+    ]
     assert by_label(page, "Notes").value == "hello"
 
 
@@ -462,18 +487,20 @@ def _sample_page() -> PageState:
 def test_serialize_lines() -> None:
     text = serialize(_sample_page())
     lines = text.splitlines()
-    assert 'e12 textbox "Email" type=email required value="a@b.c"' in lines
+    # "Email" says what type=email would.
+    assert 'e12 textbox "Email" required value="a@b.c"' in lines
     country = next(line for line in lines if line.startswith("e4 "))
     assert country.startswith('e4 select "Country" options=[Country 00, France, Country 02')
     assert '…+33] selected="France"' in country
     assert 'e5 button "Pay" (covered)' in lines
     assert '(1 of them covered by div.cookie-banner "We use cookies": deal with it first)' in lines
     assert 'f1.e2 checkbox "I agree"' in lines
-    # The viewport first, then further down: 40 listed tersely, the rest counted.
+    # The viewport first, then further down: 40 listed tersely and a third of the other
+    # 20 (the listing grows with the page), the rest counted.
     assert lines.index(country) < lines.index('e100 link "Story 0"')
-    assert 'e139 link "Story 39"' in lines
-    assert 'e140 link "Story 40"' not in lines
-    assert "…and 20 more: 20 link" in lines
+    assert 'e145 link "Story 45"' in lines
+    assert 'e146 link "Story 46"' not in lines
+    assert "…and 14 more: 14 link" in lines
     # "Checkout" is the title already.
     assert text.endswith("Page text:\nCard declined")
 
@@ -523,9 +550,10 @@ def test_serialize_leaves_the_common_case_unsaid() -> None:
     # The placeholder is left out, and 26 consecutive years are one item.
     assert 'e4 select "Year" options=[2025…2000]' in lines
     assert 'e5 select "Doors" options=[2, 3, 5] selected="5"' in lines
-    # The word "required" says what the star said; a star without the flag stays.
+    # The word "required" says what the star said; a star without the flag stays, a
+    # trailing colon goes.
     assert 'e6 textbox "First name" required' in lines
-    assert 'e7 textbox "Surname:*"' in lines
+    assert 'e7 textbox "Surname *"' in lines
     assert 'e8 combobox "City"' in lines
     assert 'e9 combobox "Town" value="Berlin"' in lines
     # A placeholder that is all there is stays, as it says why the select is empty.
@@ -614,6 +642,177 @@ def test_count_tokens_uses_o200k_offline() -> None:
         del os.environ["TIKTOKEN_CACHE_DIR"]
     assert count_tokens(text) == expected
     assert count_tokens("hello world") == 2  # the 4-characters estimate would say 3
+
+
+def _row(i: int, vendor: str, visibility: str = "visible") -> list[Element]:
+    context = f"{vendor} · Jun {i} · ${i}0.00"
+    common = {"row": f"r{i}", "context": context, "visibility": visibility}
+    return [
+        Element(id=f"e{i}1", role="checkbox", label=f"Select BILL-{i}", checked=False, **common),
+        Element(id=f"e{i}2", role="button", label="More actions", **common),
+    ]
+
+
+def test_rows_in_view_and_alike_rows_further_down() -> None:
+    elements = [*_row(1, "Northwind"), *_row(2, "Contoso")]
+    for i in range(3, 8):
+        elements += _row(i, "Fabrikam", "offscreen")
+    page = PageState(
+        url="http://bills.test/",
+        elements=elements,
+        texts=[
+            PageText(text="Bills", level=1, at=0),
+            PageText(text="Vendor · Due · Amount", at=0),
+            PageText(text="Older bills", level=2, at=4, in_view=False),
+        ],
+    )
+    text = serialize(page)
+    lines = text.splitlines()
+    start = lines.index("In view:")
+    assert lines[start + 1 : start + 9] == [
+        "# Bills",
+        "Vendor · Due · Amount",
+        'row "Northwind · Jun 1 · $10.00":',
+        '  e11 checkbox "Select BILL-1"',
+        '  e12 button "More actions"',
+        'row "Contoso · Jun 2 · $20.00":',
+        '  e21 checkbox "Select BILL-2"',
+        '  e22 button "More actions"',
+    ]
+    down = lines.index("Further down (scroll to reach; 10):")
+    assert lines[down + 1 : down + 4] == [
+        "## Older bills",
+        'each row below has: checkbox (its own name), button "More actions":',
+        '  row "Fabrikam · Jun 3 · $30.00": e31 "Select BILL-3", e32',
+    ]
+    read = {e.id: e for e in prompt_elements(text)}
+    assert read["e72"] == PromptElement(
+        "e72", "button", "More actions", "", "Fabrikam · Jun 7 · $70.00"
+    )
+    assert read["e21"].row == "Contoso · Jun 2 · $20.00"
+    assert read["e71"].label == "Select BILL-7"
+
+
+def test_a_row_partly_in_view_is_shown_whole() -> None:
+    elements = _row(1, "Northwind")
+    elements[1].visibility = "offscreen"
+    lines = serialize(PageState(url="http://bills.test/", elements=elements)).splitlines()
+    assert '  e12 button "More actions" (offscreen)' in lines
+    assert not any(line.startswith("Further down") for line in lines)
+
+
+def test_popup_options_are_listed_under_their_owner() -> None:
+    page = PageState(
+        url="http://ship.test/",
+        elements=[
+            Element(
+                id="e1",
+                role="combobox",
+                label="Country",
+                value="Ger",
+                attributes={"expanded": "true"},
+                options=[ElementOption(label="Germany"), ElementOption(label="Georgia")],
+            ),
+            Element(id="e2", role="button", label="Continue"),
+            Element(
+                id="e9", role="option", label="Germany", owner="e1", attributes={"selected": "true"}
+            ),
+            Element(id="e10", role="option", label="Georgia", owner="e1"),
+        ],
+    )
+    text = serialize(page)
+    lines = text.splitlines()
+    at = lines.index('e1 combobox "Country" expanded value="Ger"')  # no options=[...] twice
+    assert lines[at + 1 : at + 4] == [
+        '  e9 option "Germany" selected',
+        '  e10 option "Georgia"',
+        'e2 button "Continue"',
+    ]
+    assert [e.owner for e in prompt_elements(text)] == ["", "e1", "e1", ""]
+
+
+def test_text_in_view_spends_its_budget_where_it_decides() -> None:
+    prose = "Our roasters pick every single lot by hand. " + "We cup each batch twice. " * 12
+    page = PageState(
+        url="http://coffee.test/",
+        elements=[
+            Element(id="e1", role="textbox", label="Email"),
+            Element(id="e2", role="button", label="Pay $49.00"),
+        ],
+        texts=[
+            PageText(text=prose, at=0),
+            PageText(text="Payment", level=2, at=0),
+            PageText(text="Email:", at=0),
+            PageText(text="We email the receipt to this address.", at=1, in_form=True),
+            PageText(text="Total due $49.00", at=1),
+        ],
+    )
+    lines = serialize(page).splitlines()
+    start = lines.index("In view:")
+    assert lines[start + 1 :] == [
+        "Our roasters pick every single lot by hand. …",  # a paragraph by its first sentence
+        "## Payment",
+        'e1 textbox "Email"',  # the text "Email:" only said the field's name
+        "We email the receipt to this address.",
+        "Total due $49.00",
+        'e2 button "Pay $49.00"',
+    ]
+    # Beyond the budget, prose goes first; headings and a form's text always stay.
+    page.texts[4:4] = [PageText(text=f"Roasted on day {n} of the month", at=1) for n in range(9)]
+    lines = serialize(page).splitlines()
+    assert "Our roasters pick every single lot by hand. …" not in lines
+    assert "## Payment" in lines and "We email the receipt to this address." in lines
+    kept = [line for line in lines if line.startswith("Roasted on day")]
+    assert 0 < len(kept) < 9 and sum(map(len, kept)) <= 140
+
+
+def test_what_was_scrolled_past_is_further_up() -> None:
+    page = PageState(
+        url="http://jobs.test/apply",
+        elements=[
+            Element(
+                id="e1",
+                role="link",
+                label="All jobs",
+                visibility="offscreen",
+                attributes={"above": "true"},
+            ),
+            Element(id="e2", role="textbox", label="Email"),
+            Element(id="e3", role="button", label="Submit", visibility="offscreen"),
+        ],
+        texts=[PageText(text="Apply for this job", level=2, at=1, in_view=False, above=True)],
+    )
+    text = serialize(page)
+    assert (
+        '\n\nFurther up (scroll up to reach; 1):\ne1 link "All jobs"\n## Apply for this job\n'
+        in text
+    )
+    assert text.endswith('Further down (scroll to reach; 1):\ne3 button "Submit"')
+
+
+def test_build_page_state_puts_a_frame_where_its_iframe_is() -> None:
+    top = {
+        "frame": "",
+        "elements": [
+            {"id": "e1", "role": "textbox", "label": "Email"},
+            {"id": "e2", "role": "button", "label": "Pay", "row": "r1"},
+        ],
+        "texts": [{"t": "Card", "h": 2, "v": 1, "at": 1}],
+        "rows": {"r1": "Total $49.00"},
+        "frames": [{"frame": "f1", "at": 1, "ti": 1}],
+    }
+    child = {
+        "frame": "f1",
+        "elements": [{"id": "f1.e1", "role": "textbox", "label": "Card number", "frame": "f1"}],
+        "texts": [{"t": "Secure", "h": 0, "v": 1, "at": 1, "f": 1}],
+    }
+    page = build_page_state([top, child], url="http://pay.test/")
+    assert [e.id for e in page.elements] == ["e1", "f1.e1", "e2"]
+    assert [(t.text, t.at, t.level, t.in_form) for t in page.texts] == [
+        ("Card", 1, 2, False),
+        ("Secure", 2, 0, True),
+    ]
+    assert page.elements[2].context == "Total $49.00" and page.elements[2].row == "r1"
 
 
 # --------------------------------------------------------------------------- scrape CLI

@@ -432,3 +432,26 @@ async def test_a_grid_that_never_answers_gives_way_to_cancel(tmp_path: Path) -> 
         assert time.monotonic() - started < 3
     finally:
         silent.close()
+
+
+async def test_the_prompt_reads_the_same_through_selenium(
+    driver: SeleniumDriver, sites: FixtureSites, tmp_path: Path
+) -> None:
+    # The same snapshot script: a row's text beside its controls, and a cross-site card
+    # iframe's fields where the iframe is in the page.
+    from skyvern_core.perception import serialize
+
+    session = await _open(driver, tmp_path)
+    try:
+        await session.goto(sites.url("perception/bills.html"))
+        lines = serialize(await session.snapshot()).splitlines()
+        at = lines.index('row "Northwind Traders · Jun 3, 2024 · $1,240.00 · Overdue":')
+        assert lines[at + 1].endswith(' checkbox "Select BILL-10558"')
+        await session.goto(sites.url("checkout/"))
+        lines = serialize(await session.snapshot()).splitlines()
+        email = next(i for i, line in enumerate(lines) if 'textbox "Email"' in line)
+        card = lines.index('f1.e1 textbox "Credit or debit card number"')
+        holder = next(i for i, line in enumerate(lines) if 'textbox "Cardholder name"' in line)
+        assert email < card < holder
+    finally:
+        await session.close()

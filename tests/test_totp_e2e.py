@@ -73,7 +73,8 @@ def model(body: dict[str, Any]) -> str:
     if body["response_format"]["json_schema"]["name"] == "extraction":
         number = re.search(r"Account number\W+(\d{4}-\d{4}-\d{4})", prompt)
         return json.dumps({"account_number": number.group(1) if number else None})
-    if "Welcome back" in prompt:
+    # The accounts page greets by name; the sign-in page's "Welcome back." is its lead.
+    if re.search(r"Welcome back, \w+", prompt):
         return json.dumps({"reasoning": "Signed in.", "goal_reached": True, "actions": []})
     facts = prompt_facts(prompt)
     actions: list[dict[str, Any]] = []

@@ -18,6 +18,7 @@ the page's headings and messages. :func:`count_tokens` counts that text as the m
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import math
 import os
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
-from skyvern_core.models import Element, ElementOption, PageState
+from skyvern_core.models import Element, ElementOption, PageState, PageText
 
 __all__ = [
     "LOCATOR_FRAME",
@@ -51,15 +52,34 @@ LOCATOR_SHADOW = " >>> "
 LOCATOR_FRAME = " |> "
 """Joins an iframe's locator and the path inside its document."""
 
-SNAPSHOT_SCRIPT = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
-"""The text of ``snapshot.js``: an expression evaluating to ``snapshot(options)``."""
+
+def _snapshot_script() -> str:
+    text = (Path(__file__).with_name("snapshot.js")).read_text(encoding="utf-8")
+    # The page keeps the first run's function for later snapshots, by this version.
+    version = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    # Sent with every snapshot: without its comment lines and indentation it is a third
+    # smaller and a couple of milliseconds quicker to hand over and parse. (The script has
+    # no multi-line strings, so no line inside one can look like a comment.)
+    lines = (line.strip() for line in text.splitlines())
+    compact = "\n".join(line for line in lines if line and not line.startswith("//"))
+    return compact.replace("__SNAPSHOT_VERSION__", version)
+
+
+SNAPSHOT_SCRIPT = _snapshot_script()
+"""``snapshot.js`` as sent to the page (its comment lines and indentation left out, its
+version filled in): an expression evaluating to ``snapshot(options)``."""
 
 TEXT_BUDGET = 1500
 CONTENT_BUDGET = 6000
 OFFSCREEN_LISTED = 40
+OFFSCREEN_SCALE = 3
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
-TERSE_LABEL = 48
+PROMPT_LABEL = 200
+VIEW_TEXT_BUDGET = 6000
+PROSE_MAX = 160
+OTHER_TEXT_BUDGET = 140
+SHORT_TEXT = 60
 RANGE_MIN = 4
 
 _CHECKABLE = {"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}
@@ -69,6 +89,15 @@ PLACEHOLDER_TEXT = re.compile(r"^\W*(please\s+)?(select|choose|pick)\b|^-+.*-+$|
 # A trailing "*" (or "(required)") says what the word "required" on the line says again.
 _REQUIRED_SUFFIX = re.compile(r"\s*(\*|\(required\))\s*:?\s*$", re.I)
 _INTEGER = re.compile(r"^-?\d{1,9}$")
+_TYPE_NAMED = {
+    "email": re.compile(r"e-?mail", re.I),
+    "tel": re.compile(r"phone|tel\b|telephone|mobile", re.I),
+    "url": re.compile(r"\burl\b|website|web site|link", re.I),
+    "search": re.compile(r"search", re.I),
+    "password": re.compile(r"password|passcode", re.I),
+}
+_NOTHING = re.compile(r"(?!)")
+_COLON = re.compile(r"\s*:\s*(\*?)\s*$")
 
 # Keys of the script's element JSON that become Element.attributes (as strings).
 _EXTRA_KEYS = {
@@ -87,14 +116,19 @@ _EXTRA_KEYS = {
     "autocomplete": "autocomplete",
     "placeholder": "placeholder",
     "domId": "id",
+    "above": "above",
 }
 
 
 # --------------------------------------------------------------------------- building
 
 
-def element_from_raw(item: Mapping[str, Any]) -> Element:
-    """Build an :class:`Element` from one element of the snapshot script's output."""
+def element_from_raw(item: Mapping[str, Any], rows: Mapping[str, str] | None = None) -> Element:
+    """Build an :class:`Element` from one element of the snapshot script's output.
+
+    ``rows`` is that snapshot's ``rows`` (row key to the row's text): it gives
+    :attr:`Element.context`.
+    """
     attributes: dict[str, str] = {}
     for key, name in _EXTRA_KEYS.items():
         value = item.get(key)
@@ -115,6 +149,7 @@ def element_from_raw(item: Mapping[str, Any]) -> Element:
         total = int(item.get("optionsTotal") or len(options))
         if total > len(options):
             attributes["options_total"] = str(total)
+    row = item.get("row") or None
     return Element(
         id=str(item["id"]),
         role=str(item.get("role") or item.get("tag") or "element"),
@@ -128,8 +163,15 @@ def element_from_raw(item: Mapping[str, Any]) -> Element:
         visibility=item.get("visibility") or "visible",
         frame=item.get("frame") or None,
         locator=item.get("locator"),
+        row=str(row) if row else None,
+        context=str((rows or {}).get(row, "")) if row else "",
+        owner=str(item["owner"]) if item.get("owner") else None,
         attributes=attributes,
     )
+
+
+def _at(entry: Mapping[str, Any]) -> int:
+    return int(entry.get("at", 0))
 
 
 def build_page_state(
@@ -142,22 +184,69 @@ def build_page_state(
 ) -> PageState:
     """Merge the script's output for the top document and each child frame into one state.
 
-    ``text`` holds what says where we are — headings, messages, dialog titles — capped at
-    about 1,500 characters; ``content`` holds those and the other text in view (an order
-    number, a quoted price), for extraction, capped at about 6,000. Both are deduplicated
-    across frames.
+    Elements and texts are kept in reading order: a child frame's (its snapshot names its
+    frame path) go where its iframe is in its parent's. ``text`` holds what says where we
+    are — headings, messages, dialog titles — capped at about 1,500 characters; ``content``
+    holds those and the other text in view (an order number, a quoted price), for
+    extraction, capped at about 6,000. Both are deduplicated across frames.
     """
+    raws = list(snapshots)
+    by_frame: dict[str, Mapping[str, Any]] = {}
+    for raw in raws:
+        by_frame.setdefault(str(raw.get("frame") or ""), raw)
     elements: list[Element] = []
+    page_texts: list[PageText] = []
     seen_ids: set[str] = set()
+    done: set[int] = set()
+
+    def add(raw: Mapping[str, Any]) -> None:
+        done.add(id(raw))
+        rows = raw.get("rows") or {}
+        items = list(raw.get("elements", []))
+        texts = list(raw.get("texts") or [])
+        frames = sorted(raw.get("frames") or [], key=lambda f: (f.get("at", 0), f.get("ti", 0)))
+        ti = fi = 0
+        for i in range(len(items) + 1):
+            while True:
+                text = texts[ti] if ti < len(texts) and int(texts[ti].get("at", 0)) <= i else None
+                frame = frames[fi] if fi < len(frames) and _at(frames[fi]) <= i else None
+                if frame is not None and (text is None or int(frame.get("ti", 0)) <= ti):
+                    fi += 1
+                    child = by_frame.get(str(frame.get("frame") or ""))
+                    if child is not None and id(child) not in done:
+                        add(child)
+                    continue
+                if text is not None:
+                    ti += 1
+                    words = " ".join(str(text.get("t") or "").split())
+                    if words:
+                        page_texts.append(
+                            PageText(
+                                text=words,
+                                level=min(max(int(text.get("h") or 0), 0), 6),
+                                at=len(elements),
+                                in_view=text.get("v") == 1,
+                                above=text.get("v") == 2,
+                                in_form=bool(text.get("f")),
+                            )
+                        )
+                    continue
+                break
+            if i < len(items):
+                el = element_from_raw(items[i], rows)
+                if el.id not in seen_ids:
+                    seen_ids.add(el.id)
+                    elements.append(el)
+
+    top = by_frame.get("")
+    if top is not None:
+        add(top)
+    for raw in raws:
+        if id(raw) not in done:
+            add(raw)
     texts: list[str] = []
     more: list[str] = []
-    for snap in snapshots:
-        for item in snap.get("elements", []):
-            el = element_from_raw(item)
-            if el.id in seen_ids:
-                continue
-            seen_ids.add(el.id)
-            elements.append(el)
+    for snap in raws:
         texts.extend(str(t) for t in snap.get("text", []))
         more.extend(str(t) for t in snap.get("more", []))
     return PageState(
@@ -168,6 +257,7 @@ def build_page_state(
         content=_merge_text([*texts, *more], CONTENT_BUDGET),
         screenshot=screenshot,
         tabs=list(tabs or []),
+        texts=page_texts,
     )
 
 
@@ -210,7 +300,10 @@ def mark_new(page: PageState, previous: PageState | None) -> None:
 def _quote(text: str, limit: int = PROMPT_VALUE) -> str:
     text = " ".join(text.split())
     if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
+        cut = text[: limit - 1]
+        space = cut.rfind(" ")
+        # At a word boundary: a label keeps its meaning up to the cut.
+        text = (cut[:space] if space > limit * 0.6 else cut).rstrip(" ,;:·-") + "…"
     return '"' + text.replace('"', "'") + '"'
 
 
@@ -256,25 +349,32 @@ def _options_text(el: Element) -> str:
     return f"options=[{inner}]"
 
 
-def _element_lines(elements: list[Element], *, terse: bool = False) -> list[str]:
-    """Element lines; radios and checkboxes of one group sit under one group line."""
-    lines: list[str] = []
-    group = None
-    for el in elements:
-        current = el.attributes.get("group")
-        if current and current != group:
-            lines.append(f"group {_quote(current)}:")
-        group = current
-        lines.append(_element_line(el, terse=terse, grouped=bool(current)))
-    return lines
-
-
-def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) -> str:
-    parts = [el.id, el.role]
+def _label_text(el: Element) -> str:
     label = _REQUIRED_SUFFIX.sub("", el.label) if el.required else el.label
-    if label:
-        parts.append(_quote(label, TERSE_LABEL if terse else PROMPT_VALUE))
-    if el.type not in _PLAIN_TYPES and el.role in ("textbox", "slider", "spinbutton"):
+    # A trailing colon says nothing: "Surname:" is the field "Surname".
+    return _COLON.sub(lambda m: " *" if m[1] else "", label)
+
+
+def _element_line(
+    el: Element,
+    *,
+    terse: bool = False,
+    grouped: bool = False,
+    listed_options: bool = False,
+    bare: bool = False,
+) -> str:
+    """One element's line. ``listed_options``: its options have lines of their own;
+    ``bare``: without the id, role and label (what else it says)."""
+    parts = [] if bare else [el.id, el.role]
+    label = _label_text(el)
+    if label and not bare:
+        parts.append(_quote(label, PROMPT_LABEL))
+    if (
+        el.type not in _PLAIN_TYPES
+        and el.role in ("textbox", "slider", "spinbutton")
+        and not _TYPE_NAMED.get(el.type or "", _NOTHING).search(label)
+    ):
+        # Said only where the label does not say it already ("Email" is an email field).
         parts.append(f"type={el.type}")
     if el.required:
         parts.append("required")
@@ -297,8 +397,10 @@ def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) ->
         parts.append("selected")
     if not terse and "expanded" in attrs:
         parts.append("expanded" if attrs["expanded"] == "true" else "collapsed")
-    if el.options is not None and not terse:
-        parts.append(_options_text(el))
+    if el.options is not None and not listed_options and (not terse or el.role == "select"):
+        # Further down a select says only what is chosen.
+        if not terse:
+            parts.append(_options_text(el))
         chosen = [
             o.label or o.value for o in el.options if o.selected and not is_placeholder_option(o)
         ]
@@ -320,33 +422,247 @@ def _element_line(el: Element, *, terse: bool = False, grouped: bool = False) ->
     return " ".join(parts)
 
 
+def _element_lines(elements: list[Element], *, terse: bool = False) -> list[str]:
+    """Element lines; radios and checkboxes of one group sit under one group line."""
+    out = _Lines()
+    for el in elements:
+        out.element(el, terse=terse)
+    return out.lines
+
+
 def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _key(text: str) -> str:
+    """A label or text line as compared: case, spacing and a trailing ``:`` or ``*`` aside."""
+    return re.sub(r"[\s:*]+$", "", " ".join(text.split()).casefold())
+
+
+_FIELD_ROLES = {
+    "textbox",
+    "searchbox",
+    "combobox",
+    "select",
+    "listbox",
+    "checkbox",
+    "radio",
+    "switch",
+    "file",
+    "slider",
+    "spinbutton",
+}
+
+
+class _Lines:
+    """The prompt's lines as they are written: element lines with the group line before a
+    run of one group's radios, row lines with their controls indented under them, a popup's
+    options under their owner, and text lines that do not just repeat a neighbour's name."""
+
+    def __init__(self, children: Mapping[str, list[Element]] | None = None) -> None:
+        self.lines: list[str] = []
+        self.keys: list[tuple[str, str]] = []  # (kind, key) per line: "el", "text", "head"
+        self.children = children or {}
+        self.group: str | None = None
+        self.listed: list[Element] = []
+
+    def _add(self, line: str, kind: str, key: str) -> None:
+        # A text line that only says the name of the element (or group) right before or
+        # after it is left out.
+        if kind in ("el", "head") and self.keys and self.keys[-1] == ("text", key) and key:
+            self.lines.pop()
+            self.keys.pop()
+        if kind == "text" and self.keys and self.keys[-1] == ("el", key) and key:
+            return
+        self.lines.append(line)
+        self.keys.append((kind, key))
+
+    def text(self, line: str, key: str) -> None:
+        self.group = None
+        self._add(line, "text", key)
+
+    def row(self, context: str) -> None:
+        self.group = None
+        self._add(f"row {_quote(context, PROMPT_LABEL)}:", "head", "")
+
+    def _drop_echo(self, el: Element) -> None:
+        """Leave out a text line right before the element that only shows its value or
+        its placeholder ("Select..." beside a combobox)."""
+        if not self.keys or self.keys[-1][0] != "text":
+            return
+        last = self.keys[-1][1]
+        shown = _key(el.value or "")
+        placeholder = el.role in ("combobox", "select") and PLACEHOLDER_TEXT.search(last)
+        if (shown and last == shown) or (last and placeholder):
+            self.lines.pop()
+            self.keys.pop()
+
+    def element(self, el: Element, *, terse: bool = False, indent: str = "") -> None:
+        self._drop_echo(el)
+        current = el.attributes.get("group")
+        if current and current != self.group:
+            self._add(f"{indent}group {_quote(current)}:", "head", _key(current))
+        self.group = current
+        kids = self.children.get(el.id, [])
+        line = _element_line(el, terse=terse, grouped=bool(current), listed_options=bool(kids))
+        self._add(indent + line, "el", _key(el.label))
+        self.listed.append(el)
+        for kid in kids:
+            self.lines.append(f"{indent}  {_element_line(kid, terse=terse)}")
+            self.keys.append(("el", _key(kid.label)))
+            self.listed.append(kid)
+        if kids:
+            self.group = None
+
+
+_MEANINGFUL = re.compile(r"[^\W_]")
+_FIGURE = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+def _gist(text: str) -> str:
+    """A line of body text: whole up to ``PROSE_MAX`` characters; a longer paragraph (prose,
+    seldom what an action hinges on) by its first sentence, or its first words."""
+    if len(text) <= PROSE_MAX:
+        return text
+    end = _SENTENCE_END.search(text, 40)
+    if end and end.end() <= PROSE_MAX:
+        return text[: end.end()] + " …"
+    return _quote(text, PROSE_MAX * 3 // 4)[1:-1]
+
+
+class _Run:
+    """Consecutive rows with alike controls (the same roles and states in the same order):
+    written once as a header, then one line per row with its text and the ids."""
+
+    def __init__(self, shape: list[tuple[str, str]], labels: list[list[str]]) -> None:
+        self.shape = shape  # (role, the rest of its line) per position
+        self.fixed = [ls[0] if len(set(ls)) == 1 else None for ls in labels]
+        self.varying = [i for i, f in enumerate(self.fixed) if f is None]
+
+    def header(self) -> str:
+        """``button "Add to cart"``, ``link (its own name)``, ... for each position."""
+        out = []
+        for (role, rest), fixed in zip(self.shape, self.fixed, strict=True):
+            name = _quote(fixed, PROMPT_LABEL) if fixed else "(its own name)"
+            out.append(" ".join(p for p in (role, name, rest) if p))
+        return ", ".join(out)
+
+    def line(self, members: list[Element]) -> str:
+        """``row "Wireless Mouse · $24.99": e40 "Wireless Mouse", e41``."""
+        ids = [
+            f"{el.id} {_quote(_label_text(el), PROMPT_LABEL)}" if self.fixed[i] is None else el.id
+            for i, el in enumerate(members)
+        ]
+        return f"row {_quote(members[0].context, PROMPT_LABEL)}: {', '.join(ids)}"
+
+
+RUN_MIN = 3
+
+
+def _row_runs(
+    row_units: list[list[Element]], children: Mapping[str, list[Element]]
+) -> dict[str, _Run]:
+    """Runs of ``RUN_MIN`` or more consecutive alike rows, by the id of each row's first
+    element."""
+
+    def shape(members: list[Element]) -> tuple[tuple[str, str], ...] | None:
+        if any(children.get(m.id) or m.attributes.get("group") for m in members):
+            return None
+        return tuple((m.role, _element_line(m, terse=True, bare=True)) for m in members)
+
+    out: dict[str, _Run] = {}
+    shapes = [shape(members) for members in row_units]
+    i = 0
+    while i < len(row_units):
+        first = shapes[i]
+        j = i + 1
+        while first is not None and j < len(row_units) and shapes[j] == first:
+            j += 1
+        if first is not None and j - i >= RUN_MIN:
+            group = row_units[i:j]
+            labels = [[_label_text(members[k]) for members in group] for k in range(len(first))]
+            run = _Run(list(first), labels)
+            for members in group:
+                out[members[0].id] = run
+        i = j
+    return out
+
+
+def _text_in_view(texts: list[PageText]) -> dict[int, str]:
+    """The text lines in view the prompt keeps, by ``id`` of the PageText.
+
+    Tokens go where they decide: every heading, and the text inside forms and dialogs
+    (instructions, help, a field's unit) are kept; of the rest (a page's prose, footers),
+    short lines with a figure first (a price, a total), then other short lines, then the
+    gist of longer ones, within ``OTHER_TEXT_BUDGET`` characters; in all at most
+    ``VIEW_TEXT_BUDGET``.
+    """
+    kept: dict[int, str] = {}
+    others: list[tuple[int, int, PageText, str]] = []
+    room = VIEW_TEXT_BUDGET
+    for n, text in enumerate(texts):
+        if not text.in_view or not _MEANINGFUL.search(text.text):
+            continue
+        line = _text_line(text) if text.level else _gist(text.text)
+        if text.level or text.in_form:
+            if len(line) <= room:
+                kept[id(text)] = line
+                room -= len(line)
+            continue
+        # Short lines with a figure (a price, a total, a date) first, then other short
+        # lines, then prose.
+        tier = 2 if len(line) > SHORT_TEXT else 0 if _FIGURE.search(line) else 1
+        others.append((tier, n, text, line))
+    budget = min(OTHER_TEXT_BUDGET, room)
+    for _, _, text, line in sorted(others, key=lambda o: (o[0], o[1])):
+        if len(line) <= budget:
+            kept[id(text)] = line
+            budget -= len(line)
+    return kept
+
+
+def _text_line(text: PageText) -> str:
+    return f"{'#' * text.level} {text.text}" if text.level else text.text
+
+
+def _listing_budget(setting: int, below: int) -> int:
+    """Elements listed further down: the setting, and on a long page a third of the rest,
+    up to twice the setting; 0 lists none."""
+    if setting <= 0:
+        return 0
+    return max(setting, min(2 * setting, setting + (below - setting) // OFFSCREEN_SCALE))
 
 
 def serialize(
     page: PageState, previous: PageState | None = None, *, offscreen_listed: int = OFFSCREEN_LISTED
 ) -> str:
-    """Compact prompt text for ``page``: one line per element, then the page text.
+    """Compact prompt text for ``page``: what is in view in reading order, then a summary of
+    what lies further down, then the headings and messages not shown yet.
 
-    Elements in the viewport (``visible`` and ``covered``) come first, in full. Elements
-    further down are listed tersely — the first ``offscreen_listed`` of them, new ones first
-    — and the rest counted by role. With ``previous`` (the state at the step before),
-    elements that appeared since are marked ``*new*`` (and :attr:`Element.new` is set, see
-    :func:`mark_new`).
+    *In view* holds the viewport's text and its elements in document order: text lines as
+    the page shows them (``## Markets data`` for a heading), one line per element starting
+    with its id (``e12 textbox "Email" required value="a@b.c"``, ``e4 select "Country"
+    options=[France, Germany, …+40] selected="France"``, ``e7 checkbox "I agree"
+    checked``). The controls of a table row, card or list item sit indented under one line
+    with that row's own text (``row "BILL-10558 · Northwind Traders · $1,240.00":``); the
+    options of an open popup under their combobox or menu button.
 
-    Element lines start with the element's id: ``e12 textbox "Email" required
-    value="a@b.c"``, ``e4 select "Country" options=[France, Germany, …+40]
-    selected="France"``, ``e7 checkbox "I agree" checked``. What goes unsaid is the common
-    case: a box is unchecked unless it says ``checked``; a select has nothing chosen unless
-    it says ``selected=`` (its placeholder option is left out); a ``*`` that marks a
-    required field's label is left out for the word ``required``. A run of four or more
-    consecutive numbers among the options is written ``2025…2006``. Elements under a dialog
-    or banner are marked ``(covered)`` and the overlay is named once. The
-    page text is what says where we are (headings, messages); the rest of the text in view
-    is :attr:`PageState.content`, which extraction reads. Locators
-    (``" >>> "`` for shadow roots, ``" |> "`` for iframes) are kept out of the prompt and
-    returned by :func:`to_json`.
+    *Further down* lists elements below the viewport tersely: new ones first, then the form
+    fields, the other controls, and whole rows in document order, within a budget of
+    ``offscreen_listed`` elements (more on a long page, see :func:`_listing_budget`); the
+    headings there show where the sections are, and the rest is counted by role. With
+    ``previous`` (the state at the step before), elements that appeared since are marked
+    ``*new*`` (and :attr:`Element.new` is set, see :func:`mark_new`).
+
+    What goes unsaid is the common case: a box is unchecked unless it says ``checked``; a
+    select has nothing chosen unless it says ``selected=`` (its placeholder option is left
+    out); a ``*`` that marks a required field's label is left out for the word
+    ``required``, a label's trailing colon too, and ``type=email`` where the label says
+    "Email". A run of four or more consecutive numbers among the options is written
+    ``2025…2006``. Elements under a dialog or banner are marked ``(covered)`` and the
+    overlay is named once. Locators (``" >>> "`` for shadow roots, ``" |> "`` for iframes)
+    are kept out of the prompt and returned by :func:`to_json`.
     """
     mark_new(page, previous)
     lines = [f"URL: {page.url}"]
@@ -354,52 +670,202 @@ def serialize(
         lines.append(f"Title: {page.title}")
     if len(page.tabs) > 1:
         lines.append(f"Open tabs: {', '.join(page.tabs)}")
-    in_view = [e for e in page.elements if e.visibility in ("visible", "covered")]
-    below = [e for e in page.elements if e.visibility == "offscreen"]
-    hidden = [e for e in page.elements if e.visibility == "hidden"]
+    elements = page.elements
+    ids = {e.id for e in elements}
+    children: dict[str, list[Element]] = {}
+    owned: set[str] = set()
+    for el in elements:
+        if el.owner and el.owner in ids and el.owner != el.id:
+            children.setdefault(el.owner, []).append(el)
+            owned.add(el.id)
+    rows: dict[str, list[Element]] = {}
+    for el in elements:
+        if el.row and el.context and el.id not in owned:
+            rows.setdefault(el.row, []).append(el)
+    in_view_rows = {
+        key
+        for key, members in rows.items()
+        if any(m.visibility in ("visible", "covered") for m in members)
+    }
+
+    def place(el: Element) -> str:
+        if el.id in owned:
+            return "owned"
+        if el.row in in_view_rows and el.row in rows:
+            return "view"
+        if el.visibility in ("visible", "covered"):
+            return "view"
+        return "hidden" if el.visibility == "hidden" else "below"
+
+    places = [place(el) for el in elements]
+    texts_at: dict[int, list[PageText]] = {}
+    for text in page.texts:
+        texts_at.setdefault(text.at, []).append(text)
+
+    # ---- in view, in reading order
+    kept_text = _text_in_view(page.texts)
+    view = _Lines(children)
+    shown_rows: set[str] = set()
+    for i in range(len(elements) + 1):
+        for text in texts_at.get(i, []):
+            line = kept_text.get(id(text))
+            if line is not None:
+                view.text(line, _key(text.text))
+        if i == len(elements) or places[i] != "view":
+            continue
+        el = elements[i]
+        if el.row in in_view_rows and el.row in rows:
+            if el.row in shown_rows:
+                continue
+            shown_rows.add(el.row)
+            view.row(rows[el.row][0].context)
+            for member in rows[el.row]:
+                view.element(member, indent="  ")
+            view.group = None
+            continue
+        view.element(el)
+    for i, el in enumerate(elements):
+        if places[i] == "hidden":
+            view.element(el)
     lines.append("")
-    lines.append("Elements in view:" if in_view else "Elements in view: none")
-    lines.extend(_element_lines(in_view))
-    lines.extend(_element_lines(hidden))
+    lines.append("In view:" if view.lines else "In view: nothing")
+    lines.extend(view.lines)
     # Said once for all the elements it hides, rather than on each of their lines.
     overlays = Counter(
-        e.attributes.get("covered_by", "") for e in in_view if e.visibility == "covered"
+        e.attributes.get("covered_by", "") for e in view.listed if e.visibility == "covered"
     )
     for overlay, count in overlays.items():
         what = overlay or "another element"
         lines.append(f"({count} of them covered by {what}: deal with it first)")
+
+    # ---- further down: a budget of elements, whole rows, headings as landmarks
+    below = [el for i, el in enumerate(elements) if places[i] == "below"]
+    below_total = len(below) + sum(len(children.get(el.id, [])) for el in below)
     if below:
-        lines.append("")
-        # New elements first: they are usually what the last action revealed.
-        ordered = sorted(below, key=lambda e: not e.new)
-        listed = ordered[:offscreen_listed]
-        rest = ordered[offscreen_listed:]
+        units: list[tuple[int, int, list[Element]]] = []  # (priority, order, elements)
+        row_units: dict[str, list[Element]] = {}
+        order = 0
+        for el in below:
+            if el.row and el.row in rows:
+                if el.row not in row_units:
+                    row_units[el.row] = []
+                    units.append((3, order, row_units[el.row]))
+                row_units[el.row].append(el)
+            else:
+                units.append((2 if el.role not in _FIELD_ROLES else 1, order, [el]))
+            order += 1
+        units = [
+            (0 if any(e.new for e in members) else prio, n, members) for prio, n, members in units
+        ]
+        budget: float = _listing_budget(offscreen_listed, below_total)
+        runs = _row_runs([u[2] for u in units if u[0] == 3], children)
+        # Rows go nearest the viewport first: those above it from the last one up.
+        ups = [u[1] for u in units if u[0] == 3 and u[2][0].attributes.get("above")]
+        downs = [u[1] for u in units if u[0] == 3 and not u[2][0].attributes.get("above")]
+        near = {n: k for k, n in enumerate(reversed(ups))} | {n: k for k, n in enumerate(downs)}
+
+        def rank(unit: tuple[int, int, list[Element]]) -> tuple[int, int, int]:
+            return (unit[0], near.get(unit[1], 0) if unit[0] == 3 else 0, unit[1])
+
+        chosen: set[str] = set()
+        for prio, _, members in sorted(units, key=rank):
+            run = runs.get(members[0].id) if prio == 3 else None
+            if run is not None:
+                # A row of a run of alike rows is one short line: its text and its ids.
+                cost = 0.5 + 0.5 * len(run.varying)
+            else:
+                cost = sum(1 + len(children.get(e.id, [])) for e in members)
+            if cost > budget:
+                if prio == 3:
+                    break
+                continue
+            budget -= cost
+            chosen.update(e.id for e in members)
+        rest = [e for el in below if el.id not in chosen for e in (el, *children.get(el.id, []))]
+        rest_rows = {el.row for el in below if el.id not in chosen and el.row in rows}
         counts = ", ".join(f"{n} {role}" for role, n in Counter(e.role for e in rest).most_common())
-        if listed:
-            lines.append(f"Further down (scroll to reach; {len(below)}):")
-            lines.extend(_element_lines(listed, terse=True))
+        if rest_rows:
+            counts += f" (in {len(rest_rows)} more rows)"
+
+        def listing(up: bool) -> list[str]:
+            """The listed elements above (``up``) or below the viewport, in document order,
+            with the headings there."""
+            out = _Lines(children)
+            listed_rows: set[str] = set()
+            current_run: _Run | None = None
+            for i in range(len(elements) + 1):
+                for text in texts_at.get(i, []):
+                    if not text.in_view and text.level and text.above == up:
+                        out.text(_text_line(text), _key(text.text))
+                if i == len(elements) or places[i] != "below" or elements[i].id not in chosen:
+                    continue
+                el = elements[i]
+                if bool(el.attributes.get("above")) != up:
+                    continue
+                if el.row and el.row in rows:
+                    if el.row in listed_rows:
+                        continue
+                    listed_rows.add(el.row)
+                    run = runs.get(el.id)
+                    if run is not None:
+                        if run is not current_run:
+                            out.text(f"each row below has: {run.header()}:", "")
+                            current_run = run
+                        out.lines.append("  " + run.line(row_units[el.row]))
+                        out.keys.append(("el", ""))
+                        continue
+                    current_run = None
+                    out.row(el.context)
+                    for member in row_units[el.row]:
+                        out.element(member, terse=True, indent="  ")
+                    out.group = None
+                    continue
+                current_run = None
+                out.element(el, terse=True)
+            # Below, headings with no listed element after them say nothing about where to
+            # go; above, they are what lies between it and the viewport.
+            while not up and out.keys and out.keys[-1][0] == "text":
+                out.lines.pop()
+                out.keys.pop()
+            return out.lines
+
+        above = [el for el in below if el.attributes.get("above")]
+        up = listing(True) if chosen else []
+        if up:
+            lines.append("")
+            lines.append(f"Further up (scroll up to reach; {len(above)}):")
+            lines.extend(up)
+        down = listing(False) if chosen else []
+        if not chosen:
+            where = "Further down" if not above else "Elsewhere on the page"
+            lines.extend(["", f"{where} (scroll to reach): {counts}"])
+        elif down or rest:
+            lines.extend(["", f"Further down (scroll to reach; {below_total - len(above)}):"])
+            lines.extend(down)
             if rest:
                 lines.append(f"…and {len(rest)} more: {counts}")
-        else:
-            lines.append(f"Further down (scroll to reach): {counts}")
-    labels = {" ".join(e.label.split()).casefold() for e in page.elements if e.label}
+
+    # ---- headings and messages not shown yet
+    labels = {" ".join(e.label.split()).casefold() for e in elements if e.label}
     title = f" {_words(page.title)} "
-    # Headings and messages that only repeat an element's name or words of the title add
-    # nothing.
-    text = [
+    shown_text = {_key(line.lstrip("# ")) for line in lines}
+    remaining = [
         line
         for line in page.text.splitlines()
-        if line.casefold() not in labels and f" {_words(line) or line} " not in title
+        if line.casefold() not in labels
+        and f" {_words(line) or line} " not in title
+        and _key(line.removeprefix("Dialog: ")) not in shown_text
     ]
-    if text:
+    if remaining:
         lines.append("")
         lines.append("Page text:")
-        lines.extend(text)
+        lines.extend(remaining)
     return "\n".join(lines)
 
 
 def to_json(page: PageState, previous: PageState | None = None) -> dict[str, Any]:
-    """The page as JSON: per element its id, role, label, state, frame and locator.
+    """The page as JSON: per element its id, role, label, state, row context, owner,
+    frame and locator; the page's texts in reading order.
 
     Also ``prompt`` (exactly what :func:`serialize` returns) and its ``tokens``.
     """
@@ -419,20 +885,25 @@ def to_json(page: PageState, previous: PageState | None = None) -> dict[str, Any
             if getattr(el, flag):
                 state[flag] = True
         state.update(el.attributes)
-        elements.append(
-            {
-                "id": el.id,
-                "role": el.role,
-                "label": el.label,
-                "state": state,
-                "frame": el.frame,
-                "locator": el.locator,
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": el.id,
+            "role": el.role,
+            "label": el.label,
+            "state": state,
+            "frame": el.frame,
+            "locator": el.locator,
+        }
+        if el.row:
+            entry["row"] = el.row
+            entry["context"] = el.context
+        if el.owner:
+            entry["owner"] = el.owner
+        elements.append(entry)
     return {
         "url": page.url,
         "title": page.title,
         "elements": elements,
+        "texts": [t.model_dump() for t in page.texts],
         "text": page.text,
         "content": page.content,
         "prompt": prompt,

@@ -4,17 +4,30 @@
 // evaluates it directly; Selenium runs `return (<this text>)(arguments[0])`. Plain ES2019:
 // no optional chaining, no `??`, no WeakRef.
 //
-// It returns JSON: {url, title, elements, text, frames, stats}. Every interactable element
-// gets a short id ("e12") kept in a WeakMap stored on `window` under a non-enumerable,
-// Symbol-keyed property: nothing is ever written into the site's DOM, and the same element
-// keeps its id across snapshots of the same document. Elements of child frames carry the
-// frame's prefix ("f1.e3", nested "f1.f2.e7").
+// It returns JSON: {url, title, frame, token, elements, texts, rows, text, more, frames,
+// stats}. Every interactable element gets a short id ("e12") kept in a WeakMap stored on
+// `window` under a non-enumerable, Symbol-keyed property: nothing is ever written into the
+// site's DOM, and the same element keeps its id across snapshots of the same document.
+// Elements of child frames carry the frame's prefix ("f1.e3", nested "f1.f2.e7").
+//
+// Reading order: `elements` are in document order (the flat tree: a shadow root's content
+// where the host is, slotted nodes where their slot is). `texts` is the text between the
+// controls, each item {t, h (heading level, 0 for body text), v (1 in view, 2 above it,
+// 0 further down), f (1 inside a form or dialog), at (the item comes before
+// elements[at])}: everything in view, and the headings of the rest. `frames` carry `at`
+// as well (and `ti`, the number of texts before the iframe), so a child frame's snapshot
+// goes where its iframe is. An element above the viewport says `above`.
+// A control inside a table row, card or list item carries `row` ("r3"), the key of
+// `rows`, which holds that row's own text once (the text of its controls left out, cells
+// joined with " · "). An option or menu item shown in the popup of a combobox or menu
+// button carries `owner`, the id of that combobox or button.
 //
 // Locator notation (finds an element again from the top document):
 //   - a CSS path per document or shadow root, e.g. `html > body > form > input:nth-of-type(2)`
-//     or `#email` (an id is used as the anchor when it names this very element);
+//     or `#email` (an id is used as the anchor when it names this very element); inside a
+//     shadow root the path starts at one of the root's own children: `:host > div > button`;
 //   - " >>> " enters the open shadow root of the element matched so far:
-//     `html > body > my-widget >>> div > button`;
+//     `html > body > my-widget >>> :host > div > button`;
 //   - " |> " enters the document of the iframe matched so far:
 //     `html > body > iframe:nth-of-type(2) |> html > body > input`.
 //   Each segment is resolved with querySelector on the document or shadow root reached by
@@ -26,14 +39,31 @@
 // frames (false: do not descend into same-origin iframes; they are listed instead).
 (function (options) {
   "use strict";
-  var opts = options || {};
   var KEY = Symbol.for("skyvern-core.snapshot");
-  var started = Date.now();
-  var LABEL_MAX = 80;
+  // The first run in a document keeps its snapshot function in the page-side state: later
+  // snapshots run that one, already compiled and optimised, rather than a fresh copy of
+  // this script's functions (the text is the same; its compiled code would not be). The
+  // version (filled in by skyvern_core.perception) tells another build's script apart.
+  var VERSION = "__SNAPSHOT_VERSION__";
+  var kept = window[KEY];
+  if (kept && kept.snapshot && kept.version === VERSION) return kept.snapshot(options);
+  var opts = {};
+  var started = 0;
+  var LABEL_MAX = 200;
   var VALUE_MAX = 200;
   var OPTIONS_MAX = 30;
   var TEXT_ITEM_MAX = 300;
   var MORE_MAX = 3000;
+  var ROW_MAX = 200;
+  // More controls than this (by kind: table row, list item or article, card) make a
+  // section of the page rather than a row.
+  var ROW_CONTROLS_MAX = [0, 12, 8, 5];
+  var ROW_TEXT_CAP = 1500;
+  var VIEW_TEXT_MAX = 8000;
+  var FLOW_ITEM_MAX = 1200;
+  var HEADINGS_ELSEWHERE_MAX = 60;
+  var POPUP_LISTED_MAX = 30;
+  var GAP = "\u0001";
 
   var WIDGET_ROLES = {
     button: 1, link: 1, checkbox: 1, switch: 1, radio: 1, combobox: 1, listbox: 1,
@@ -41,14 +71,39 @@
     searchbox: 1, spinbutton: 1, treeitem: 1, option: 1
   };
   var VALUE_ROLES = { textbox: 1, searchbox: 1, combobox: 1, listbox: 1, slider: 1, spinbutton: 1 };
+  var CHECKABLE = { checkbox: 1, radio: 1, switch: 1, menuitemcheckbox: 1, menuitemradio: 1 };
+  var ENTRY_ROLES = { textbox: 1, searchbox: 1, combobox: 1, select: 1, file: 1, spinbutton: 1 };
+  var POPUP_ITEMS = { option: 1, menuitem: 1, menuitemcheckbox: 1, menuitemradio: 1 };
   var SKIP_TAGS = {
     SCRIPT: 1, STYLE: 1, NOSCRIPT: 1, TEMPLATE: 1, HEAD: 1, META: 1, LINK: 1, svg: 1,
     SVG: 1, BR: 1, HR: 1
   };
+  // Inline elements: the text around them stays on one line of the reading order.
+  var INLINE = {
+    SPAN: 1, B: 1, I: 1, EM: 1, STRONG: 1, A: 1, SMALL: 1, CODE: 1, LABEL: 1, ABBR: 1,
+    SUB: 1, SUP: 1, MARK: 1, U: 1, S: 1, SLOT: 1, FONT: 1, TIME: 1, Q: 1, CITE: 1, KBD: 1,
+    VAR: 1, DFN: 1, BDI: 1, BDO: 1, INS: 1, DEL: 1, DATA: 1, IMG: 1, TT: 1, BIG: 1, STRIKE: 1,
+    WBR: 1, OUTPUT: 1, METER: 1, PROGRESS: 1
+  };
+  // Formatting inside a word ("<b>W</b>ord"); every other element boundary is a word
+  // boundary, so that separate nodes never run together ("All" and a badge "212").
+  var FORMAT = {
+    B: 1, I: 1, EM: 1, STRONG: 1, MARK: 1, U: 1, S: 1, SUB: 1, SUP: 1, CODE: 1,
+    ABBR: 1, FONT: 1, Q: 1, CITE: 1, KBD: 1, VAR: 1, DFN: 1, BDI: 1, BDO: 1, INS: 1, DEL: 1,
+    TT: 1, BIG: 1, STRIKE: 1, WBR: 1
+  };
+  var CELL = { TD: 1, TH: 1 };
+  var CELL_ROLES = { cell: 1, gridcell: 1, columnheader: 1, rowheader: 1 };
   var MESSAGE_CLASS = /(^|[\s_-])(error|errors|alert|warning|invalid|danger|notice|message|toast|flash|success|confirmation|feedback|validation)([\s_-]|$)/i;
+  var PLACEHOLDER_TEXT = /^\W*(please\s+)?(select|choose|pick)\b|^-+.*-+$/i;
+  var MEANINGFUL = /[\p{L}\p{N}]/u;
+  var ICON_CLASS = /(^|[\s_-])(icons?|material-icons[\w-]*|material-symbols[\w-]*|fa[srlbd]?|glyphicon|bi|mdi)([\s_-]|$)/i;
+  var TOOLTIP_ATTRS = ["title", "data-tooltip", "data-original-title", "data-bs-original-title",
+    "data-tip", "data-title", "aria-description"];
 
-  function isMessageCandidate(el, tag) {
+  function isMessageCandidate(el, tag, has) {
     if (tag === "H1" || tag === "H2" || tag === "H3" || tag === "DIALOG") return true;
+    if (!has) return false;
     if (el.hasAttribute("role") || el.hasAttribute("aria-live") || el.hasAttribute("aria-modal")) {
       return true;
     }
@@ -72,23 +127,101 @@
     return (text || "").replace(/[\s\u00a0\u200b]+/g, " ").trim();
   }
 
+  // At most `max` characters, cut at a word boundary (a label keeps its meaning up to
+  // there, never a half word).
   function cap(text, max) {
     text = norm(text);
-    return text.length > max ? text.slice(0, max - 1).trimEnd() + "\u2026" : text;
+    if (text.length <= max) return text;
+    var cut = text.slice(0, max - 1);
+    var space = cut.lastIndexOf(" ");
+    if (space > max * 0.6) cut = cut.slice(0, space);
+    return cut.replace(/[\s,;:\u00b7-]+$/, "") + "\u2026";
+  }
+
+  var CLOSING = /^[,.;:!?)\]%]/;
+  var OPENING = /[(\[]$/;
+
+  // Joins text collected along the tree: GAP marks a word boundary between nodes.
+  function gapJoin(s) {
+    if (s.indexOf(GAP) === -1) return norm(s);
+    var pieces = s.split(GAP);
+    var out = "";
+    for (var i = 0; i < pieces.length; i++) {
+      var x = norm(pieces[i]);
+      if (!x) continue;
+      // No space is added before closing punctuation or after an opening bracket; the
+      // page's own spaces stay.
+      var glue = !out ? "" : /\s$/.test(pieces[i - 1] || "") || /^\s/.test(pieces[i]) ? " " :
+        CLOSING.test(x) || OPENING.test(out) ? "" : " ";
+      out += glue + x;
+    }
+    return out;
+  }
+
+  function shown(el) {
+    // A child hidden with display:none (a tooltip, a collapsed menu) is not part of the
+    // text a person reads; display:contents has no box of its own but shows its children.
+    if (el.hidden) return false;
+    if (!el.checkVisibility || el.checkVisibility()) return true;
+    return el.ownerDocument.defaultView.getComputedStyle(el).display === "contents";
+  }
+
+  // Text along the flat tree: into shadow roots and through slots to the nodes they show,
+  // skipping `skip` (the control a label wraps), hidden children and non-text elements.
+  // Formatting right next to another element ("<strong>Total</strong><strong>$49</strong>")
+  // is a separate piece of text, not part of a word.
+  function besideElement(el) {
+    var p = el.previousSibling, n = el.nextSibling;
+    return (!!p && p.nodeType === 1) || (!!n && n.nodeType === 1);
+  }
+
+  function gather(node, skip, out) {
+    for (var c = node.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 3) {
+        out.push(c.nodeValue);
+        continue;
+      }
+      if (c.nodeType !== 1 || c === skip) continue;
+      var tag = c.tagName;
+      if (tag === "STYLE" || tag === "SCRIPT" || tag === "TEMPLATE" || tag === "OPTION" ||
+          tag === "SELECT" || tag === "TEXTAREA" || tag === "NOSCRIPT") continue;
+      if (tag === "BR") {
+        out.push(GAP);
+        continue;
+      }
+      if (tag !== "SLOT" && !shown(c)) continue;
+      var gap = !FORMAT[tag] || besideElement(c);
+      if (gap) out.push(GAP);
+      if (tag === "SLOT") {
+        var assigned = c.assignedNodes({ flatten: true });
+        if (assigned.length) {
+          for (var i = 0; i < assigned.length; i++) {
+            if (assigned[i].nodeType === 3) out.push(assigned[i].nodeValue);
+            else if (assigned[i].nodeType === 1 && shown(assigned[i])) gather(assigned[i], skip, out);
+          }
+        } else {
+          gather(c, skip, out);
+        }
+      } else {
+        gather(c.shadowRoot || c, skip, out);
+      }
+      if (gap) out.push(GAP);
+    }
+    return out;
   }
 
   function textOf(el) {
-    // innerText puts spaces between blocks ("Title Description", not "TitleDescription")
-    // and costs no layout once the tree is laid out; textContent is the fast path for leaves
-    // and huge containers.
     if (!el) return "";
-    if (el.shadowRoot || (el.childElementCount > 0 && el.querySelector("slot"))) {
-      return norm(flatText(el.shadowRoot || el, null, []).join("")).slice(0, 2000);
+    if (!el.shadowRoot && el.childElementCount === 0) {
+      var t = el.textContent || "";
+      return norm(t.length > 4000 ? t.slice(0, 4000) : t);
     }
-    var t = el.textContent || "";
-    if (t.length > 2000) return norm(t.slice(0, 2000));
-    if (el.childElementCount > 0 && typeof el.innerText === "string") t = el.innerText;
-    return norm(t);
+    var plain = el.textContent || "";
+    if (plain.length > 20000 && !el.shadowRoot) {
+      // A huge container (a whole page section): the quick, rough text is enough.
+      return norm(plain.slice(0, 2000));
+    }
+    return gapJoin(gather(el.shadowRoot || el, null, []).join("")).slice(0, 2000);
   }
 
   function rootOf(el) {
@@ -170,12 +303,20 @@
     this.nth = new Map();
     this.counts = new Map();
   }
+  // The element's step from its parent (an element, or the shadow root it sits in).
   // nth-of-type indexes are computed once per parent: long lists stay linear.
   Paths.prototype.segment = function (el) {
-    var parent = el.parentElement;
+    var parent = el.parentNode;
     var tag = el.tagName.toLowerCase();
-    var sel = /^[a-z][a-z0-9-]*$/.test(tag) ? tag : "*";
-    if (!parent) return sel;
+    var simple = /^[a-z][a-z0-9-]*$/.test(tag);
+    if (!parent || parent.nodeType === 9) return simple ? tag : "*";
+    if (!simple) {
+      // A tag CSS cannot name as it is (an SVG foreignObject, a namespaced tag) is counted
+      // among all siblings instead.
+      var k = 1;
+      for (var p = el.previousElementSibling; p; p = p.previousElementSibling) k++;
+      return "*:nth-child(" + k + ")";
+    }
     var counts = this.counts.get(parent);
     if (!counts) {
       counts = {};
@@ -186,7 +327,7 @@
       }
       this.counts.set(parent, counts);
     }
-    return counts[el.tagName] > 1 ? sel + ":nth-of-type(" + this.nth.get(el) + ")" : sel;
+    return counts[el.tagName] > 1 ? tag + ":nth-of-type(" + this.nth.get(el) + ")" : tag;
   };
   Paths.prototype.of = function (el) {
     var hit = this.memo.get(el);
@@ -195,10 +336,14 @@
     var path;
     if (el.id && byIdIn(root, el.id) === el && /^[A-Za-z_][\w-]*$/.test(el.id)) {
       path = "#" + el.id;
-    } else if (!el.parentElement) {
-      path = this.segment(el);
-    } else {
+    } else if (el.parentElement) {
       path = this.of(el.parentElement) + " > " + this.segment(el);
+    } else if (el.parentNode && el.parentNode.host) {
+      // A child of a shadow root: `:host >` keeps querySelector to the root's own children
+      // (a bare `button` would match the first button anywhere inside).
+      path = ":host > " + this.segment(el);
+    } else {
+      path = this.segment(el);
     }
     this.memo.set(el, path);
     return path;
@@ -226,52 +371,27 @@
     return map;
   }
 
-  var INLINE = {
-    SPAN: 1, B: 1, I: 1, EM: 1, STRONG: 1, A: 1, SMALL: 1, CODE: 1, LABEL: 1, ABBR: 1,
-    SUB: 1, SUP: 1, MARK: 1, U: 1, S: 1, SLOT: 1, FONT: 1
-  };
-
-  // Text along the flat tree: into shadow roots and through slots to the nodes they show,
-  // skipping `skip` (the control a label wraps) and non-text elements.
-  function flatText(node, skip, out) {
-    for (var c = node.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === 3) {
-        out.push(c.nodeValue);
-        continue;
-      }
-      if (c.nodeType !== 1 || c === skip) continue;
-      var tag = c.tagName;
-      if (tag === "STYLE" || tag === "SCRIPT" || tag === "TEMPLATE" || tag === "OPTION" ||
-          tag === "SELECT" || tag === "TEXTAREA") continue;
-      var block = !INLINE[tag];
-      if (block) out.push(" ");
-      if (tag === "SLOT") {
-        var assigned = c.assignedNodes({ flatten: true });
-        if (assigned.length) {
-          for (var i = 0; i < assigned.length; i++) {
-            if (assigned[i].nodeType === 3) out.push(assigned[i].nodeValue);
-            else if (assigned[i].nodeType === 1) flatText(assigned[i], skip, out);
-          }
-        } else {
-          flatText(c, skip, out);
-        }
-      } else {
-        flatText(c.shadowRoot || c, skip, out);
-      }
-      if (block) out.push(" ");
-    }
-    return out;
-  }
-
   // The visible text of a label, without the text of the control it wraps (a select's
   // options would otherwise end up in the label).
   function labelText(label, control) {
-    return norm(flatText(label, control, []).join(""));
+    return gapJoin(gather(label, control, []).join(""));
   }
 
   function isControl(n) {
     return n.nodeType === 1 && (n.matches("input, select, textarea, button, fieldset, table") ||
       !!n.querySelector("input, select, textarea, button"));
+  }
+
+  var NOT_A_LABEL = { H1: 1, H2: 1, H3: 1, H4: 1, H5: 1, H6: 1, LEGEND: 1, CAPTION: 1, P: 1,
+    UL: 1, OL: 1, NAV: 1, HEADER: 1, FOOTER: 1, SECTION: 1, ARTICLE: 1, FORM: 1 };
+
+  // What reads like a label rather than an instruction: short, not a sentence.
+  function labelLike(t) {
+    if (!t || t.length > 60) return false;
+    var words = t.split(" ").length;
+    // A sentence is an instruction; "Membership No." is still a label.
+    if (/[.!?]$/.test(t) && words > 3) return false;
+    return /[:*]$/.test(t) || words <= 5;
   }
 
   // The text right after a checkbox or radio ("<input type=radio> Mr"), up to the next
@@ -282,26 +402,104 @@
       if (s.nodeType === 3) {
         parts.push(s.nodeValue);
       } else if (s.nodeType === 1) {
-        if (s.tagName === "BR" || isControl(s) || !INLINE[s.tagName]) break;
-        parts.push(flatText(s, null, []).join(""));
+        if (s.tagName === "BR" || isControl(s) || !INLINE[s.tagName]) {
+          if (!norm(parts.join("")) && s.nodeType === 1 && !isControl(s) &&
+              !NOT_A_LABEL[s.tagName] && s.tagName !== "BR") {
+            // A block right after the box, before any text ("<div>Remember me</div>").
+            var bt = textOf(s);
+            if (labelLike(bt) || bt.length <= 80) return bt;
+          }
+          break;
+        }
+        parts.push(gather(s, null, []).join(""));
       }
     }
-    return norm(parts.join(""));
+    return gapJoin(parts.join(""));
+  }
+
+  function cellOf(el) {
+    return el.closest ? el.closest("td, th, [role=cell], [role=gridcell]") : null;
+  }
+
+  // The text of the cell beside the control's own cell, in the direction given.
+  function cellBeside(cell, forward) {
+    for (var c = forward ? cell.nextElementSibling : cell.previousElementSibling; c;
+         c = forward ? c.nextElementSibling : c.previousElementSibling) {
+      if (c.querySelector("input, select, textarea, button")) return "";
+      var t = textOf(c);
+      if (t) return t;
+    }
+    return "";
+  }
+
+  // A legacy form's label in the cell before the field's own (<td>Surname:</td><td><input>):
+  // what a person reads as its name, before any placeholder. In a data table with column
+  // headers, the column's header is the field's name instead.
+  function cellLabel(el) {
+    var cell = cellOf(el);
+    if (!cell || adjacentText(el, true)) return "";
+    var first = cell.querySelector("input, select, textarea, [contenteditable], [role=textbox], [role=combobox]");
+    if (first && first !== el) return "";
+    var before = cellBeside(cell, false);
+    var row = cell.parentElement;
+    var cells = row ? row.children.length : 0;
+    var prev = cell.previousElementSibling;
+    if (before && (labelLike(before) && (cells <= 3 || /[:*]$/.test(before) ||
+        (prev && prev.tagName === "TH")))) {
+      return before;
+    }
+    var table = cell.closest("table");
+    if (table && row && cell.tagName === "TD") {
+      var index = Array.prototype.indexOf.call(row.children, cell);
+      var head = table.querySelector("thead tr") || null;
+      if (head && head !== row && head.children[index]) {
+        var ht = textOf(head.children[index]);
+        if (ht) return ht;
+      }
+    }
+    return "";
+  }
+
+  // The text right before a field in its own container: a text node, or a short label-like
+  // element ("Nickname <input>", "<b>Surname</b><br><input>"). One level up only when that
+  // container holds no other field. With `any`, just whether there is text before it.
+  function adjacentText(el, any) {
+    var node = el;
+    for (var depth = 0; depth < 2 && node; depth++) {
+      for (var s = node.previousSibling, hops = 0; s && hops < 4; s = s.previousSibling, hops++) {
+        if (s.nodeType === 3) {
+          var tt = norm(s.nodeValue);
+          if (!tt) continue;
+          if (any) return tt;
+          return tt.length <= 80 ? tt : "";
+        }
+        if (s.nodeType !== 1) continue;
+        var tag = s.tagName;
+        if (tag === "STYLE" || tag === "SCRIPT" || tag === "TEMPLATE" || tag === "BR") continue;
+        if (isControl(s)) return "";
+        if (NOT_A_LABEL[tag]) return "";
+        var st = textOf(s);
+        if (!st) continue;
+        if (any) return st;
+        if (INLINE[tag] || tag === "LABEL") return st.length <= 80 ? st : "";
+        return labelLike(st) ? st : "";
+      }
+      var p = node.parentElement;
+      if (!p || p.matches("form, fieldset, td, th, li, label, body, [role=dialog], [role=row]")) break;
+      var gp = p.parentElement;
+      if (depth === 0 && gp && gp.querySelectorAll(
+          "input:not([type=hidden]), select, textarea, [contenteditable]").length > 1) break;
+      node = p;
+    }
+    return "";
   }
 
   function nearbyText(el) {
     // A preceding table cell, sibling text, or the text just before the control's parent.
-    var type = el.tagName === "INPUT" ? (el.getAttribute("type") || "").toLowerCase() : "";
-    if (type === "checkbox" || type === "radio") {
-      var after = followingText(el);
-      if (after) return after;
-    }
-    var cell = el.closest ? el.closest("td, th") : null;
+    var cell = cellOf(el);
     if (cell) {
-      for (var prev = cell.previousElementSibling; prev; prev = prev.previousElementSibling) {
-        var ct = textOf(prev);
-        if (ct) return ct;
-      }
+      var ct = cellBeside(cell, false);
+      if (ct) return ct;
     }
     var node = el;
     for (var depth = 0; depth < 3 && node; depth++) {
@@ -355,12 +553,65 @@
     return norm(el.getAttribute("aria-label"));
   }
 
+  function tooltipOf(el) {
+    for (var i = 0; i < TOOLTIP_ATTRS.length; i++) {
+      var v = el.getAttribute(TOOLTIP_ATTRS[i]);
+      if (v && norm(v)) return norm(v);
+    }
+    return "";
+  }
+
+  // The name inside an element without text of its own: an image's alt, an icon's label
+  // or tooltip, an SVG's <title>.
+  function innerName(el) {
+    if (!el.querySelector) return "";
+    var found = el.querySelectorAll("img[alt], [aria-label], [title], [data-tooltip], svg title");
+    for (var i = 0; i < found.length && i < 6; i++) {
+      var f = found[i];
+      var t = f.tagName.toLowerCase() === "title" ? f.textContent :
+        f.getAttribute("alt") || f.getAttribute("aria-label") || tooltipOf(f);
+      if (norm(t)) return norm(t);
+    }
+    return "";
+  }
+
+  // Whether a button's text is only an icon: symbols ("×", "✎") or an icon font's
+  // ligature ("delete" inside <span class="material-icons">).
+  function iconText(el, own) {
+    if (!MEANINGFUL.test(own)) return true;
+    if (own.indexOf(" ") !== -1 || el.childElementCount === 0) return false;
+    var icons = el.querySelectorAll("[class]");
+    for (var i = 0; i < icons.length && i < 4; i++) {
+      var cls = icons[i].getAttribute("class");
+      if (ICON_CLASS.test(cls) && norm(icons[i].textContent) === own) return true;
+    }
+    return false;
+  }
+
+  function pseudoText(el) {
+    var c = el.ownerDocument.defaultView.getComputedStyle(el, "::before").content;
+    if (!c || c.charAt(0) !== '"') return "";
+    return norm(c.slice(1, -1).replace(/\\(.)/g, "$1"));
+  }
+
+  // The placeholder of a rich-text editor: an attribute, or CSS ::before content on the
+  // editor or on its first, empty paragraph (Quill, ProseMirror, TipTap).
+  function editorPlaceholder(el) {
+    var own = el.getAttribute("aria-placeholder") || el.getAttribute("data-placeholder");
+    if (own && norm(own)) return norm(own);
+    var first = el.firstElementChild;
+    if (first && first.getAttribute("data-placeholder")) return norm(first.getAttribute("data-placeholder"));
+    var p = pseudoText(el);
+    if (p) return p;
+    return first ? pseudoText(first) : "";
+  }
+
   function labelOf(el, kind, labelCache) {
     var name = ariaName(el);
     if (name) return name;
     var tag = el.tagName;
     var isField = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
-    if (isField || tag === "BUTTON" || tag === "METER" || tag === "PROGRESS") {
+    if (isField || tag === "BUTTON" || tag === "METER" || tag === "PROGRESS" || tag === "OUTPUT") {
       if (el.id) {
         var lab = labelsFor(rootOf(el), labelCache).get(el.id);
         if (lab) {
@@ -379,38 +630,57 @@
       var v = el.value || (type === "submit" ? "Submit" : type === "reset" ? "Reset" : "");
       if (v) return v;
     }
-    // A button or link is called by the text it shows; its title is only a tooltip.
+    var checkable = !!CHECKABLE[kind];
+    // A button or link is called by the text it shows; its title is only a tooltip, unless
+    // what it shows is an icon.
     var ownText = !isField && !VALUE_ROLES[kind];
     if (ownText) {
       var own = textOf(el);
+      if (own && !iconText(el, own)) return own;
+      var tip = tooltipOf(el) || innerName(el);
+      if (tip) return tip;
       if (own) return own;
+    }
+    if (checkable) {
+      // A box's own text sits after it: "[x] Remember me", or in the next cell.
+      var after = followingText(el);
+      if (after) return after;
+      var cell = cellOf(el);
+      if (cell && !adjacentText(el, true)) {
+        var next = cellBeside(cell, true);
+        if (next) return next;
+      }
+    }
+    var editable = el.isContentEditable;
+    if (!checkable && (isField || VALUE_ROLES[kind] || editable)) {
+      var strong = cellLabel(el) || adjacentText(el, false);
+      if (strong) return strong;
     }
     var ph = el.getAttribute("placeholder") || el.getAttribute("aria-placeholder");
     if (ph && norm(ph)) return norm(ph);
-    var title = el.getAttribute("title");
-    if (title && norm(title)) return norm(title);
+    if (editable) {
+      var ep = editorPlaceholder(el);
+      if (ep) return ep;
+    }
+    var title = tooltipOf(el);
+    if (title) return title;
     var alt = el.getAttribute("alt");
     if (alt && norm(alt)) return norm(alt);
-    if (ownText) {
-      var img = el.querySelector ? el.querySelector("img[alt], [aria-label], svg title") : null;
-      if (img) {
-        var it = img.getAttribute("alt") || img.getAttribute("aria-label") || textOf(img);
-        if (norm(it)) return norm(it);
-      }
-    }
     if (tag === "INPUT" && type === "image") return norm(el.getAttribute("src") || "");
     return nearbyText(el);
   }
 
   // ---------------------------------------------------------------- roles
 
-  function explicitRole(el) {
-    var r = (el.getAttribute("role") || "").trim().split(/\s+/)[0].toLowerCase();
-    return WIDGET_ROLES[r] ? r : "";
+  function firstRole(attr) {
+    if (!attr) return "";
+    return attr.trim().split(/\s+/)[0].toLowerCase();
   }
 
-  function roleOf(el) {
-    var r = explicitRole(el);
+  // `attr`: the element's role attribute, when the caller has read it already.
+  function roleOf(el, attr, has) {
+    var r = firstRole(attr === undefined ? el.getAttribute("role") : attr);
+    if (!WIDGET_ROLES[r]) r = "";
     if (r) return r;
     var tag = el.tagName;
     if (tag === "INPUT") {
@@ -432,8 +702,20 @@
     if (el.isContentEditable && (!el.parentElement || !el.parentElement.isContentEditable)) {
       return "textbox";
     }
-    if (el.hasAttribute("onclick")) return "clickable";
+    if (has !== false && el.hasAttribute("onclick")) return "clickable";
     return "";
+  }
+
+  function headingLevel(el, tag, roleAttr) {
+    if (tag.length === 2 && tag.charAt(0) === "H") {
+      var n = tag.charCodeAt(1) - 48;
+      if (n >= 1 && n <= 6) return n;
+    }
+    if (roleAttr === "heading") {
+      var lv = parseInt(el.getAttribute("aria-level") || "2", 10);
+      return lv >= 1 && lv <= 6 ? lv : 2;
+    }
+    return 0;
   }
 
   // ---------------------------------------------------------------- state of a control
@@ -463,13 +745,42 @@
     return { list: out, total: found.length };
   }
 
-  // What an autocomplete shows next to its empty input: the chosen value (or placeholder)
-  // sits in a sibling, as in react-select.
-  function shownBeside(input) {
+  // What an autocomplete shows next to its empty input: the chosen value, as in
+  // react-select (`<div class="select__single-value">Berlin</div><input>`). A placeholder
+  // or a label shown there is not a value.
+  function chosenBeside(input, label) {
     var box = input.parentElement;
-    if (!box || box.childElementCount > 5) return "";
-    var t = typeof box.innerText === "string" ? box.innerText : box.textContent;
-    return norm(t);
+    var inner = input;
+    // react-select 5 wraps the input in its own container: look beside that.
+    for (var up = 0; box && up < 2 && box.childElementCount <= 2 && !norm(box.textContent); up++) {
+      inner = box;
+      box = box.parentElement;
+    }
+    if (!box || box.childElementCount > 6) return "";
+    var parts = [];
+    var lab = norm(label).toLowerCase();
+    for (var c = box.firstChild; c; c = c.nextSibling) {
+      if (c === inner) continue;
+      var t;
+      if (c.nodeType === 3) {
+        t = norm(c.nodeValue);
+      } else if (c.nodeType === 1) {
+        var tag = c.tagName;
+        if (tag === "LABEL" || tag === "BUTTON" || tag === "INPUT" || tag === "SCRIPT" ||
+            tag === "STYLE" || c.getAttribute("aria-hidden") === "true" ||
+            c.getAttribute("role") === "button" || /placeholder/i.test(
+              (c.getAttribute("class") || "") + " " + (c.id || "")) || !shown(c)) {
+          continue;
+        }
+        t = textOf(c);
+      } else {
+        continue;
+      }
+      if (!t || t.toLowerCase() === lab || PLACEHOLDER_TEXT.test(t) ||
+          t === norm(input.getAttribute("placeholder"))) continue;
+      parts.push(t);
+    }
+    return parts.join(", ");
   }
 
   function popupOf(el) {
@@ -509,8 +820,7 @@
     } else if (el.isContentEditable) {
       item.value = cap(textOf(el), VALUE_MAX);
     }
-    if (role === "checkbox" || role === "switch" || role === "radio" ||
-        role === "menuitemcheckbox" || role === "menuitemradio") {
+    if (CHECKABLE[role]) {
       if (item.checked === undefined) {
         var ac = el.getAttribute("aria-checked");
         if (ac === null) ac = el.getAttribute("aria-pressed");
@@ -537,12 +847,17 @@
         }
       }
       if (role === "combobox" && tag !== "INPUT" && tag !== "SELECT") {
-        item.value = cap(textOf(el), VALUE_MAX);
+        // A button-like combobox shows its choice as its text; its own label is not one.
+        var shownText = cap(textOf(el), VALUE_MAX);
+        item.value = shownText && shownText !== item.label ? shownText : "";
       } else if (role === "combobox" && tag === "INPUT" && !el.value) {
-        item.value = cap(shownBeside(el), VALUE_MAX);
+        item.value = cap(chosenBeside(el, item.label || ""), VALUE_MAX);
       }
-      var exp = el.getAttribute("aria-expanded");
-      if (exp !== null) item.expanded = exp === "true";
+    }
+    var exp = el.getAttribute("aria-expanded");
+    if (exp !== null && (role === "combobox" || role === "listbox" || role === "button" ||
+        el.hasAttribute("aria-haspopup"))) {
+      item.expanded = exp === "true";
     }
     if (tag === "A" && el.hasAttribute("href")) {
       var href = el.getAttribute("href") || "";
@@ -562,6 +877,8 @@
     this.paths = new Paths();
     this.labelCache = new Map();
     this.elements = [];
+    this.seqs = [];
+    this.nodes = [];
     this.text = [];
     this.textSeen = new Set();
     this.frames = [];
@@ -571,6 +888,23 @@
     this.controlled = new Set();
     this.more = [];
     this.moreSize = 0;
+    // Reading order.
+    this.seq = 0;
+    this.texts = [];
+    this.buf = null;
+    this.heading = 0;
+    this.inForm = 0;
+    this.viewChars = 0;
+    this.headingsElsewhere = 0;
+    this.rowStack = [];
+    this.offRows = 0;
+    this.rows = {};
+    this.rowCount = 0;
+    this.classCounts = new Map();
+    this.textParent = null;
+    this.textVisible = -1;
+    this.owners = [];
+    this.popupCounts = new Map();
   }
 
   Snap.prototype.cursor = function (el) {
@@ -594,11 +928,264 @@
     this.text.push(full);
   };
 
+  // -- reading order: text between the controls, rows and their text
+
+  // 1 in view, 0 rendered further down (or aside), 2 above the viewport, -1 not rendered;
+  // per parent element, computed once.
+  Snap.prototype.textVis = function (p, ctx) {
+    if (p && p.nodeType === 11) p = p.host || null;
+    if (p === this.textParent) return this.textVisible;
+    var v = -1;
+    if (p && p.nodeType === 1) {
+      var r = p.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && (!p.checkVisibility ||
+          p.checkVisibility({ visibilityProperty: true }))) {
+        var clip = ctx.clip;
+        v = r.bottom <= clip.y ? 2 : r.top >= clip.y + clip.h || r.right <= clip.x ||
+          r.left >= clip.x + clip.w ? 0 : 1;
+      }
+    }
+    this.textParent = p;
+    this.textVisible = v;
+    return v;
+  };
+
+
+  Snap.prototype.textNode = function (node, ctx) {
+    var s = node.nodeValue;
+    if (!s) return;
+    if (!/\S/.test(s)) {
+      if (this.buf) this.buf.parts.push(" ");
+      return;
+    }
+    var parent = node.parentNode;
+    var row = this.rowTop();
+    var v;
+    // A row's cells are taken to show when the row does: no layout read per cell in a
+    // 600-row table.
+    if (row && (parent === row.el || (parent.nodeType === 1 && CELL[parent.tagName] &&
+        parent.parentNode === row.el))) {
+      v = !row.off ? 1 : row.rect.bottom <= ctx.clip.y ? 2 : 0;
+    } else {
+      v = this.textVis(parent, ctx);
+      if (v < 0) return;
+    }
+    if (this.buf && this.buf.v !== v) this.flushText();
+    if (!this.buf) this.buf = { parts: [], v: v, seq: this.seq, size: 0, f: this.inForm > 0 };
+    if (this.buf.size < FLOW_ITEM_MAX * 2) {
+      this.buf.parts.push(s);
+      this.buf.size += s.length;
+    }
+  };
+
+  // Text inside an open row waits for the row to close: it becomes the row's context if
+  // the row has controls, or stays a line of the page's text.
+  Snap.prototype.pushText = function (t, v, h, seq, f) {
+    if (!t) return;
+    this.texts.push({ t: t, h: h || 0, v: v, seq: seq, f: f ? 1 : 0 });
+    if (!this.rowStack.length) this.settle(this.texts.length - 1);
+  };
+
+  // Keeps of texts[from...] what the prompt has room for: everything in view (up to a
+  // budget), and of the rest of the page only the headings, where its sections are.
+  Snap.prototype.settle = function (from) {
+    var all = this.texts;
+    var kept = from;
+    for (var i = from; i < all.length; i++) {
+      var x = all[i];
+      if (x.v === 1) {
+        if (this.viewChars >= VIEW_TEXT_MAX) continue;
+        x.t = cap(x.t, Math.min(FLOW_ITEM_MAX, VIEW_TEXT_MAX - this.viewChars + 20));
+        this.viewChars += x.t.length;
+      } else {
+        if (!x.h || this.headingsElsewhere >= HEADINGS_ELSEWHERE_MAX) continue;
+        this.headingsElsewhere++;
+        x.t = cap(x.t, TEXT_ITEM_MAX);
+      }
+      all[kept++] = x;
+    }
+    all.length = kept;
+  };
+
+  Snap.prototype.flushText = function () {
+    var b = this.buf;
+    if (!b) return;
+    this.buf = null;
+    this.pushText(gapJoin(b.parts.join("")), b.v, this.heading, b.seq, b.f);
+  };
+
+  // A boundary between blocks (and cells): a new line of text.
+  Snap.prototype.boundary = function () {
+    if (this.buf) this.flushText();
+  };
+
+  // The edge of an inline element that is not formatting inside a word: a word boundary.
+  Snap.prototype.gap = function () {
+    if (this.buf) this.buf.parts.push(GAP);
+  };
+
+  Snap.prototype.repeated = function (el) {
+    var cls = el.getAttribute("class");
+    var parent = el.parentElement;
+    if (!cls || !parent) return false;
+    var counts = this.classCounts.get(parent);
+    if (!counts) {
+      counts = new Map();
+      for (var c = parent.firstElementChild; c; c = c.nextElementSibling) {
+        var key = c.tagName + "." + (c.getAttribute("class") || "");
+        counts.set(key, (counts.get(key) || 0) + 1);
+      }
+      this.classCounts.set(parent, counts);
+    }
+    return (counts.get(el.tagName + "." + cls) || 0) >= 3;
+  };
+
+  // A table row (1), a list item or article (2), or a card: one of three or more alike
+  // siblings (3). What the controls inside are about is its own text.
+  Snap.prototype.rowKind = function (el, tag, r) {
+    if (tag === "TR" || r === "row") return 1;
+    if (tag === "LI" || tag === "ARTICLE" || r === "listitem" || r === "article") return 2;
+    if ((tag === "DIV" || tag === "SECTION") && this.repeated(el)) return 3;
+    return 0;
+  };
+
+  // Where the controls of a row outside the viewport are taken to be: where the row is.
+  Snap.prototype.offRowRect = function () {
+    for (var i = this.rowStack.length - 1; i >= 0; i--) {
+      if (this.rowStack[i].off) return this.rowStack[i].rect;
+    }
+    return OFF_RECT;
+  };
+
+  Snap.prototype.rowTop = function () {
+    for (var i = this.rowStack.length - 1; i >= 0; i--) {
+      if (!this.rowStack[i].dissolved) return this.rowStack[i];
+    }
+    return null;
+  };
+
+  Snap.prototype.openRow = function (el, kind, ctx) {
+    this.flushText();
+    // A row wholly outside the viewport holds controls that are too: the 600 rows of a
+    // long table are each measured once rather than each of their controls.
+    var r = el.getBoundingClientRect();
+    var clip = ctx.clip;
+    var off = r.width > 0 && r.height > 0 && (r.bottom <= clip.y || r.top >= clip.y + clip.h ||
+      r.right <= clip.x || r.left >= clip.x + clip.w);
+    if (off) this.offRows++;
+    this.rowStack.push({
+      el: el, kind: kind, items: [], count: 0, from: this.texts.length, dissolved: false,
+      off: off, rect: r
+    });
+  };
+
+  // A control inside open rows: a row holding a form's text fields (a card-like group of
+  // fields) or many controls is a section rather than a row, and its text stays the
+  // page's own.
+  Snap.prototype.rowControl = function (item, role) {
+    var top = null;
+    for (var i = this.rowStack.length - 1; i >= 0; i--) {
+      var row = this.rowStack[i];
+      if (row.dissolved) continue;
+      row.count++;
+      if (row.count > ROW_CONTROLS_MAX[row.kind] || (row.kind === 3 && ENTRY_ROLES[role])) {
+        row.dissolved = true;
+        continue;
+      }
+      if (!top) top = row;
+    }
+    if (top) top.items.push(item);
+  };
+
+  // A layout table inside a table row: the outer row is the page's layout, not a row.
+  Snap.prototype.layoutTable = function () {
+    for (var i = 0; i < this.rowStack.length; i++) {
+      if (this.rowStack[i].kind === 1) this.rowStack[i].dissolved = true;
+    }
+  };
+
+  Snap.prototype.lineLike = function (from) {
+    var all = this.texts;
+    var size = 0;
+    for (var i = from; i < all.length; i++) {
+      if (all[i].h || all[i].t.length > 80) return false;
+      size += all[i].t.length;
+    }
+    return size <= ROW_MAX;
+  };
+
+  function labelKey(text) {
+    var s = text.toLowerCase();
+    var end = s.length;
+    while (end > 0) {
+      var c = s.charAt(end - 1);
+      if (c !== ":" && c !== "*" && c !== " ") break;
+      end--;
+    }
+    return end === s.length ? s : s.slice(0, end);
+  }
+
+  Snap.prototype.closeRow = function (ctx) {
+    this.flushText();
+    var row = this.rowStack.pop();
+    if (row.off) this.offRows--;
+    var parent = this.rowTop();
+    var all = this.texts;
+    if (row.dissolved || !row.items.length) {
+      if (parent) {
+        for (var i = 0; i < row.items.length; i++) parent.items.push(row.items[i]);
+      }
+      // A row without controls reads as one line ("Symbol · Company · Last", "Tax ·
+      // $5.00"), unless it holds headings or prose (an article).
+      if (!row.dissolved && all.length - row.from > 1 && this.lineLike(row.from)) {
+        var cells = [];
+        var v = 0;
+        for (var c = row.from; c < all.length; c++) {
+          cells.push(all[c].t);
+          if (all[c].v === 1 || (v !== 1 && all[c].v === 2)) v = all[c].v;
+        }
+        var first = all[row.from];
+        all.length = row.from;
+        all.push({ t: cells.join(" \u00b7 "), h: 0, v: v, seq: first.seq, f: first.f });
+      }
+      if (!this.rowStack.length) this.settle(row.from);
+      return;
+    }
+    var mine = all.splice(row.from, all.length - row.from);
+    var labels = [];
+    for (var j = 0; j < row.items.length; j++) {
+      if (row.items[j].label) labels.push(labelKey(row.items[j].label));
+    }
+    // The row's own text, without what only repeats a label of its controls.
+    var kept = [];
+    for (var n = 0; n < mine.length; n++) {
+      var seg = mine[n].t;
+      var key = labelKey(seg);
+      var dup = !key || !MEANINGFUL.test(key);
+      for (var k = 0; k < labels.length && !dup; k++) {
+        dup = labels[k] === key || (key.length > 1 && labels[k].indexOf(key) !== -1);
+      }
+      if (!dup) kept.push(seg);
+    }
+    var id = "";
+    if (kept.length) {
+      id = ctx.prefix + "r" + ++this.rowCount;
+      this.rows[id] = cap(kept.join(" \u00b7 "), ROW_MAX);
+    }
+    for (var m = 0; m < row.items.length; m++) {
+      var it = row.items[m];
+      if (id && !it.row) it.row = id;
+      if (parent) parent.items.push(it);
+    }
+  };
+
+  // -- controls
+
   Snap.prototype.visibility = function (el, rect, ctx) {
     var clip = ctx.clip;
     var x0 = Math.max(rect.left, clip.x), x1 = Math.min(rect.right, clip.x + clip.w);
     var y0 = Math.max(rect.top, clip.y), y1 = Math.min(rect.bottom, clip.y + clip.h);
-    if (x1 <= x0 || y1 <= y0) return { vis: "offscreen" };
+    if (x1 <= x0 || y1 <= y0) return { vis: "offscreen", above: rect.bottom <= clip.y };
     var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
     var hit = deepHit(ctx.doc, cx, cy);
     if (!hit) return { vis: "offscreen" };
@@ -617,7 +1204,7 @@
     return { vis: "covered", by: describe(overlayOf(hit, el)) };
   };
 
-  Snap.prototype.report = function (el, role, rect, ctx, proxy) {
+  Snap.prototype.report = function (el, role, rect, ctx, proxy, seq) {
     if (this.reported.has(el)) return;
     this.reported.add(el);
     var st = stateOf(ctx.win);
@@ -630,7 +1217,11 @@
     var item = {
       id: ctx.prefix + n,
       tag: el.tagName.toLowerCase(),
-      role: role
+      role: role,
+      // Set later (undefined is left out of the JSON); declared here so that every item
+      // keeps one shape.
+      row: undefined,
+      owner: undefined
     };
     var label = labelOf(el, role, this.labelCache);
     if (!label && proxy) label = textOf(proxy) || ariaName(proxy);
@@ -644,8 +1235,11 @@
       var ac = el.getAttribute("autocomplete");
       if (ac && ac !== "on" && ac !== "off") item.autocomplete = cap(ac, 60);
       var ph = el.getAttribute("placeholder");
-      if (ph && ph.trim()) item.placeholder = cap(ph.replace(/\s+/g, " ").trim(), 80);
+      if (ph && ph.trim()) item.placeholder = cap(ph, 80);
       if (el.id) item.domId = cap(el.id, 80);
+    } else if (el.isContentEditable) {
+      var eph = editorPlaceholder(el);
+      if (eph) item.placeholder = cap(eph, 80);
     }
     if (role === "radio" || role === "checkbox") {
       var g = groupOf(el);
@@ -668,11 +1262,64 @@
       }
     }
     item.visibility = v.vis;
+    if (v.above) item.above = true;
     if (v.by) item.coveredBy = v.by;
     if (proxy) item.proxy = true;
     if (ctx.framePath) item.frame = ctx.framePath;
     item.locator = ctx.locatorPrefix + this.paths.full(el);
     this.elements.push(item);
+    this.seqs.push(seq === undefined ? this.seq : seq);
+    this.nodes.push(el);
+    if (el.hasAttribute("aria-controls") || el.hasAttribute("aria-owns") ||
+        el.getAttribute("aria-expanded") === "true" || role === "listbox") {
+      this.owners.push({ el: el, item: item });
+    }
+    if (seq === undefined && this.rowStack.length) this.rowControl(item, role);
+  };
+
+  // Options and menu items shown in a popup belong to the combobox or button that opened
+  // it: linked by aria-controls / aria-owns, containing it, or the only one expanded.
+  Snap.prototype.resolveOwners = function () {
+    var popups = new Map();
+    var expanded = [];
+    for (var i = 0; i < this.owners.length; i++) {
+      var o = this.owners[i];
+      if (o.item.role === "listbox") popups.set(o.el, o.item);
+      var ids = norm((o.el.getAttribute("aria-controls") || "") + " " +
+        (o.el.getAttribute("aria-owns") || ""));
+      var linked = false;
+      if (ids) {
+        var list = ids.split(" ");
+        for (var j = 0; j < list.length; j++) {
+          var p = byIdIn(rootOf(o.el), list[j]) || byIdIn(o.el.ownerDocument, list[j]);
+          if (p && p !== o.el && !popups.has(p)) popups.set(p, o.item);
+          if (p) linked = true;
+        }
+      }
+      // An expanded control whose popup is not linked: its popup is the one open.
+      if (!linked && o.el.getAttribute("aria-expanded") === "true" && (o.item.role === "combobox" ||
+          o.el.hasAttribute("aria-haspopup"))) {
+        expanded.push(o);
+      }
+    }
+    if (!popups.size && !expanded.length) return;
+    for (var k = 0; k < this.elements.length; k++) {
+      var item = this.elements[k];
+      if (!POPUP_ITEMS[item.role]) continue;
+      var el = this.nodes[k];
+      var owner = popups.get(el) || null;
+      var pop = el.closest("[role=listbox], [role=menu]");
+      if (!owner && pop) owner = popups.get(pop) || null;
+      if (!owner && pop && !popups.has(pop)) {
+        var inside = null;
+        for (var m = 0; m < expanded.length; m++) {
+          if (composedContains(expanded[m].el, pop)) inside = expanded[m];
+        }
+        if (inside) owner = inside.item;
+        else if (expanded.length === 1) owner = expanded[0].item;
+      }
+      if (owner && owner !== item) item.owner = owner.id;
+    }
   };
 
   Snap.prototype.messageText = function (el, role) {
@@ -742,40 +1389,95 @@
     return target;
   };
 
-  Snap.prototype.walk = function (root, ctx, inInteractive) {
-    for (var el = root.firstElementChild; el; el = el.nextElementSibling) {
-      this.visit(el, ctx, inInteractive);
+  // The children in the flat tree: a host's shadow root stands for its light children
+  // (those show through its slots, where the walk meets them).
+  Snap.prototype.walk = function (root, ctx, flags) {
+    if (flags.quiet) {
+      for (var child = root.firstElementChild; child; child = child.nextElementSibling) {
+        this.visit(child, ctx, flags);
+      }
+      return;
+    }
+    for (var node = root.firstChild; node; node = node.nextSibling) {
+      if (node.nodeType === 1) this.visit(node, ctx, flags);
+      else if (node.nodeType === 3 && !flags.quiet) this.textNode(node, ctx);
     }
   };
 
-  Snap.prototype.optionOwned = function (el) {
-    var lb = el.closest ? el.closest("[role=listbox]") : null;
-    return !!lb && (this.reported.has(lb) || this.controlled.has(lb));
+  Snap.prototype.walkSlot = function (slot, ctx, flags) {
+    var assigned = slot.assignedNodes({ flatten: true });
+    if (!assigned.length) {
+      this.walk(slot, ctx, flags);
+      return;
+    }
+    for (var i = 0; i < assigned.length; i++) {
+      var n = assigned[i];
+      if (n.nodeType === 1) this.visit(n, ctx, flags);
+      else if (n.nodeType === 3 && !flags.quiet) this.textNode(n, ctx);
+    }
   };
 
-  Snap.prototype.visit = function (el, ctx, inInteractive) {
+  Snap.prototype.popupFull = function (el) {
+    var pop = el.closest("[role=listbox], [role=menu]");
+    if (!pop) return false;
+    var n = (this.popupCounts.get(pop) || 0) + 1;
+    this.popupCounts.set(pop, n);
+    return n > POPUP_LISTED_MAX;
+  };
+
+  var QUIET = { interactive: true, quiet: true };
+  var LOUD = { interactive: false, quiet: false };
+  var HUSHED = { interactive: false, quiet: true };
+  // Where a control in a row outside the viewport is taken to be: outside any clip.
+  var OFF_RECT = { left: -1e7, top: -1e7, right: -1e7 + 1, bottom: -1e7 + 1, width: 1, height: 1 };
+
+  Snap.prototype.visit = function (el, ctx, flags) {
     var tag = el.tagName;
     if (SKIP_TAGS[tag]) return;
+    this.seq++;
     if (tag === "IFRAME" || tag === "FRAME") {
+      this.boundary();
+      // A frame inside a row: the row is a section of the page, not a row.
+      for (var fr = 0; fr < this.rowStack.length; fr++) this.rowStack[fr].dissolved = true;
       this.frame(el, ctx);
       return;
     }
-    var role = roleOf(el);
-    var owned = role === "option" && this.optionOwned(el);
-    if (owned) role = "";
+    if (tag === "TABLE" && this.rowStack.length) this.layoutTable();
+    var inInteractive = flags.interactive;
+    // Most elements of a big page (cells, rows, list items) have no attributes at all.
+    var has = el.hasAttributes();
+    var roleAttr = has ? el.getAttribute("role") : null;
+    var role = roleOf(el, roleAttr, has);
+    // Past the first options of a long popup: neither listed nor read as text.
+    var capped = !!role && !!POPUP_ITEMS[role] && this.popupFull(el);
+    if (capped) role = "";
+    var reportedHere = false;
+    var block = !INLINE[tag];
+    var gap = !block && !flags.quiet && (!FORMAT[tag] || besideElement(el));
+    if (block && !flags.quiet) this.boundary();
+    else if (gap) this.gap();
     // Layout is read only for candidates: most of a page is neither a control nor a message.
     if (role) {
-      var rect = el.getBoundingClientRect();
-      var shown = isRendered(el, rect);
+      var rect, isShown;
+      if (this.offRows > 0 && role !== "file") {
+        rect = this.offRowRect();
+        isShown = !el.checkVisibility ||
+          el.checkVisibility({ visibilityProperty: true, checkVisibilityCSS: true });
+      } else {
+        rect = el.getBoundingClientRect();
+        isShown = isRendered(el, rect);
+      }
       // A file input shrunk to a pixel or made transparent ("visually hidden") is reached
       // through the button beside it: what is in view is that button, not the 1px box.
-      if (shown && role === "file" && (rect.width <= 2 || rect.height <= 2 ||
+      if (isShown && role === "file" && (rect.width <= 2 || rect.height <= 2 ||
           (el.checkVisibility && !el.checkVisibility({ opacityProperty: true })))) {
-        shown = false;
+        isShown = false;
       }
-      if (shown) {
+      if (isShown) {
         if (!(role === "listbox" && this.controlled.has(el))) {
+          if (!flags.quiet) this.flushText();
           this.report(el, role, rect, ctx, null);
+          reportedHere = true;
           if (role === "combobox") {
             var popup = popupOf(el);
             if (popup) this.controlled.add(popup);
@@ -783,27 +1485,70 @@
         }
         this.messageText(el, role);
       } else if (role === "file" || role === "checkbox" || role === "radio") {
-        this.hiddenFileInputs.push({ el: el, role: role, ctx: ctx });
+        this.hiddenFileInputs.push({ el: el, role: role, ctx: ctx, seq: this.seq });
       }
     } else if (!inInteractive) {
-      if (isMessageCandidate(el, tag) && isRendered(el, el.getBoundingClientRect())) {
+      if (isMessageCandidate(el, tag, has) && isRendered(el, el.getBoundingClientRect())) {
         this.messageText(el, role);
       }
-      if (!owned && tag !== "LABEL" && tag !== "BODY" && tag !== "HTML" &&
-          this.isLeafWithText(el)) {
-        if (this.moreSize < MORE_MAX) this.bodyText(el, ctx);
+      if (tag !== "LABEL" && tag !== "BODY" && tag !== "HTML" && this.isLeafWithText(el)) {
+        if (this.moreSize < MORE_MAX && !this.offRows) this.bodyText(el, ctx);
         var target = this.pointerTarget(el);
         if (target && !this.reported.has(target) && !this.insideReported(target)) {
           var trect = target.getBoundingClientRect();
-          if (isRendered(target, trect)) this.report(target, "clickable", trect, ctx, null);
+          if (isRendered(target, trect)) {
+            if (!flags.quiet) this.flushText();
+            this.report(target, "clickable", trect, ctx, null);
+            reportedHere = true;
+          }
         }
       }
     }
-    var childInteractive = inInteractive || owned || (role !== "" && role !== "listbox" &&
+    var childInteractive = inInteractive || (role !== "" && role !== "listbox" &&
       role !== "combobox" && role !== "clickable");
-    if (el.shadowRoot) this.walk(el.shadowRoot, ctx, childInteractive);
-    if (tag === "SELECT" || tag === "TEXTAREA") return;
-    this.walk(el, ctx, childInteractive);
+    // Text inside a control is its name, already on its line; a label's text is its
+    // control's; decoration hidden from assistive technology is left out.
+    var quiet = flags.quiet || reportedHere || childInteractive || capped ||
+      (tag === "LABEL" && !!el.control) || (has && el.getAttribute("aria-hidden") === "true");
+    var childFlags = quiet ? (childInteractive ? QUIET : HUSHED) : LOUD;
+    var kind = 0;
+    var heading = 0;
+    // Text inside a form or dialog (instructions, help, a field's unit) is read there.
+    var form = !quiet && (tag === "FORM" || tag === "FIELDSET" || tag === "DIALOG" ||
+      roleAttr === "dialog" || roleAttr === "alertdialog" || roleAttr === "form" ||
+      (has && el.getAttribute("aria-modal") === "true"));
+    if (form) {
+      this.flushText();
+      this.inForm++;
+      // A card-like group holding a form is a section of the page, not a row.
+      for (var g = 0; g < this.rowStack.length; g++) {
+        if (this.rowStack[g].kind === 3) this.rowStack[g].dissolved = true;
+      }
+    }
+    if (!quiet) {
+      heading = headingLevel(el, tag, roleAttr);
+      if (heading) {
+        this.flushText();
+        this.heading = heading;
+      }
+      kind = !role ? this.rowKind(el, tag, roleAttr) : 0;
+      if (kind) this.openRow(el, kind, ctx);
+      if (CELL[tag] || (roleAttr && CELL_ROLES[roleAttr])) this.boundary();
+    }
+    if (el.shadowRoot) this.walk(el.shadowRoot, ctx, childFlags);
+    else if (tag === "SLOT") this.walkSlot(el, ctx, childFlags);
+    else if (tag !== "SELECT" && tag !== "TEXTAREA") this.walk(el, ctx, childFlags);
+    if (kind) this.closeRow(ctx);
+    if (heading) {
+      this.flushText();
+      this.heading = 0;
+    }
+    if (form) {
+      this.flushText();
+      this.inForm--;
+    }
+    if (block && !flags.quiet) this.boundary();
+    else if (gap) this.gap();
   };
 
   Snap.prototype.insideReported = function (el) {
@@ -845,15 +1590,15 @@
       }
       if (!proxy && h.role !== "file") continue;
       if (!proxy) {
-        this.reportHidden(el, h.role, h.ctx);
+        this.reportHidden(el, h.role, h.ctx, h.seq);
         continue;
       }
-      this.report(el, h.role, null, h.ctx, proxy);
+      this.report(el, h.role, null, h.ctx, proxy, h.seq);
     }
   };
 
-  Snap.prototype.reportHidden = function (el, role, ctx) {
-    this.report(el, role, { left: 0, top: 0, right: 0, bottom: 0, width: 0, height: 0 }, ctx, null);
+  Snap.prototype.reportHidden = function (el, role, ctx, seq) {
+    this.report(el, role, { left: 0, top: 0, right: 0, bottom: 0, width: 0, height: 0 }, ctx, null, seq);
     this.elements[this.elements.length - 1].visibility = "hidden";
     delete this.elements[this.elements.length - 1].coveredBy;
   };
@@ -889,7 +1634,7 @@
     if (!doc || !doc.documentElement) {
       this.frames.push({
         frame: framePath, prefix: framePath + ".", locator: locator, visibility: vis,
-        clip: clip, src: iframe.getAttribute("src") || ""
+        clip: clip, src: iframe.getAttribute("src") || "", seq: this.seq
       });
       return;
     }
@@ -899,7 +1644,70 @@
       doc: doc, win: win, prefix: framePath + ".", framePath: framePath,
       locatorPrefix: locator + " |> ", clip: clip, frameVisibility: vis
     };
-    this.walk(doc, child, false);
+    var rows = this.rowStack, offRows = this.offRows;
+    this.rowStack = [];
+    this.offRows = 0;
+    this.walk(doc, child, LOUD);
+    this.flushText();
+    this.rowStack = rows;
+    this.offRows = offRows;
+  };
+
+  // Elements in reading order (a hidden input found late goes where it is in the page);
+  // texts and frames positioned among them.
+  Snap.prototype.ordered = function () {
+    // Elements come in document order but for the few hidden inputs reported after the
+    // walk: merge those in rather than sort everything.
+    var seqs = this.seqs;
+    var main = [], late = [];
+    for (var i = 0; i < this.elements.length; i++) {
+      if (i > 0 && seqs[i] < seqs[main.length ? main[main.length - 1] : 0]) late.push(i);
+      else main.push(i);
+    }
+    late.sort(function (a, b) { return seqs[a] - seqs[b] || a - b; });
+    var idx = [];
+    for (var a = 0, b = 0; a < main.length || b < late.length;) {
+      if (b >= late.length || (a < main.length && seqs[main[a]] <= seqs[late[b]])) idx.push(main[a++]);
+      else idx.push(late[b++]);
+    }
+    var elements = [];
+    var sorted = [];
+    for (var j = 0; j < idx.length; j++) {
+      elements.push(this.elements[idx[j]]);
+      sorted.push(seqs[idx[j]]);
+    }
+    function position(seq) {
+      var lo = 0, hi = sorted.length;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (sorted[mid] <= seq) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
+    // Texts are pushed in order too, except a row's text given up late ("dissolved"),
+    // which goes back where the row began.
+    var all = this.texts;
+    var order = [];
+    for (var q = 0; q < all.length; q++) order.push(q);
+    var inOrder = true;
+    for (var r = 1; r < all.length && inOrder; r++) inOrder = all[r - 1].seq <= all[r].seq;
+    if (!inOrder) order.sort(function (x, y) { return all[x].seq - all[y].seq || x - y; });
+    var texts = [];
+    for (var k = 0; k < order.length; k++) {
+      var t = all[order[k]];
+      texts.push({ t: t.t, h: t.h, v: t.v, f: t.f, at: position(t.seq) });
+    }
+    // A frame also says how many of the texts come before it (`ti`).
+    for (var f = 0; f < this.frames.length; f++) {
+      var fs = this.frames[f].seq;
+      var ti = 0;
+      while (ti < order.length && all[order[ti]].seq <= fs) ti++;
+      this.frames[f].at = position(fs);
+      this.frames[f].ti = ti;
+      delete this.frames[f].seq;
+    }
+    return { elements: elements, texts: texts };
   };
 
   // ---------------------------------------------------------------- the drivers' API
@@ -946,50 +1754,65 @@
     };
   }
 
-  var state = stateOf(window);
-  state.api = {
-    // The element with this id at the last snapshot; if the page re-rendered it, the
-    // element now at the same locator with the same tag (same document only).
-    resolve: function (id, locator, tag, token) {
-      var s = stateOf(window);
-      if (token && s.token !== token) return null;
-      var el = s.byId.get(id);
-      if (el && el.isConnected) return el;
-      if (!locator) return null;
-      var again = locate(locator);
-      if (again && (!tag || again.tagName.toLowerCase() === tag)) return again;
-      return null;
-    },
-    locate: locate,
-    hitTest: hitTest,
-    describe: describe,
-    label: function (el) {
-      return cap(labelOf(el, roleOf(el), new Map()), LABEL_MAX);
-    },
-    text: textOf
-  };
-  state.byId = new Map();
-  var clip0 = opts.clip || { x: 0, y: 0, w: window.innerWidth, h: window.innerHeight };
-  var ctx0 = {
-    doc: document,
-    win: window,
-    prefix: opts.framePrefix || "",
-    framePath: opts.framePrefix ? opts.framePrefix.replace(/\.$/, "") : "",
-    locatorPrefix: opts.locatorPrefix || "",
-    clip: clip0,
-    frameVisibility: opts.frameVisibility || "visible"
-  };
-  var snap = new Snap();
-  snap.walk(document, ctx0, false);
-  snap.hiddenInputs();
-  return {
-    url: location.href,
-    title: document.title || "",
-    token: state.token,
-    elements: snap.elements,
-    text: snap.text,
-    more: snap.more,
-    frames: snap.frames,
-    stats: { elements: snap.elements.length, ms: Date.now() - started }
-  };
+  function snapshot(options) {
+    opts = options || {};
+    started = Date.now();
+    var state = stateOf(window);
+    state.api = {
+      // The element with this id at the last snapshot; if the page re-rendered it, the
+      // element now at the same locator with the same tag (same document only).
+      resolve: function (id, locator, tag, token) {
+        var s = stateOf(window);
+        if (token && s.token !== token) return null;
+        var el = s.byId.get(id);
+        if (el && el.isConnected) return el;
+        if (!locator) return null;
+        var again = locate(locator);
+        if (again && (!tag || again.tagName.toLowerCase() === tag)) return again;
+        return null;
+      },
+      locate: locate,
+      hitTest: hitTest,
+      describe: describe,
+      label: function (el) {
+        return cap(labelOf(el, roleOf(el), new Map()), LABEL_MAX);
+      },
+      text: textOf
+    };
+    state.byId = new Map();
+    var clip0 = opts.clip || { x: 0, y: 0, w: window.innerWidth, h: window.innerHeight };
+    var ctx0 = {
+      doc: document,
+      win: window,
+      prefix: opts.framePrefix || "",
+      framePath: opts.framePrefix ? opts.framePrefix.replace(/\.$/, "") : "",
+      locatorPrefix: opts.locatorPrefix || "",
+      clip: clip0,
+      frameVisibility: opts.frameVisibility || "visible"
+    };
+    var snap = new Snap();
+    snap.walk(document, ctx0, LOUD);
+    snap.flushText();
+    snap.hiddenInputs();
+    snap.resolveOwners();
+    var out = snap.ordered();
+    return {
+      url: location.href,
+      title: document.title || "",
+      frame: ctx0.framePath,
+      token: state.token,
+      elements: out.elements,
+      texts: out.texts,
+      rows: snap.rows,
+      text: snap.text,
+      more: snap.more,
+      frames: snap.frames,
+      stats: { elements: out.elements.length, ms: Date.now() - started }
+    };
+  }
+
+  var home = stateOf(window);
+  home.snapshot = snapshot;
+  home.version = VERSION;
+  return snapshot(options);
 })

@@ -19,8 +19,14 @@ from skyvern_core.perception.matching import match_option
 __all__ = ["FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
-    r'^(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$', re.MULTILINE
+    r'^(?P<indent> *)(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$'
 )
+_ROW = re.compile(r'^(?P<indent> *)row "(?P<text>[^"]*)":$')
+_GROUP = re.compile(r'^ *group "[^"]*":$')
+_RUN = re.compile(r"^each row below has: (?P<shape>.*):$")
+_RUN_PART = re.compile(r'(?P<role>\S+) (?:"(?P<label>[^"]*)"|\(its own name\))(?P<rest>[^,]*)')
+_RUN_ROW = re.compile(r'^ +row "(?P<text>[^"]*)": (?P<ids>.*)$')
+_RUN_ID = re.compile(r'(?P<id>(?:f\d+\.)?e\d+)(?: "(?P<label>[^"]*)")?')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
 
 
@@ -32,6 +38,10 @@ class PromptElement(NamedTuple):
     label: str
     rest: str
     """What follows the label: flags and state (``required``, ``checked``, ``value="…"``)."""
+    row: str = ""
+    """The text of the row (table row, card, list item) the line sits under, if any."""
+    owner: str = ""
+    """For an option or menu item listed under its combobox or menu button: that one's id."""
 
     @property
     def filled(self) -> bool:
@@ -41,8 +51,55 @@ class PromptElement(NamedTuple):
 
 
 def prompt_elements(prompt: str) -> list[PromptElement]:
-    """The element lines of a step prompt that have a label, in order."""
-    return [PromptElement(*m.group("id", "role", "label", "rest")) for m in _LINE.finditer(prompt)]
+    """The element lines of a step prompt that have a label, in order, each with the row it
+    sits under (``row "…":`` and the lines indented below it) and the element it is
+    listed under (a popup's options under their combobox). Rows of alike controls written
+    once (``each row below has: checkbox (its own name), button "Pay":`` then ``row "…":
+    e52 "Select BILL-7", e53``) give one element per id."""
+    out: list[PromptElement] = []
+    row: tuple[int, str] | None = None
+    parents: list[tuple[int, str]] = []  # (indent, id) of the element lines above
+    run: list[tuple[str, str, str]] | None = None  # (role, label, rest) per position
+    for line in prompt.splitlines():
+        header = _RUN.match(line)
+        if header:
+            run = [
+                (m["role"], m["label"] or "", m["rest"].strip())
+                for m in _RUN_PART.finditer(header["shape"])
+            ]
+            row, parents = None, []
+            continue
+        compact = _RUN_ROW.match(line) if run is not None else None
+        if run is not None and compact:
+            for (role, label, rest), ref in zip(
+                run, _RUN_ID.finditer(compact["ids"]), strict=False
+            ):
+                own = ref["label"] if ref["label"] is not None else label
+                flags = f" {rest}" if rest else ""
+                out.append(PromptElement(ref["id"], role, own, flags, compact["text"]))
+            continue
+        run = None
+        head = _ROW.match(line)
+        if head:
+            row = (len(head["indent"]), head["text"])
+            parents = []
+            continue
+        m = _LINE.match(line)
+        if not m:
+            if line.strip() and not _GROUP.match(line):
+                row, parents = None, []
+            continue
+        indent = len(m["indent"])
+        if row is not None and indent <= row[0]:
+            row = None
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        owner = parents[-1][1] if parents and (row is None or parents[-1][0] > row[0]) else ""
+        out.append(
+            PromptElement(m["id"], m["role"], m["label"], m["rest"], row[1] if row else "", owner)
+        )
+        parents.append((indent, m["id"]))
+    return out
 
 
 def prompt_facts(prompt: str) -> dict[str, Any]:

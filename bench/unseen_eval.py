@@ -39,8 +39,13 @@ Measures, per page and in total:
    the element's line (``e12 checkbox "Select row" checked``) and, for a radio or checkbox
    under a ``group "...":`` line, that group's text, which the serializer writes once for
    the group instead of on each line; theirs, the element's entry in its prompt
-   (``[12]<input type=checkbox name=... />`` and the text up to the next element). Words
-   need not be in order.
+   (``[12]<input type=checkbox name=... />`` and the text up to the next element). Both
+   also read with an element what a model reads beside it: the page text lines of the
+   prompt right before it (back to the previous element), and, where the element sits in a
+   row of the page (the nearest table row, list item or article, else the nearest of three
+   or more siblings of one tag and class, a card — judged in the page, the same for both),
+   the lines of the row's other listed elements, with their text before them and, ours,
+   the ``row "…":`` line the serializer writes for the row. Words need not be in order.
 
    *Bound*: the listed element is resolved to its node — ours by its id through the page's
    own snapshot state, exactly as the drivers do (``api.resolve(id, locator, tag, token)``
@@ -423,6 +428,28 @@ JUDGE_JS = (
     }
     return inView ? {status: 'covered', by: by} : {status: 'out of view'};
   };
+  // The row a person sees an element in: a table row, list item or article, else a card
+  // (the nearest ancestor that is one of three or more siblings of its tag and class).
+  const ROWS = 'tr, [role=row], li, [role=listitem], article, [role=article]';
+  const rowIds = new Map();
+  const rowOf = (el) => {
+    let r = null;
+    for (let p = el; p && p.nodeType === 1 && !r; p = parentOf(p)) {
+      if (p.matches(ROWS)) r = p;
+    }
+    for (let p = el.parentElement; !r && p && p !== document.body; p = p.parentElement) {
+      const up = p.parentElement;
+      if (!up || !p.className || typeof p.className !== 'string') continue;
+      let alike = 0;
+      for (const c of up.children) {
+        if (c.tagName === p.tagName && c.className === p.className) alike++;
+      }
+      if (alike >= 3) r = p;
+    }
+    if (!r) return null;
+    if (!rowIds.has(r)) rowIds.set(r, rowIds.size + 1);
+    return rowIds.get(r);
+  };
   const truths = args.truths.map(find);
   const out = {
     truths: truths.map((t) => (t ? {found: true, desc: describe(t)} : {found: false})),
@@ -433,7 +460,8 @@ JUDGE_JS = (
     if (!el) { out.listed.push({found: false, binds: []}); continue; }
     const b = [];
     truths.forEach((t, i) => { if (t) { const how = binds(el, t); if (how) b.push([i, how]); } });
-    out.listed.push(Object.assign({found: true, desc: describe(el), binds: b}, usability(el)));
+    out.listed.push(Object.assign(
+      {found: true, desc: describe(el), binds: b, row: rowOf(el)}, usability(el)));
   }
   return out;
 }"""
@@ -528,6 +556,10 @@ class Listed:
     shown: bool = True
     """False for an element of our snapshot that the prompt leaves out (beyond the
     elements it lists further down): judged only to say why a control was not listed."""
+    row_text: str = ""
+    """Ours: the text of the row it is listed under (``row "…":``)."""
+    before: str = ""
+    """Theirs: the text lines of its prompt between the previous element and this one."""
 
 
 @dataclass(slots=True)
@@ -541,6 +573,9 @@ class Verdict:
     """``ok``, ``disabled``, ``not rendered``, ``covered``, ``out of view`` or
     ``unresolved`` (no node found for it)."""
     by: str = ""
+    row: int | None = None
+    """The row of the page it sits in (a table row, list item, article or card), numbered
+    in its frame; None outside any."""
 
 
 _OUR_ID = re.compile(r"^((?:f\d+\.)*e\d+) ")
@@ -548,16 +583,30 @@ _BU_INDEX = re.compile(r"^\t*\[(\d+)\]<")
 
 
 def ours_listing(session: Any, state: Any, prompt: str, *, unlisted: bool = False) -> list[Listed]:
-    """The elements our prompt lists, each with its line (and group) and flag; with
-    ``unlisted``, also the snapshot's other elements (``shown=False``)."""
+    """The elements our prompt lists, each with its line (and group), the text of the row it
+    is listed under and its flag; with ``unlisted``, also the snapshot's other elements
+    (``shown=False``). Lines are read with :func:`skyvern_core.testing.prompt.prompt_elements`
+    (rows, options under their owner, rows of alike controls written once), and element
+    lines without a name as they stand."""
+    from skyvern_core.testing.prompt import prompt_elements
+
     out: list[Listed] = []
-    lines = [(m.group(1), line) for line in prompt.split("\n") if (m := _OUR_ID.match(line))]
-    seen = {i for i, _ in lines}
+    lines: list[tuple[str, str, str]] = []
+    for pe in prompt_elements(prompt):
+        lines.append((pe.id, f'{pe.id} {pe.role} "{pe.label}"{pe.rest}', pe.row))
+    named = {key for key, _, _ in lines}
+    for raw in prompt.split("\n"):
+        m = _OUR_ID.match(raw.strip())
+        if m and m.group(1) not in named:
+            named.add(m.group(1))
+            lines.append((m.group(1), raw.strip(), ""))
+    seen = {key for key, _, _ in lines}
+    before = _text_before(prompt)
     if unlisted:
         lines += [
-            (e.id, f'{e.id} {e.role} "{e.label}"') for e in state.elements if e.id not in seen
+            (e.id, f'{e.id} {e.role} "{e.label}"', "") for e in state.elements if e.id not in seen
         ]
-    for key, line in lines:
+    for key, line, row in lines:
         el = state.element(key)
         if el is None:
             continue
@@ -582,8 +631,36 @@ def ours_listing(session: Any, state: Any, prompt: str, *, unlisted: bool = Fals
                     "token": session._tokens.get(path, ""),
                 },
                 shown=key in seen if unlisted else True,
+                row_text=row,
+                before=before.get(key, ""),
             )
         )
+    return out
+
+
+_PROMPT_PARTS = re.compile(
+    r"^(URL:|Title:|Open tabs:|In view:|Further (up|down)|Page text:|each row below has:|"
+    r"…and \d+ more|\(\d+ of them covered)"
+)
+
+
+def _text_before(prompt: str) -> dict[str, str]:
+    """Ours: per element id, the page text lines of the prompt between the previous
+    element line and its own (what the serializer keeps in reading order)."""
+    out: dict[str, str] = {}
+    pending: list[str] = []
+    for raw in prompt.split("\n"):
+        line = raw.strip()
+        if not line or _PROMPT_PARTS.match(line) or re.match(r'^(row|group) "[^"]*":$', line):
+            continue
+        ids = re.findall(r"(?:^|, |: )((?:f\d+\.)*e\d+)(?= |,|$)", line)
+        own = _OUR_ID.match(line)
+        if own or (line.startswith("row ") and ids):
+            for key in ids if own is None else [own.group(1)]:
+                out.setdefault(key, " ".join(pending))
+            pending = []
+        else:
+            pending.append(line)
     return out
 
 
@@ -603,10 +680,14 @@ async def bu_listing(
     frames: dict[tuple[str, ...], Any] = {(): page.main_frame}
 
     out: list[Listed] = []
+    texts: list[str] = []
     for kind, text in entries:
         m = _BU_INDEX.match(text) if kind != "text" else None
         if m is None:
+            if text.strip():
+                texts.append(text.strip())
             continue
+        before, texts = " ".join(texts), []
         key = by_index.get(int(m.group(1)))
         if key is None:
             continue
@@ -651,6 +732,7 @@ async def bu_listing(
                 flag="",
                 frame=frame,
                 spec={"kind": "theirs", "scopes": scopes, "xpath": nodes[key]["xpath"]},
+                before=before,
             )
         )
     return out
@@ -697,6 +779,7 @@ async def judge(
             v.binds = [(t_idx[i], how) for i, how in item.get("binds", [])]
             v.status = item.get("status", "unresolved") if v.found else "unresolved"
             v.by = item.get("by") or ""
+            v.row = item.get("row")
             if v.status == "ok" and frame.parent_frame is not None:
                 v.status, v.by = await _through_frames(frame, item["point"])
     return verdicts, found
@@ -757,6 +840,21 @@ def score_controls(
     page: PageWords | None = None,
 ) -> list[ControlResult]:
     """The verdict on every truth control (see the module for the rule and the causes)."""
+    # What a model reads with an element: its line, and where it sits in a row of the page,
+    # that row as the prompt gives it (ours: the row line; theirs: its text lines between
+    # the row's elements) and the lines of the row's other elements.
+    rows: dict[tuple[int, int], list[Listed]] = {}
+    for x, v in zip(listed, verdicts, strict=True):
+        if v.row is not None and x.shown:
+            rows.setdefault((id(x.frame), v.row), []).append(x)
+    context: dict[str, str] = {}
+    for x, v in zip(listed, verdicts, strict=True):
+        mates = rows.get((id(x.frame), v.row), []) if v.row is not None else []
+        extra = [x.row_text, x.before]
+        for y in mates:
+            if y is not x:
+                extra += [y.line, y.row_text, y.before]
+        context[x.key] = " ".join([x.line, *(e for e in extra if e)])
     out = []
     for i, control in enumerate(controls):
         name = control["name"]
@@ -764,8 +862,10 @@ def score_controls(
             x.key: h for x, v in zip(listed, verdicts, strict=True) for t, h in v.binds if t == i
         }
         bound = [x for x in listed if x.key in how and x.shown]
-        named = [x for x in bound if names(x.line, name, page)]
-        others = [x for x in listed if x.shown and x not in bound and names(x.line, name, page)]
+        named = [x for x in bound if names(context[x.key], name, page)]
+        others = [
+            x for x in listed if x.shown and x not in bound and names(context[x.key], name, page)
+        ]
         left_out = [x for x in listed if x.key in how and not x.shown]
         if not found[i]:
             status = "no truth node"
@@ -777,7 +877,7 @@ def score_controls(
             status = "elsewhere"
         else:
             status = "missing"
-        shown = named or sorted(bound, key=lambda x: len(lacking(x.line, name, page)))
+        shown = named or sorted(bound, key=lambda x: len(lacking(context[x.key], name, page)))
         out.append(
             ControlResult(
                 name=name,
@@ -787,7 +887,7 @@ def score_controls(
                 elsewhere=[x.line for x in others][:3],
                 words=list(significant(name, page)),
                 glosses=glosses(name, page),
-                lacks=lacking(shown[0].line, name, page) if status == "lacking" else [],
+                lacks=lacking(context[shown[0].key], name, page) if status == "lacking" else [],
                 left_out=[x.line for x in left_out][:3] if status == "missing" else [],
             )
         )

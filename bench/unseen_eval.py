@@ -45,7 +45,9 @@ Measures, per page and in total:
    row of the page (the nearest table row, list item or article, else the nearest of three
    or more siblings of one tag and class, a card — judged in the page, the same for both),
    the lines of the row's other listed elements, with their text before them and, ours,
-   the ``row "…":`` line the serializer writes for the row. Words need not be in order.
+   the ``row "…":`` line the serializer writes for the row; and the heading of the page
+   section it is in (the nearest heading, legend or caption before it in the document)
+   where the prompt shows that heading. Words need not be in order.
 
    *Bound*: the listed element is resolved to its node — ours by its id through the page's
    own snapshot state, exactly as the drivers do (``api.resolve(id, locator, tag, token)``
@@ -450,6 +452,20 @@ JUDGE_JS = (
     if (!rowIds.has(r)) rowIds.set(r, rowIds.size + 1);
     return rowIds.get(r);
   };
+  // The heading of the section an element is in: the nearest heading before it in the
+  // document (h1-h6, role=heading, a legend or a table caption) that does not contain it.
+  const HEADS = Array.from(document.querySelectorAll(
+    'h1, h2, h3, h4, h5, h6, [role=heading], legend, caption'));
+  const sectionOf = (el) => {
+    let found = '';
+    for (const h of HEADS) {
+      if (h.contains(el)) continue;
+      if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) {
+        found = (h.innerText || h.textContent || '').replace(/\s+/g, ' ').trim();
+      } else break;
+    }
+    return found;
+  };
   const truths = args.truths.map(find);
   const out = {
     truths: truths.map((t) => (t ? {found: true, desc: describe(t)} : {found: false})),
@@ -461,7 +477,8 @@ JUDGE_JS = (
     const b = [];
     truths.forEach((t, i) => { if (t) { const how = binds(el, t); if (how) b.push([i, how]); } });
     out.listed.push(Object.assign(
-      {found: true, desc: describe(el), binds: b, row: rowOf(el)}, usability(el)));
+      {found: true, desc: describe(el), binds: b, row: rowOf(el), section: sectionOf(el)},
+      usability(el)));
   }
   return out;
 }"""
@@ -576,6 +593,8 @@ class Verdict:
     row: int | None = None
     """The row of the page it sits in (a table row, list item, article or card), numbered
     in its frame; None outside any."""
+    section: str = ""
+    """The text of the heading of the page section it is in (see the module)."""
 
 
 _OUR_ID = re.compile(r"^((?:f\d+\.)*e\d+) ")
@@ -780,6 +799,7 @@ async def judge(
             v.status = item.get("status", "unresolved") if v.found else "unresolved"
             v.by = item.get("by") or ""
             v.row = item.get("row")
+            v.section = item.get("section") or ""
             if v.status == "ok" and frame.parent_frame is not None:
                 v.status, v.by = await _through_frames(frame, item["point"])
     return verdicts, found
@@ -838,6 +858,7 @@ def score_controls(
     verdicts: list[Verdict],
     found: list[bool],
     page: PageWords | None = None,
+    prompt: str = "",
 ) -> list[ControlResult]:
     """The verdict on every truth control (see the module for the rule and the causes)."""
     # What a model reads with an element: its line, and where it sits in a row of the page,
@@ -854,6 +875,10 @@ def score_controls(
         for y in mates:
             if y is not x:
                 extra += [y.line, y.row_text, y.before]
+        # The heading of its section, where the prompt shows that heading.
+        shown = v.section and " ".join(v.section.split()) in " ".join(prompt.split())
+        if shown:
+            extra.append(v.section)
         context[x.key] = " ".join([x.line, *(e for e in extra if e)])
     out = []
     for i, control in enumerate(controls):
@@ -1081,7 +1106,7 @@ async def measure_page(driver: Any, base: str, tmp: Path, name: str, script: str
         theirs, their_listed = await their_side(page, script)
         for side, listed in ((ours, our_listed), (theirs, their_listed)):
             verdicts, found = await judge(page, controls, listed)
-            side.controls = score_controls(controls, listed, verdicts, found, wording)
+            side.controls = score_controls(controls, listed, verdicts, found, wording, side.prompt)
             side.unusable, side.out_of_view = unusable(listed, verdicts)
         if records:
             goal = extraction_goal(records)

@@ -76,7 +76,8 @@ async def test_a_rows_text_sits_next_to_its_controls(
     far = one(elements, role="checkbox", label="Select BILL-10598")
     assert far.row == "Contoso Ltd · Jun 12, 2024 · $310.50 · Due soon"
     assert await dom(session, far.id, "(el) => el.closest('tr').dataset.bill") == "BILL-10598"
-    assert 'each row below has: checkbox (its own name), link (its own name), button "More' in (
+    # (the checkbox's name is the link's, "Select " before it: said once for all)
+    assert 'each row below has: checkbox "Select <link>", link (its own name), button "More' in (
         prompt
     )
     # ...and the button after the table is not crowded out by them.

@@ -76,6 +76,11 @@ OFFSCREEN_SCALE = 3
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
 PROMPT_LABEL = 200
+ROW_IN_VIEW = 150
+"""Characters of the text of a row in view (a card's facts, a table row's cells)."""
+ROW_TERSE = 50
+"""Characters of a row's text further down: enough to tell the rows apart (a name, a date,
+an amount); scrolling there shows the rest."""
 VIEW_TEXT_BUDGET = 6000
 PROSE_MAX = 160
 OTHER_TEXT_BUDGET = 140
@@ -464,6 +469,7 @@ class _Lines:
         self.keys: list[tuple[str, str]] = []  # (kind, key) per line: "el", "text", "head"
         self.children = children or {}
         self.group: str | None = None
+        self.row_key = ""
         self.listed: list[Element] = []
 
     def _add(self, line: str, kind: str, key: str) -> None:
@@ -481,9 +487,10 @@ class _Lines:
         self.group = None
         self._add(line, "text", key)
 
-    def row(self, context: str) -> None:
+    def row(self, context: str, *, terse: bool = False) -> None:
         self.group = None
-        self._add(f"row {_quote(context, PROMPT_LABEL)}:", "head", "")
+        self.row_key = _key(context)
+        self._add(f"row {_quote(context, ROW_TERSE if terse else ROW_IN_VIEW)}:", "head", "")
 
     def _drop_echo(self, el: Element) -> None:
         """Leave out a text line right before the element that only shows its value or
@@ -500,7 +507,9 @@ class _Lines:
     def element(self, el: Element, *, terse: bool = False, indent: str = "") -> None:
         self._drop_echo(el)
         current = el.attributes.get("group")
-        if current and current != self.group:
+        # A group named by its row's own text ("Title: *" then its radios) says it once.
+        said = bool(indent) and _key(current or "") == self.row_key
+        if current and current != self.group and not said:
             self._add(f"{indent}group {_quote(current)}:", "head", _key(current))
         self.group = current
         kids = self.children.get(el.id, [])
@@ -516,6 +525,8 @@ class _Lines:
 
 
 _MEANINGFUL = re.compile(r"[^\W_]")
+_BOILERPLATE = re.compile(r"^\s*(©|\(c\)\s|copyright\b)", re.I)
+"""A footer's copyright line: nothing a step decides by."""
 _FIGURE = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
@@ -533,28 +544,68 @@ def _gist(text: str) -> str:
 
 class _Run:
     """Consecutive rows with alike controls (the same roles and states in the same order):
-    written once as a header, then one line per row with its text and the ids."""
+    written once as a header, then one line per row with its text and the ids.
+
+    A control whose name is another control's name of the same row with the same words
+    around it in every row ("Select Mateo Schmidt" beside the link "Mateo Schmidt") says so
+    in the header (``checkbox "Select <link>"``) and needs no name in the row lines."""
 
     def __init__(self, shape: list[tuple[str, str]], labels: list[list[str]]) -> None:
         self.shape = shape  # (role, the rest of its line) per position
         self.fixed = [ls[0] if len(set(ls)) == 1 else None for ls in labels]
-        self.varying = [i for i, f in enumerate(self.fixed) if f is None]
+        self.derived: dict[int, tuple[int, str, str]] = {}
+        varying = [i for i, f in enumerate(self.fixed) if f is None]
+        for i in varying:
+            for j in varying:
+                if j != i and j not in self.derived:
+                    found = _around(labels[i], labels[j])
+                    if found is not None:
+                        self.derived[i] = (j, *found)
+                        break
+        self.varying = [i for i in varying if i not in self.derived]
+
+    def _ref(self, j: int) -> str:
+        role = self.shape[j][0]
+        same = [k for k, (r, _) in enumerate(self.shape) if r == role]
+        return f"<{role}>" if len(same) == 1 else f"<{role} {same.index(j) + 1}>"
 
     def header(self) -> str:
-        """``button "Add to cart"``, ``link (its own name)``, ... for each position."""
+        """``button "Add to cart"``, ``link (its own name)``, ``checkbox "Select <link>"``,
+        ... for each position."""
         out = []
-        for (role, rest), fixed in zip(self.shape, self.fixed, strict=True):
-            name = _quote(fixed, PROMPT_LABEL) if fixed else "(its own name)"
+        for i, ((role, rest), fixed) in enumerate(zip(self.shape, self.fixed, strict=True)):
+            if i in self.derived:
+                j, before, after = self.derived[i]
+                name = _quote(before + self._ref(j) + after, PROMPT_LABEL)
+            else:
+                name = _quote(fixed, PROMPT_LABEL) if fixed else "(its own name)"
             out.append(" ".join(p for p in (role, name, rest) if p))
         return ", ".join(out)
 
     def line(self, members: list[Element]) -> str:
         """``row "Wireless Mouse · $24.99": e40 "Wireless Mouse", e41``."""
         ids = [
-            f"{el.id} {_quote(_label_text(el), PROMPT_LABEL)}" if self.fixed[i] is None else el.id
+            f"{el.id} {_quote(_label_text(el), PROMPT_LABEL)}" if i in self.varying else el.id
             for i, el in enumerate(members)
         ]
-        return f"row {_quote(members[0].context, PROMPT_LABEL)}: {', '.join(ids)}"
+        return f"row {_quote(members[0].context, ROW_TERSE)}: {', '.join(ids)}"
+
+
+def _around(names: list[str], inner: list[str]) -> tuple[str, str] | None:
+    """The words around ``inner[r]`` in ``names[r]`` when they are the same in every row
+    (and there are some): ("Select ", "") for "Select Mateo Schmidt" around "Mateo
+    Schmidt"."""
+    found: tuple[str, str] | None = None
+    for name, part in zip(names, inner, strict=True):
+        at = name.find(part) if part else -1
+        if at < 0:
+            return None
+        around = (name[:at], name[at + len(part) :])
+        if found is None:
+            found = around
+        elif around != found:
+            return None
+    return found if found and (found[0] or found[1]) and "<" not in found[0] + found[1] else None
 
 
 RUN_MIN = 3
@@ -602,7 +653,7 @@ def _text_in_view(texts: list[PageText]) -> dict[int, str]:
     others: list[tuple[int, int, PageText, str]] = []
     room = VIEW_TEXT_BUDGET
     for n, text in enumerate(texts):
-        if not text.in_view or not _MEANINGFUL.search(text.text):
+        if not text.in_view or not _MEANINGFUL.search(text.text) or _BOILERPLATE.match(text.text):
             continue
         line = _text_line(text) if text.level else _gist(text.text)
         if text.level or text.in_form:
@@ -815,7 +866,7 @@ def serialize(
                         out.keys.append(("el", ""))
                         continue
                     current_run = None
-                    out.row(el.context)
+                    out.row(el.context, terse=True)
                     for member in row_units[el.row]:
                         out.element(member, terse=True, indent="  ")
                     out.group = None

@@ -97,6 +97,7 @@
   var MESSAGE_CLASS = /(^|[\s_-])(error|errors|alert|warning|invalid|danger|notice|message|toast|flash|success|confirmation|feedback|validation)([\s_-]|$)/i;
   var PLACEHOLDER_TEXT = /^\W*(please\s+)?(select|choose|pick)\b|^-+.*-+$/i;
   var MEANINGFUL = /[\p{L}\p{N}]/u;
+  var EDGE_SEPARATORS = /^[\s\u00b7\u2022|,;:\u2013\u2014-]+|[\s\u00b7\u2022|,;:\u2013\u2014-]+$/g;
   var ICON_CLASS = /(^|[\s_-])(icons?|material-icons[\w-]*|material-symbols[\w-]*|fa[srlbd]?|glyphicon|bi|mdi)([\s_-]|$)/i;
   var TOOLTIP_ATTRS = ["title", "data-tooltip", "data-original-title", "data-bs-original-title",
     "data-tip", "data-title", "aria-description"];
@@ -469,7 +470,8 @@
       for (var s = node.previousSibling, hops = 0; s && hops < 4; s = s.previousSibling, hops++) {
         if (s.nodeType === 3) {
           var tt = norm(s.nodeValue);
-          if (!tt) continue;
+          // A separator between the parts of one field ("dd / mm / yyyy") names none.
+          if (!tt || !MEANINGFUL.test(tt)) continue;
           if (any) return tt;
           return tt.length <= 80 ? tt : "";
         }
@@ -529,7 +531,16 @@
 
   function groupOf(el) {
     var fs = el.closest ? el.closest("fieldset, [role=radiogroup], [role=group]") : null;
-    if (!fs) return "";
+    if (!fs) {
+      // A legacy form's group of options (the cell holds several of one name): the label
+      // in the cell before theirs.
+      var cell = cellOf(el);
+      var nm = el.getAttribute("name");
+      if (!cell || !nm || cell.querySelectorAll("input[type=radio], input[type=checkbox]")
+          .length < 2) return "";
+      var before = cellBeside(cell, false);
+      return before && labelLike(before) ? cap(before, LABEL_MAX) : "";
+    }
     if (fs.tagName === "FIELDSET") {
       var legend = fs.querySelector("legend");
       return legend ? cap(textOf(legend), LABEL_MAX) : "";
@@ -577,8 +588,23 @@
 
   // Whether a button's text is only an icon: symbols ("×", "✎") or an icon font's
   // ligature ("delete" inside <span class="material-icons">).
+  // Whether all of an element's text sits in aria-hidden descendants (an icon glyph, a "B"
+  // drawn for "Bold"): what the page says it is, then, is its tooltip, as for a person
+  // who hovers it and for assistive technology.
+  function hiddenText(el) {
+    var hidden = el.querySelectorAll('[aria-hidden="true"]');
+    if (!hidden.length) return false;
+    var shown = norm(el.textContent);
+    for (var i = 0; i < hidden.length; i++) {
+      var h = norm(hidden[i].textContent);
+      if (h) shown = norm(shown.replace(h, " "));
+    }
+    return !shown;
+  }
+
   function iconText(el, own) {
     if (!MEANINGFUL.test(own)) return true;
+    if (el.childElementCount > 0 && hiddenText(el)) return true;
     if (own.indexOf(" ") !== -1 || el.childElementCount === 0) return false;
     var icons = el.querySelectorAll("[class]");
     for (var i = 0; i < icons.length && i < 4; i++) {
@@ -1131,13 +1157,18 @@
     if (row.off) this.offRows--;
     var parent = this.rowTop();
     var all = this.texts;
-    if (row.dissolved || !row.items.length) {
+    // A row whose controls all sit in rows of their own (a filter section of option rows)
+    // gives its text to none of them: that text (the section's heading) is the page's.
+    var unclaimed = true;
+    for (var u = 0; u < row.items.length && unclaimed; u++) unclaimed = !!row.items[u].row;
+    if (row.dissolved || !row.items.length || unclaimed) {
       if (parent) {
         for (var i = 0; i < row.items.length; i++) parent.items.push(row.items[i]);
       }
       // A row without controls reads as one line ("Symbol · Company · Last", "Tax ·
       // $5.00"), unless it holds headings or prose (an article).
-      if (!row.dissolved && all.length - row.from > 1 && this.lineLike(row.from)) {
+      if (!row.dissolved && !row.items.length && all.length - row.from > 1 &&
+          this.lineLike(row.from)) {
         var cells = [];
         var v = 0;
         for (var c = row.from; c < all.length; c++) {
@@ -1170,7 +1201,8 @@
     var id = "";
     if (kept.length) {
       id = ctx.prefix + "r" + ++this.rowCount;
-      this.rows[id] = cap(kept.join(" \u00b7 "), ROW_MAX);
+      // Without a separator left over where a control's own text was taken out.
+      this.rows[id] = cap(kept.join(" \u00b7 ").replace(EDGE_SEPARATORS, ""), ROW_MAX);
     }
     for (var m = 0; m < row.items.length; m++) {
       var it = row.items[m];

@@ -28,6 +28,21 @@ _RUN_PART = re.compile(r'(?P<role>\S+) (?:"(?P<label>[^"]*)"|\(its own name\))(?
 _RUN_ROW = re.compile(r'^ +row "(?P<text>[^"]*)": (?P<ids>.*)$')
 _RUN_ID = re.compile(r'(?P<id>(?:f\d+\.)?e\d+)(?: "(?P<label>[^"]*)")?')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
+_REF = re.compile(r"<([a-z]+(?: \d+)?)>")
+
+
+def _ref_names(found: list[tuple[str, str, str, str]]) -> dict[str, str]:
+    """What ``<link>`` / ``<link 2>`` in a header's name stand for in one row: that
+    control's name (the first, second ... of its role)."""
+    names: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for role, _, label, _ in found:
+        seen[role] = seen.get(role, 0) + 1
+        names.setdefault(f"{role} {seen[role]}", label)
+    for role, count in seen.items():
+        if count == 1:
+            names[role] = names[f"{role} 1"]
+    return names
 
 
 class PromptElement(NamedTuple):
@@ -71,12 +86,17 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
             continue
         compact = _RUN_ROW.match(line) if run is not None else None
         if run is not None and compact:
-            for (role, label, rest), ref in zip(
-                run, _RUN_ID.finditer(compact["ids"]), strict=False
-            ):
-                own = ref["label"] if ref["label"] is not None else label
+            found = [
+                (role, ref["id"], ref["label"] if ref["label"] is not None else label, rest)
+                for (role, label, rest), ref in zip(
+                    run, _RUN_ID.finditer(compact["ids"]), strict=False
+                )
+            ]
+            names = _ref_names(found)
+            for role, ident, own, rest in found:
+                own = _REF.sub(lambda m, n=names: n.get(m.group(1), m.group(0)), own)
                 flags = f" {rest}" if rest else ""
-                out.append(PromptElement(ref["id"], role, own, flags, compact["text"]))
+                out.append(PromptElement(ident, role, own, flags, compact["text"]))
             continue
         run = None
         head = _ROW.match(line)

@@ -73,12 +73,15 @@ TEXT_BUDGET = 1500
 CONTENT_BUDGET = 6000
 OFFSCREEN_LISTED = 40
 OFFSCREEN_SCALE = 3
+BELOW_CHARS = 4000
+"""Characters of the listing further down at most (about 1,000 tokens): long rows are
+listed fewer, short ones more, within the element budget."""
 PROMPT_OPTIONS = 12
 PROMPT_VALUE = 80
 PROMPT_LABEL = 200
 ROW_IN_VIEW = 150
 """Characters of the text of a row in view (a card's facts, a table row's cells)."""
-ROW_TERSE = 50
+ROW_TERSE = 90
 """Characters of a row's text further down: enough to tell the rows apart (a name, a date,
 an amount); scrolling there shows the rest."""
 VIEW_TEXT_BUDGET = 6000
@@ -819,18 +822,22 @@ def serialize(
             return (unit[0], near.get(unit[1], 0) if unit[0] == 3 else 0, unit[1])
 
         chosen: set[str] = set()
+        room = BELOW_CHARS
         for prio, _, members in sorted(units, key=rank):
             run = runs.get(members[0].id) if prio == 3 else None
             if run is not None:
                 # A row of a run of alike rows is one short line: its text and its ids.
                 cost = 0.5 + 0.5 * len(run.varying)
+                size = len(run.line(members))
             else:
                 cost = sum(1 + len(children.get(e.id, [])) for e in members)
-            if cost > budget:
+                size = sum(len(_element_line(e, terse=True)) for e in members)
+            if cost > budget or (prio == 3 and size > room):
                 if prio == 3:
                     break
                 continue
             budget -= cost
+            room -= size
             chosen.update(e.id for e in members)
         rest = [e for el in below if el.id not in chosen for e in (el, *children.get(el.id, []))]
         rest_rows = {el.row for el in below if el.id not in chosen and el.row in rows}

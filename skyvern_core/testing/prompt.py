@@ -161,6 +161,12 @@ def _shows_a_choice(el: PromptElement) -> bool:
 
 
 _TEXT_ROLES = {"textbox", "searchbox", "spinbutton"}
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
 _CHOICE_ROLES = {"select", "combobox", "listbox"}
 _TOGGLE_ROLES = {"checkbox", "radio", "switch"}
 
@@ -233,10 +239,17 @@ class FormFiller:
             ):
                 return None
             return {"type": "select_option", "element_id": el.id, "option": str(value)}
+        if el.role in _TEXT_ROLES:
+            # A field prefilled with something else (today's date) is typed over; one
+            # showing the fact, as the page rewrote it (capitals, spacing), is left.
+            found = _VALUE.search(el.rest)
+            if found and _plain(found.group(1)) == _plain(str(value)):
+                return None
+            if el.filled and not found:
+                return None
+            return {"type": "input_text", "element_id": el.id, "text": str(value)}
         if el.filled:
             return None
-        if el.role in _TEXT_ROLES:
-            return {"type": "input_text", "element_id": el.id, "text": str(value)}
         if el.role == "file":
             return {"type": "upload_file", "element_id": el.id, "file": str(value)}
         if el.role in _TOGGLE_ROLES and value is True:

@@ -809,7 +809,17 @@ def serialize(
                 units.append((2 if el.role not in _FIELD_ROLES else 1, order, [el]))
             order += 1
         units = [
-            (0 if any(e.new for e in members) else prio, n, members) for prio, n, members in units
+            (
+                0
+                if any(e.new for e in members)
+                # A row of one field (a filter's option with its count) is a field.
+                else 1
+                if prio == 3 and len(members) == 1 and members[0].role in _FIELD_ROLES
+                else prio,
+                n,
+                members,
+            )
+            for prio, n, members in units
         ]
         budget: float = _listing_budget(offscreen_listed, below_total)
         runs = _row_runs([u[2] for u in units if u[0] == 3], children)

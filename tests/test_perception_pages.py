@@ -54,11 +54,17 @@ async def test_a_rows_text_sits_next_to_its_controls(
     page = await open_page(session, sites, "perception/bills.html")
     prompt = serialize(page)
     lines = prompt.splitlines()
-    at = lines.index('row "Northwind Traders · Jun 3, 2024 · $1,240.00 · Overdue":')
-    assert lines[at + 1].endswith(' checkbox "Select BILL-10558"')
-    assert lines[at + 2].endswith(' link "BILL-10558"')
-    assert lines[at + 3].endswith(' button "More actions"')  # an icon named by its title
-    assert all(line.startswith("  e") for line in lines[at + 1 : at + 4])
+    northwind = "Northwind Traders · Jun 3, 2024 · $1,240.00 · Overdue"
+    # The row's controls are read with its text (alike rows in view are written once: the
+    # row's text and its ids on one line under a header naming the controls).
+    in_row = [e for e in prompt_elements(prompt) if e.row == northwind][:3]
+    assert [(e.role, e.label) for e in in_row] == [
+        ("checkbox", "Select BILL-10558"),
+        ("link", "BILL-10558"),
+        ("button", "More actions"),  # an icon named by its title
+    ]
+    at = next(n for n, line in enumerate(lines) if line.strip().startswith(f'row "{northwind}":'))
+    assert all(e.id in " ".join(lines[at : at + 4]) for e in in_row)
     # The header row once, as a line of text, before the rows.
     assert lines.index("Select · Bill · Vendor · Due · Amount · Status") < at
     # Separate nodes read apart: a tab and its counter.

@@ -125,6 +125,7 @@ _EXTRA_KEYS = {
     "placeholder": "placeholder",
     "domId": "id",
     "above": "above",
+    "wholeRow": "whole_row",
 }
 
 
@@ -377,6 +378,8 @@ def _element_line(
     label = _label_text(el)
     if label and not bare:
         parts.append(_quote(label, PROMPT_LABEL))
+    elif el.attributes.get("whole_row"):
+        parts.append("(the row itself)")
     if (
         el.type not in _PLAIN_TYPES
         and el.role in ("textbox", "slider", "spinbutton")
@@ -487,7 +490,9 @@ class _Lines:
         self.keys.append((kind, key))
 
     def text(self, line: str, key: str) -> None:
-        self.group = None
+        # A group goes on over a help line inside it; a heading starts another part.
+        if line.startswith("#"):
+            self.group = None
         self._add(line, "text", key)
 
     def row(self, context: str, *, terse: bool = False) -> None:
@@ -581,17 +586,25 @@ class _Run:
                 j, before, after = self.derived[i]
                 name = _quote(before + self._ref(j) + after, PROMPT_LABEL)
             else:
-                name = _quote(fixed, PROMPT_LABEL) if fixed else "(its own name)"
+                # Unnamed in every row (a row's checkbox): the row's text names it.
+                name = (
+                    _quote(fixed, PROMPT_LABEL)
+                    if fixed
+                    else ""
+                    if fixed == ""
+                    else "(its own name)"
+                )
             out.append(" ".join(p for p in (role, name, rest) if p))
         return ", ".join(out)
 
-    def line(self, members: list[Element]) -> str:
-        """``row "Wireless Mouse · $24.99": e40 "Wireless Mouse", e41``."""
+    def line(self, members: list[Element], limit: int = 0) -> str:
+        """``row "Wireless Mouse · $24.99": e40 "Wireless Mouse", e41``; the row's text
+        cut at ``limit`` characters (``ROW_TERSE`` by default)."""
         ids = [
             f"{el.id} {_quote(_label_text(el), PROMPT_LABEL)}" if i in self.varying else el.id
             for i, el in enumerate(members)
         ]
-        return f"row {_quote(members[0].context, ROW_TERSE)}: {', '.join(ids)}"
+        return f"row {_quote(members[0].context, limit or ROW_TERSE)}: {', '.join(ids)}"
 
 
 def _around(names: list[str], inner: list[str]) -> tuple[str, str] | None:
@@ -615,15 +628,15 @@ RUN_MIN = 3
 
 
 def _row_runs(
-    row_units: list[list[Element]], children: Mapping[str, list[Element]]
+    row_units: list[list[Element]], children: Mapping[str, list[Element]], *, terse: bool = True
 ) -> dict[str, _Run]:
     """Runs of ``RUN_MIN`` or more consecutive alike rows, by the id of each row's first
-    element."""
+    element; alike as their lines are written (``terse`` further up and down)."""
 
     def shape(members: list[Element]) -> tuple[tuple[str, str], ...] | None:
-        if any(children.get(m.id) or m.attributes.get("group") for m in members):
+        if any(children.get(m.id) or m.attributes.get("group") or m.new for m in members):
             return None
-        return tuple((m.role, _element_line(m, terse=True, bare=True)) for m in members)
+        return tuple((m.role, _element_line(m, terse=terse, bare=True)) for m in members)
 
     out: dict[str, _Run] = {}
     shapes = [shape(members) for members in row_units]
@@ -760,6 +773,13 @@ def serialize(
     kept_text = _text_in_view(page.texts)
     view = _Lines(children)
     shown_rows: set[str] = set()
+    # Alike rows in view are written once too (a mail list's rows, a results table's).
+    view_units: dict[str, list[Element]] = {}
+    for i, el in enumerate(elements):
+        if places[i] == "view" and el.row in in_view_rows and el.row in rows:
+            view_units.setdefault(el.row, rows[el.row])
+    view_runs = _row_runs(list(view_units.values()), children, terse=False)
+    run_at: tuple[_Run, int] | None = None  # the run being written, and where it ends
     for i in range(len(elements) + 1):
         for text in texts_at.get(i, []):
             line = kept_text.get(id(text))
@@ -772,6 +792,15 @@ def serialize(
             if el.row in shown_rows:
                 continue
             shown_rows.add(el.row)
+            run = view_runs.get(rows[el.row][0].id)
+            if run is not None:
+                if run_at is None or run_at != (run, len(view.lines)):
+                    view.text(f"each row below has: {run.header()}:", "")
+                view.lines.append("  " + run.line(rows[el.row], ROW_IN_VIEW))
+                view.keys.append(("el", ""))
+                view.listed.extend(rows[el.row])
+                run_at = (run, len(view.lines))
+                continue
             view.row(rows[el.row][0].context)
             for member in rows[el.row]:
                 view.element(member, indent="  ")

@@ -534,18 +534,67 @@
     if (!fs) {
       // A legacy form's group of options (the cell holds several of one name): the label
       // in the cell before theirs.
-      var cell = cellOf(el);
+      // An ASP.NET-style option list nests a table of one option per row inside that
+      // cell: the cell holding the group is the nearest one with several of its name.
       var nm = el.getAttribute("name");
-      if (!cell || !nm || cell.querySelectorAll("input[type=radio], input[type=checkbox]")
-          .length < 2) return "";
-      var before = cellBeside(cell, false);
-      return before && labelLike(before) ? cap(before, LABEL_MAX) : "";
+      if (!nm) return "";
+      for (var cell = cellOf(el), up = 0; cell && up < 3; up++) {
+        var boxes = cell.querySelectorAll("input[type=radio], input[type=checkbox]");
+        var mates = 0;
+        for (var b = 0; b < boxes.length && mates < 2; b++) {
+          if (boxes[b].getAttribute("name") === nm) mates++;
+        }
+        if (mates >= 2) {
+          var before = cellBeside(cell, false);
+          return before && labelLike(before) ? cap(before, LABEL_MAX) : "";
+        }
+        cell = cell.parentElement ? cellOf(cell.parentElement) : null;
+      }
+      return "";
     }
     if (fs.tagName === "FIELDSET") {
       var legend = fs.querySelector("legend");
       return legend ? cap(textOf(legend), LABEL_MAX) : "";
     }
     return cap(ariaName(fs) || "", LABEL_MAX);
+  }
+
+  // Containers whose own name a person reads as the heading of the controls inside:
+  // "Settings" over a side navigation's links, "Security code" over six digit boxes, a
+  // cookie banner's name over its "Accept" and "Reject".
+  // Only a name the page does not show as text already: an aria-label, or labelling text
+  // that is visually hidden (a heading or legend in view is on its own line).
+  var NAMED_CONTAINERS = "nav, [role=navigation], [role=group], [role=radiogroup], " +
+    "[role=toolbar], [role=search], [role=region], [role=dialog], [role=alertdialog], " +
+    "dialog, section[aria-label], section[aria-labelledby], aside[aria-label]";
+  var CONTAINER_NAME_MAX = 80;
+
+  function unseenName(p) {
+    var own = norm(p.getAttribute("aria-label"));
+    var lb = p.getAttribute("aria-labelledby");
+    if (!lb) return own;
+    var root = rootOf(p);
+    var ids = lb.split(/\s+/);
+    var parts = [];
+    for (var i = 0; i < ids.length; i++) {
+      var ref = byIdIn(root, ids[i]);
+      if (!ref) continue;
+      var r = ref.getBoundingClientRect();
+      // Shown text (a heading, a banner's sentence) is read where it stands.
+      if (r.width > 2 && r.height > 2 && isRendered(ref, r)) return "";
+      parts.push(textOf(ref));
+    }
+    return norm(parts.join(" ")) || own;
+  }
+
+  function containerName(el) {
+    var p = el.parentElement;
+    for (var hops = 0; p && hops < 12 && p.tagName !== "BODY"; hops++, p = p.parentElement) {
+      if (!p.matches(NAMED_CONTAINERS)) continue;
+      var name = unseenName(p);
+      if (name) return cap(name, CONTAINER_NAME_MAX);
+    }
+    return "";
   }
 
   function ariaName(el) {
@@ -1185,7 +1234,7 @@
     var mine = all.splice(row.from, all.length - row.from);
     var labels = [];
     for (var j = 0; j < row.items.length; j++) {
-      if (row.items[j].label) labels.push(labelKey(row.items[j].label));
+      if (row.items[j].label && !row.items[j].rowSelf) labels.push(labelKey(row.items[j].label));
     }
     // The row's own text, without what only repeats a label of its controls.
     var kept = [];
@@ -1206,7 +1255,15 @@
     }
     for (var m = 0; m < row.items.length; m++) {
       var it = row.items[m];
-      if (id && !it.row) it.row = id;
+      if (id && !it.row) {
+        it.row = id;
+        if (it.inContainer) delete it.group;
+        if (it.rowSelf) {
+          it.label = "";
+          it.wholeRow = true;
+        }
+      }
+      delete it.rowSelf;
       if (parent) parent.items.push(it);
     }
   };
@@ -1257,6 +1314,11 @@
     };
     var label = labelOf(el, role, this.labelCache);
     if (!label && proxy) label = textOf(proxy) || ariaName(proxy);
+    // A box named by a glyph beside it ("☆" of the star next to a row's checkbox) has no
+    // name a person reads: its row says which it is.
+    if ((role === "checkbox" || role === "radio") && label && !MEANINGFUL.test(label)) {
+      label = "";
+    }
     item.label = cap(label, LABEL_MAX);
     fillState(el, role, item);
     var tagName = el.tagName;
@@ -1273,10 +1335,13 @@
       var eph = editorPlaceholder(el);
       if (eph) item.placeholder = cap(eph, 80);
     }
-    if (role === "radio" || role === "checkbox") {
-      var g = groupOf(el);
-      if (g && g !== item.label) item.group = g;
+    var g = role === "radio" || role === "checkbox" ? groupOf(el) : "";
+    if (!g && role !== "option" && role !== "menuitem" && role !== "tab") {
+      g = containerName(el);
+      // A row's own text says where its controls sit (see closeRow).
+      if (g) item.inContainer = true;
     }
+    if (g && g !== item.label) item.group = g;
     var v = this.visibility(proxy || el, proxy ? proxy.getBoundingClientRect() : rect, ctx);
     if (v.vis === "covered" && !proxy && el.labels && el.labels.length &&
         (role === "radio" || role === "checkbox")) {
@@ -1306,7 +1371,13 @@
         el.getAttribute("aria-expanded") === "true" || role === "listbox") {
       this.owners.push({ el: el, item: item });
     }
-    if (seq === undefined && this.rowStack.length) this.rowControl(item, role);
+    if (seq === undefined && this.rowStack.length) {
+      // A row that is itself what one clicks (a mail list's row opens the message) is
+      // still a row: its text names it, and its own line need not repeat that text.
+      var open = this.rowTop();
+      if (open && open.el === el) item.rowSelf = true;
+      this.rowControl(item, role);
+    }
   };
 
   // Options and menu items shown in a popup belong to the combobox or button that opened
@@ -1531,7 +1602,10 @@
           if (isRendered(target, trect)) {
             if (!flags.quiet) this.flushText();
             this.report(target, "clickable", trect, ctx, null);
-            reportedHere = true;
+            // A row that is itself the click target keeps its first cell's text as the
+            // row's (the sender of a mail row), not as this leaf's own.
+            var rowEl = this.rowTop();
+            reportedHere = !(rowEl && rowEl.el === target);
           }
         }
       }

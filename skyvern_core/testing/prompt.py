@@ -19,12 +19,15 @@ from skyvern_core.perception.matching import match_option
 __all__ = ["FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
-    r'^(?P<indent> *)(?P<id>(?:f\d+\.)?e\d+) (?P<role>\S+) "(?P<label>[^"]*)"(?P<rest>.*)$'
+    r'^(?P<indent> *)(?P<id>(?:f\d+\.)?e\d+) (?P<role>[^\s"(]+)'
+    r'(?: "(?P<label>[^"]*)")?(?P<rest>.*)$'
 )
 _ROW = re.compile(r'^(?P<indent> *)row "(?P<text>[^"]*)":$')
 _GROUP = re.compile(r'^ *group "[^"]*":$')
 _RUN = re.compile(r"^each row below has: (?P<shape>.*):$")
-_RUN_PART = re.compile(r'(?P<role>\S+) (?:"(?P<label>[^"]*)"|\(its own name\))(?P<rest>[^,]*)')
+_RUN_PART = re.compile(
+    r'(?P<role>[^\s,"(]+)(?: (?:"(?P<label>[^"]*)"|\(its own name\)))?(?P<rest>[^,]*)'
+)
 _RUN_ROW = re.compile(r'^ +row "(?P<text>[^"]*)": (?P<ids>.*)$')
 _RUN_ID = re.compile(r'(?P<id>(?:f\d+\.)?e\d+)(?: "(?P<label>[^"]*)")?')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
@@ -66,9 +69,10 @@ class PromptElement(NamedTuple):
 
 
 def prompt_elements(prompt: str) -> list[PromptElement]:
-    """The element lines of a step prompt that have a label, in order, each with the row it
-    sits under (``row "…":`` and the lines indented below it) and the element it is
-    listed under (a popup's options under their combobox). Rows of alike controls written
+    """The element lines of a step prompt, in order (an unnamed one, such as a row's
+    checkbox named by its row, with the label ``""``), each with the row it sits under
+    (``row "…":`` and the lines indented below it) and the element it is listed under
+    (a popup's options under their combobox). Rows of alike controls written
     once (``each row below has: checkbox (its own name), button "Pay":`` then ``row "…":
     e52 "Select BILL-7", e53``) give one element per id."""
     out: list[PromptElement] = []
@@ -116,7 +120,9 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
             parents.pop()
         owner = parents[-1][1] if parents and (row is None or parents[-1][0] > row[0]) else ""
         out.append(
-            PromptElement(m["id"], m["role"], m["label"], m["rest"], row[1] if row else "", owner)
+            PromptElement(
+                m["id"], m["role"], m["label"] or "", m["rest"], row[1] if row else "", owner
+            )
         )
         parents.append((indent, m["id"]))
     return out

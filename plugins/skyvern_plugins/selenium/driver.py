@@ -70,7 +70,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -84,89 +83,23 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from skyvern_core.browser.actions import BrowserActions
+from skyvern_core.browser.chromium import JPEG_QUALITY, LAUNCH_ARGS, find_chromium
+from skyvern_core.browser.elements import ActionFailed, child_frame_options, known_elements
+from skyvern_core.browser.primitives import SETTLE_CAP
+from skyvern_core.browser.scripts import CALL, DOCUMENT_FRAME, LOCATE, READ_DOCUMENT, SNAPSHOT
 from skyvern_core.config import Settings
 from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
-from skyvern_core.models import (
-    Action,
-    ActionResult,
-    CheckAction,
-    ClickAction,
-    GoBackAction,
-    GotoUrlAction,
-    HoverAction,
-    InputTextAction,
-    KeypressAction,
-    PageState,
-    ScrollAction,
-    SelectOptionAction,
-    UploadFileAction,
-    WaitAction,
-)
-from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
-from skyvern_core.perception.browser_common import (
-    AUTOCOMPLETE,
-    CHECKED_STATE,
-    DISPATCH_CHANGE,
-    DOCUMENT_FRAME,
-    EDITABLE_TEXT,
-    FILE_INPUT,
-    HIT_TEST,
-    IS_HOVERED,
-    JPEG_QUALITY,
-    JS_CLICK,
-    LAST_OPTION,
-    LAUNCH_ARGS,
-    LIST_OPTIONS,
-    MAX_FRAME_DEPTH,
-    NATIVE_OPTIONS,
-    NO_PAGE_BACK,
-    OPEN_WAIT,
-    PROXY_LABEL,
-    READ_DOCUMENT,
-    SCROLL_PAGE,
-    SCROLL_TO_CENTER,
-    SCROLL_TO_NEAREST,
-    SELECT_CONTENTS,
-    SELECTED_LABELS,
-    SNAPSHOT_API,
-    SNAPSHOT_STATE,
-    SUGGESTION_WAIT,
-    WIDGET_STATE,
-    ActionFailed,
-    KnownElement,
-    check_checkable,
-    check_clickable,
-    check_text_field,
-    checked_result,
-    child_frame_options,
-    choose_option,
-    covered,
-    custom_select_result,
-    describe_element,
-    element_scroll_result,
-    find_chromium,
-    has_checked_state,
-    is_list,
-    is_on,
-    key_name,
-    known_elements,
-    known_from_page,
-    local_upload,
-    native_select_result,
-    page_scroll_result,
-    pick_suggestion,
-    resolve_args,
-    splice_frames,
-    suggestion_data,
-    typed_result,
-    unsupported_action,
-    wait_seconds,
-)
+from skyvern_core.models import Action, ActionResult, PageState
+from skyvern_core.perception import build_page_state
+from skyvern_core.perception.document import MAX_FRAME_DEPTH, splice_frames
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
+from skyvern_plugins.selenium.primitives import SeleniumPrimitives
+from skyvern_plugins.selenium.primitives import readable as _readable
+from skyvern_plugins.selenium.primitives import selenium_keys as _selenium_keys  # noqa: F401
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
-    from selenium.webdriver.remote.webelement import WebElement
 
 __all__ = ["SeleniumDriver", "SeleniumSession", "find_chromedriver"]
 
@@ -178,8 +111,6 @@ T = TypeVar("T")
 SELENIUM_ENV = {"SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
 """Set process-wide before Selenium is used: no Selenium Manager downloads, no statistics."""
 
-SETTLE_CAP = 1.5
-"""Seconds an action waits at most for the page to settle afterwards."""
 QUIET_WINDOW = 0.15
 """Seconds without a new resource loaded that count as settled."""
 NAVIGATION_TIMEOUT = 30
@@ -197,91 +128,9 @@ QUIT_TIMEOUT = 30.0
 FRAME_INTERVAL = 0.5
 """Seconds between two recorded frames."""
 
-_SNAPSHOT = "return JSON.stringify((\n" + SNAPSHOT_SCRIPT.strip() + "\n)(arguments[0]));"
-_RESOLVE = (
-    f"var s = {SNAPSHOT_STATE}; var a = arguments[0];"
-    " return s && s.api ? s.api.resolve(a.id, a.locator, a.tag, a.token) : null;"
-)
-# Resolves a document-local locator (" >>> " enters shadow roots) without the snapshot
-# script's API: a child frame may have navigated since, and its API with it.
-_LOCATE = """
-var parts = arguments[0].split(" >>> "), root = document, el = null;
-for (var i = 0; i < parts.length; i++) {
-  if (!root) return null;
-  try { el = root.querySelector(parts[i]); } catch (e) { return null; }
-  if (!el) return null;
-  root = el.shadowRoot;
-}
-return el;
-"""
 _SETTLE_PROBE = (
     "return [document.readyState, performance.getEntriesByType('resource').length, location.href];"
 )
-_INFO = """(el) => ({
-    tag: el.tagName.toLowerCase(),
-    type: (el.getAttribute('type') || '').toLowerCase(),
-    role: (el.getAttribute('role') || '').toLowerCase(),
-    disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
-    readonly: !!el.readOnly || el.getAttribute('aria-readonly') === 'true',
-    editable: el.isContentEditable,
-    rendered: (() => { const r = el.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && (!el.checkVisibility ||
-        el.checkVisibility({visibilityProperty: true})); })(),
-    checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked :
-      el.getAttribute('aria-checked'),
-})"""
-# Sets a value the way a person's edit would end up (the native setter, so frameworks that
-# track the value notice), for inputs that cannot be typed into key by key (dates, colours).
-_SET_VALUE = """(el, value) => {
-    const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype
-      : HTMLInputElement.prototype;
-    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
-    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
-    el.dispatchEvent(new Event('change', {bubbles: true}));
-    return el.value;
-}"""
-_INSERT_TEXT = """(el, text) => {
-    el.focus();
-    if (el.select) el.select();
-    document.execCommand('insertText', false, text);
-    return el.value;
-}"""
-_SELECT_INDEX = """(el, index) => {
-    for (const o of el.options) o.selected = o.index === index;
-    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
-    el.dispatchEvent(new Event('change', {bubbles: true}));
-}"""
-_SCROLL_IF_NEEDED = f"""(el) => {{
-    const hit = {SNAPSHOT_API}.hitTest(el);
-    if (hit.rendered && !hit.inView) el.scrollIntoView({{block: 'center', inline: 'center'}});
-}}"""
-# True when a click at the element's centre lands on its own <label> (a visually hidden
-# checkbox under a styled label): ChromeDriver calls that intercepted, a person does not.
-_LABEL_ON_TOP = """(el) => {
-    const r = el.getBoundingClientRect();
-    const x = Math.min(Math.max((r.left + r.right) / 2, 0), innerWidth - 1);
-    const y = Math.min(Math.max((r.top + r.bottom) / 2, 0), innerHeight - 1);
-    const root = el.getRootNode().elementFromPoint ? el.getRootNode() : document;
-    const hit = root.elementFromPoint(x, y);
-    return !!hit && hit !== el && !el.contains(hit) && hit.tagName === 'LABEL'
-      && hit.control === el;
-}"""
-_UNHIDE = """(el) => {
-    const before = el.getAttribute('style');
-    el.style.setProperty('display', 'block', 'important');
-    el.style.setProperty('visibility', 'visible', 'important');
-    el.style.setProperty('opacity', '1', 'important');
-    el.style.setProperty('width', '10px', 'important');
-    el.style.setProperty('height', '10px', 'important');
-    return before;
-}"""
-_RESTORE_STYLE = """(el, before) => {
-    if (before === null) el.removeAttribute('style'); else el.setAttribute('style', before);
-}"""
-
-_BLANK = ("about:blank", "data:,")
-"""The pages a new browser starts on: not pages a task visited."""
-_DATE_TYPES = {"date", "time", "datetime-local", "month", "week", "color", "range"}
 _PARTIAL_SUFFIXES = (".crdownload", ".tmp", ".part")
 
 
@@ -291,16 +140,6 @@ def _import_selenium() -> Any:
     except ImportError as exc:
         raise MissingExtraError("selenium", "selenium") from exc
     return webdriver
-
-
-def _readable(exc: BaseException) -> str:
-    """The first line of a WebDriver error, without Selenium's boilerplate."""
-    text = str(getattr(exc, "msg", None) or exc).strip()
-    text = text.split("\n", 1)[0]
-    text = re.sub(r"^Message: ", "", text)
-    text = re.split(r"; For documentation on this error| \(Session info:", text)[0]
-    text = re.sub(r"^(unknown error|javascript error): ", "", text)
-    return text.strip() or type(exc).__name__
 
 
 def find_chromedriver(browser: str | None = None) -> str:
@@ -569,7 +408,9 @@ class SeleniumSession:
         self._snapshot_handle: str | None = None
         self._chains: dict[str, list[str]] = {}
         self._tokens: dict[str, str] = {}
-        self._known: dict[str, KnownElement] = {}
+        self._actions = BrowserActions(SeleniumPrimitives(self))
+        self._here: tuple[str, ...] | None = None
+        """The frames the WebDriver is in (None: not known)."""
         self._recorder: _Recorder | None = None
         self._stuck = 0
         """Abandoned calls still running in their threads (they hold :attr:`lock`)."""
@@ -623,7 +464,7 @@ class SeleniumSession:
 
     def _js(self, fn: str, *args: Any) -> Any:
         """Call a JavaScript function (source text) with ``args`` in the current frame."""
-        return self.wd.execute_script(f"return ({fn}).apply(null, arguments);", *args)
+        return self.wd.execute_script(CALL.format(fn=fn), *args)
 
     def _cdp(self, cmd: str, params: dict[str, Any] | None = None) -> Any:
         """A Chrome DevTools command on the current tab (works through a Grid as well)."""
@@ -695,6 +536,7 @@ class SeleniumSession:
         """Back to the top document of the current tab (a closed tab: the last one left)."""
         from selenium.common.exceptions import NoSuchWindowException
 
+        self._here = None
         try:
             self.wd.switch_to.default_content()
         except NoSuchWindowException:
@@ -702,6 +544,7 @@ class SeleniumSession:
             if not handles:
                 raise
             self.wd.switch_to.window(handles[-1])
+        self._here = ()
 
     def _url(self) -> str:
         try:
@@ -723,11 +566,15 @@ class SeleniumSession:
         except Exception:
             current = None
         if new:
+            self._here = None
             wd.switch_to.window(new[-1])
+            self._here = ()
             self._settle()
             data["new_tab"] = self._url()
         elif current not in handles and handles:
+            self._here = None
             wd.switch_to.window(handles[-1])
+            self._here = ()
 
     def _scan_downloads(self, wait: float) -> list[Path]:
         """Downloads finished since the last scan; waits up to ``wait`` s for partial ones."""
@@ -806,7 +653,7 @@ class SeleniumSession:
         except WebDriverException as exc:
             raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
         known = known_elements(raws)
-        self._known, self._chains, self._tokens = known, chains, tokens
+        self._actions.known, self._chains, self._tokens = known, chains, tokens
         self._snapshot_handle = handle
         self._tab_urls[handle] = url
         return build_page_state(
@@ -824,7 +671,7 @@ class SeleniumSession:
         return [url if h == current else self._tab_urls.get(h, "") for h in handles]
 
     def _snapshot_here(self, opts: dict[str, Any]) -> dict[str, Any]:
-        raw: dict[str, Any] = json.loads(self.wd.execute_script(_SNAPSHOT, opts))
+        raw: dict[str, Any] = json.loads(self._js(SNAPSHOT, opts))
         return raw
 
     def _snapshot_children(
@@ -842,9 +689,10 @@ class SeleniumSession:
             local = str(info["locator"]).rsplit(" |> ", 1)[-1]
             path = str(info["frame"])
             try:
-                iframe = self.wd.execute_script(_LOCATE, local)
+                iframe = self._js(LOCATE, local)
                 if iframe is None:
                     continue
+                self._here = None
                 self.wd.switch_to.frame(iframe)
             except WebDriverException as exc:
                 log.debug("frame %s not entered: %s", path, _readable(exc))
@@ -866,14 +714,16 @@ class SeleniumSession:
         from selenium.common.exceptions import WebDriverException
 
         self._top()
+        self._here = None
         for local in chain:
             try:
-                iframe = self.wd.execute_script(_LOCATE, local)
+                iframe = self._js(LOCATE, local)
                 if iframe is None:
                     raise ActionFailed("the frame is no longer on the page")
                 self.wd.switch_to.frame(iframe)
             except WebDriverException as exc:
                 raise ActionFailed("the frame is no longer on the page") from exc
+        self._here = tuple(chain)
 
     async def screenshot(self, *, full_page: bool = False) -> bytes:
         """A PNG of the viewport, or of the whole page."""
@@ -1010,6 +860,7 @@ class SeleniumSession:
                 iframe = self._js(DOCUMENT_FRAME, k)
                 if iframe is None:
                     continue
+                self._here = None
                 self.wd.switch_to.frame(iframe)
             except WebDriverException as exc:
                 log.debug("frame %d not entered: %s", k, _readable(exc))
@@ -1047,505 +898,24 @@ class SeleniumSession:
     # ------------------------------------------------------------------ acting
 
     async def execute(self, action: Action, page: PageState) -> ActionResult:
-        """Carry out one action, check its effect and say how it went."""
-        if isinstance(action, WaitAction):
-            seconds = wait_seconds(action.seconds)
-            await anyio.sleep(seconds)
-            return ActionResult(success=True, data={"waited": seconds})
-        upload: Path | None = None
-        if isinstance(action, UploadFileAction):
-            try:
-                upload = await local_upload(action.file)
-            except ActionFailed as failure:
-                return ActionResult(success=False, error=str(failure), data=failure.data)
-        return await self._run(self._execute_sync, action, page, upload)
+        """Carry out one action, check its effect and say how it went
+        (:class:`~skyvern_core.browser.actions.BrowserActions`)."""
+        return await self._actions.execute(action, page)
 
-    def _execute_sync(self, action: Action, page: PageState, upload: Path | None) -> ActionResult:
-        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    def _go(self, chain: tuple[str, ...]) -> None:
+        """Into the frame reached by ``chain``, unless the WebDriver is there already."""
+        if self._here != chain:
+            self._enter(list(chain))
 
-        handlers: dict[type, Callable[[Any, PageState], ActionResult]] = {
-            ClickAction: self._click,
-            InputTextAction: self._input_text,
-            SelectOptionAction: self._select_option,
-            CheckAction: self._check,
-            UploadFileAction: lambda a, p: self._upload(a, p, upload),
-            ScrollAction: self._scroll,
-            KeypressAction: self._keypress,
-            HoverAction: self._hover,
-            GoBackAction: self._go_back,
-            GotoUrlAction: self._goto_action,
-        }
-        handler = handlers.get(type(action))
-        if handler is None:
-            return unsupported_action(action.type)
-        url_before = self._url()
-        try:
-            result = handler(action, page)
-        except ActionFailed as failure:
-            result = ActionResult(success=False, error=str(failure), data=failure.data)
-        except StaleElementReferenceException:
-            name = self._describe(getattr(action, "element_id", "") or "", page)
-            result = ActionResult(success=False, error=f"element {name} is no longer on the page")
-        except WebDriverException as exc:
-            result = ActionResult(success=False, error=_readable(exc))
+    def _after_action(self, data: dict[str, Any]) -> None:
+        from selenium.common.exceptions import WebDriverException
+
         with contextlib.suppress(WebDriverException):
             self._top()
-            self._collect_downloads(result.data)
-            self._follow_new_tab(result.data)
-        url = self._url()
-        if url and url != url_before and "url" not in result.data:
-            result.data["url"] = url
+            self._collect_downloads(data)
+            self._follow_new_tab(data)
         with contextlib.suppress(WebDriverException):
-            self._tab_urls[self.wd.current_window_handle] = url
-        return result
-
-    # -- elements
-
-    def _describe(self, element_id: str, page: PageState | None) -> str:
-        return describe_element(element_id, self._known.get(element_id), page)
-
-    def _element(self, element_id: str, page: PageState | None) -> WebElement:
-        """The element with that id (the WebDriver switched into its frame), or a failure."""
-        from selenium.common.exceptions import WebDriverException
-
-        known = self._known.get(element_id) or known_from_page(element_id, page)
-        if known is None:
-            raise ActionFailed(f"there is no element {element_id} on the page")
-        chain = self._chains.get(known.frame)
-        gone = f"element {element_id} is no longer on the page"
-        if chain is None:
-            raise ActionFailed(gone)
-        try:
-            if self.wd.current_window_handle != self._snapshot_handle:
-                raise ActionFailed(gone)
-            self._enter(chain)
-        except (ActionFailed, WebDriverException) as exc:
-            raise ActionFailed(gone) from exc
-        args = resolve_args(element_id, known, self._tokens.get(known.frame, ""))
-        try:
-            element = self.wd.execute_script(_RESOLVE, args)
-        except WebDriverException as exc:
-            raise ActionFailed(gone) from exc
-        if element is None:
-            raise ActionFailed(gone)
-        return element
-
-    def _js_if_attached(self, fn: str, el: WebElement, *args: Any, default: Any = None) -> Any:
-        """Like :meth:`_js`, but ``default`` when ``el`` left the document (ChromeDriver
-        refuses detached elements as arguments; Playwright would pass them)."""
-        from selenium.common.exceptions import StaleElementReferenceException
-
-        try:
-            return self._js(fn, el, *args)
-        except StaleElementReferenceException:
-            return default
-
-    def _info(self, el: WebElement) -> dict[str, Any]:
-        info: dict[str, Any] = self._js(_INFO, el)
-        return info
-
-    def _hit(self, el: WebElement) -> dict[str, Any]:
-        hit: dict[str, Any] = self._js(HIT_TEST, el)
-        return hit
-
-    def _js_click(self, el: WebElement) -> None:
-        self._js(JS_CLICK, el)
-
-    def _covered(self, element_id: str, page: PageState | None, by: str) -> ActionFailed:
-        return covered(self._describe(element_id, page), by)
-
-    def _click_handle(
-        self, el: WebElement, element_id: str, page: PageState | None
-    ) -> dict[str, Any]:
-        """Click like a person; returns data; raises ActionFailed with the reason."""
-        from selenium.common.exceptions import (
-            ElementClickInterceptedException,
-            StaleElementReferenceException,
-            WebDriverException,
-        )
-        from selenium.webdriver.common.action_chains import ActionChains
-
-        self._js(_SCROLL_IF_NEEDED, el)
-        hit = self._hit(el)
-        if not hit.get("rendered", True):
-            raise ActionFailed(f"element {self._describe(element_id, page)} is not visible")
-        if hit.get("inView") and not hit.get("ok"):
-            if hit.get("modal") or hit.get("interactive"):
-                raise self._covered(element_id, page, hit["by"])
-            # A passive layer on top: a sticky header clears once the element is centred.
-            self._js(SCROLL_TO_CENTER, el)
-            hit = self._hit(el)
-            if hit.get("inView") and not hit.get("ok"):
-                if hit.get("modal") or hit.get("interactive"):
-                    raise self._covered(element_id, page, hit["by"])
-                self._js_click(el)
-                return {"method": "js", "covered_by": hit["by"]}
-        try:
-            if self._js(_LABEL_ON_TOP, el):
-                ActionChains(self.wd, duration=0).move_to_element(el).click().perform()
-                return {"method": "label"}
-            el.click()
-        except StaleElementReferenceException:
-            raise
-        except ElementClickInterceptedException as exc:
-            hit = self._hit(el)
-            if hit.get("modal") or hit.get("interactive"):
-                raise self._covered(element_id, page, hit.get("by", "another element")) from exc
-            log.info("click on %s fell back to JavaScript: %s", element_id, _readable(exc))
-            self._js_click(el)
-            return {"method": "js", "note": f"the normal click failed: {_readable(exc)}"}
-        except WebDriverException as exc:
-            reason = _readable(exc)
-            if not self._info(el)["rendered"]:
-                raise ActionFailed(
-                    f"element {self._describe(element_id, page)} is not visible"
-                ) from exc
-            log.info("click on %s fell back to JavaScript: %s", element_id, reason)
-            self._js_click(el)
-            return {"method": "js", "note": f"the normal click failed: {reason}"}
-        return {}
-
-    def _click(self, action: ClickAction, page: PageState) -> ActionResult:
-        el = self._element(action.element_id, page)
-        info = self._info(el)
-        check_clickable(info, self._describe(action.element_id, page))
-        target = el
-        if not info["rendered"] and info["tag"] == "input":
-            target = self._js(PROXY_LABEL, el) or el
-        before = self._checked_state(el, info)
-        data = self._click_handle(target, action.element_id, page)
-        self._settle()
-        after = self._checked_state(el, info)
-        if before is not None and after is not None and before != after:
-            data["checked"] = after == "true" or after is True
-        return ActionResult(success=True, data=data)
-
-    def _checked_state(self, el: WebElement, info: dict[str, Any]) -> Any:
-        if not has_checked_state(info):
-            return None
-        return self._js_if_attached(CHECKED_STATE, el)
-
-    # -- typing
-
-    def _input_text(self, action: InputTextAction, page: PageState) -> ActionResult:
-        el = self._element(action.element_id, page)
-        info = self._info(el)
-        name = self._describe(action.element_id, page)
-        if is_list(info):
-            result = self._select_option(
-                SelectOptionAction(element_id=action.element_id, option=action.text), page
-            )
-            result.data["note"] = "a list, not a text field: the option was chosen instead"
-            return result
-        check_text_field(info, name)
-        secret = info["type"] == "password"
-        if info["editable"] and info["tag"] not in ("input", "textarea"):
-            kept = self._type_editable(el, action.text)
-        elif info["tag"] == "input" and self._js(AUTOCOMPLETE, el) == "combobox":
-            return self._type_and_pick(el, action.text, name, info)
-        else:
-            kept = self._fill(el, action.text, info)
-        self._settle()
-        return typed_result(kept, action.text, secret, name)
-
-    def _type_and_pick(
-        self, el: WebElement, text: str, name: str, info: dict[str, Any]
-    ) -> ActionResult:
-        """Type into an autocomplete, then pick the suggestion that matches the text (by
-        :func:`~skyvern_core.perception.matching.match_option`) or keep the typed text."""
-        from selenium.common.exceptions import WebDriverException
-        from selenium.webdriver.common.keys import Keys
-
-        before = self._js(WIDGET_STATE, el)
-        self._fill(el, text, info)
-        listed = self._js(LIST_OPTIONS, el, SUGGESTION_WAIT)
-        index, match, why = pick_suggestion(text, listed["options"])
-        if match is None:
-            labels = [o["label"] for o in listed["options"] if o.get("label")]
-            if labels:
-                with contextlib.suppress(WebDriverException):
-                    el.send_keys(Keys.ESCAPE)
-            self._settle()
-            kept = str(self._js_if_attached("(el) => el.value", el, default=""))
-            if kept != text:
-                raise ActionFailed(
-                    f"{name} kept {kept!r}, not the text typed: it takes one of its "
-                    f"suggestions, and {why} {text!r}"
-                    + (f" (the suggestions: {', '.join(labels[:10])})" if labels else "")
-                )
-            return ActionResult(success=True, data=suggestion_data(None, labels, why))
-        value = str(listed["options"][index].get("value") or "")
-        self._click_option(el, index, match.label, name)
-        self._settle()
-        after = self._js(WIDGET_STATE, el)
-        result = custom_select_result(match, value, name, before, after)
-        result.data.update(suggestion_data(match, [], ""))
-        return result
-
-    def _fill(self, el: WebElement, text: str, info: dict[str, Any]) -> str:
-        """Type ``text`` key by key into a cleared field; return what the field kept."""
-        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-
-        self._js(_SCROLL_IF_NEEDED, el)
-        if info["type"] in _DATE_TYPES:
-            # Chromium's date and colour pickers take no free typing: set the value instead.
-            return str(self._js(_SET_VALUE, el, text))
-        try:
-            el.clear()
-            if any(ord(c) > 0xFFFF for c in text):
-                # ChromeDriver types only the Basic Multilingual Plane (no emoji): insert it.
-                self._js(_INSERT_TEXT, el, text)
-            elif text:
-                el.send_keys(text)
-        except StaleElementReferenceException:
-            raise
-        except WebDriverException as exc:
-            raise ActionFailed(f"could not type into the field: {_readable(exc)}") from exc
-        kept = self._js("(el) => el.value", el)
-        # Key presses fire input events; change comes on blur, which a person's next click
-        # would cause: send it now so the page validates what was typed.
-        self._js(DISPATCH_CHANGE, el)
-        return str(kept)
-
-    def _type_editable(self, el: WebElement, text: str) -> str:
-        from selenium.webdriver.common.keys import Keys
-
-        el.click()
-        self._js(SELECT_CONTENTS, el)
-        el.send_keys(Keys.DELETE)
-        if text:
-            el.send_keys(text)
-        return str(self._js(EDITABLE_TEXT, el))
-
-    # -- lists
-
-    def _select_option(self, action: SelectOptionAction, page: PageState) -> ActionResult:
-        el = self._element(action.element_id, page)
-        info = self._info(el)
-        name = self._describe(action.element_id, page)
-        if info["disabled"]:
-            raise ActionFailed(f"element {name} is disabled")
-        if info["tag"] == "select":
-            return self._select_native(el, action.option, name)
-        return self._select_custom(el, action.option, name, info)
-
-    def _select_native(self, el: WebElement, option: str, name: str) -> ActionResult:
-        options = self._js(NATIVE_OPTIONS, el)
-        index, match = choose_option(option, options, name)
-        self._js(_SCROLL_IF_NEEDED, el)
-        self._js(_SELECT_INDEX, el, index)
-        self._settle()
-        chosen = self._js(SELECTED_LABELS, el)
-        return native_select_result(match, str(options[index]["value"]), chosen, name)
-
-    def _select_custom(
-        self, el: WebElement, option: str, name: str, info: dict[str, Any]
-    ) -> ActionResult:
-        """Open a custom list (typing into it when it is a text box: its options may come
-        only then), choose the option that matches, and check what the widget shows."""
-        from selenium.common.exceptions import WebDriverException
-        from selenium.webdriver.common.action_chains import ActionChains
-        from selenium.webdriver.common.keys import Keys
-
-        before = self._js(WIDGET_STATE, el)
-        self._js(_SCROLL_IF_NEEDED, el)
-        typed = info["tag"] == "input" and not info["readonly"]
-        if info["role"] != "listbox":
-            with contextlib.suppress(WebDriverException):
-                el.click()
-        if typed:
-            # An autocomplete: typing filters the list and often is what fills it.
-            with contextlib.suppress(WebDriverException):
-                el.clear()
-                el.send_keys(option)
-        listed = self._js(LIST_OPTIONS, el, SUGGESTION_WAIT if typed else OPEN_WAIT)
-        try:
-            index, match = choose_option(option, listed["options"], name)
-        except ActionFailed as failure:
-            free = typed and before.get("free") and "candidates" not in failure.data
-            with contextlib.suppress(WebDriverException):
-                if typed and not free:
-                    el.clear()
-                ActionChains(self.wd).send_keys(Keys.ESCAPE).perform()
-            if free:
-                # A free-text autocomplete (an address): the typed text stands, as typed.
-                kept = str(self._js_if_attached("(el) => el.value", el, default=""))
-                if kept == option:
-                    labels = [o["label"] for o in listed["options"] if o.get("label")]
-                    why = "no suggestion matched" if labels else "no suggestion appeared"
-                    return ActionResult(success=True, data=suggestion_data(None, labels, why))
-            raise
-        value = str(listed["options"][index].get("value") or "")
-        self._click_option(el, index, option, name)
-        self._settle()
-        after = self._js(WIDGET_STATE, el)
-        return custom_select_result(match, value, name, before, after)
-
-    def _click_option(self, el: WebElement, index: int, option: str, name: str) -> None:
-        """Click option ``index`` of those :data:`LIST_OPTIONS` found last."""
-        from selenium.common.exceptions import WebDriverException
-
-        target = self._js(LAST_OPTION, el, index)
-        if target is None:
-            raise ActionFailed(f"the option {option!r} of {name} disappeared before it was clicked")
-        try:
-            target.click()
-        except WebDriverException:
-            with contextlib.suppress(WebDriverException):
-                self._js_click(target)
-
-    # -- checkboxes
-
-    def _check(self, action: CheckAction, page: PageState) -> ActionResult:
-        el = self._element(action.element_id, page)
-        info = self._info(el)
-        name = self._describe(action.element_id, page)
-        unchanged = check_checkable(info, name, action.checked)
-        if unchanged is not None:
-            return unchanged
-        target = el
-        if not info["rendered"]:
-            proxy = self._js(PROXY_LABEL, el)
-            if proxy is None:
-                raise ActionFailed(f"element {name} is hidden and has no visible label to click")
-            target = proxy
-        data = self._click_handle(target, action.element_id, page)
-        self._settle()
-        state = is_on(self._info(el)["checked"])
-        if state != action.checked:
-            # A handler that swallowed the click (or a label outside the flow): once more, in JS.
-            self._js_click(el)
-            self._settle(0.5)
-            state = is_on(self._info(el)["checked"])
-        return checked_result(state, action.checked, name, data)
-
-    # -- files
-
-    def _upload(self, action: UploadFileAction, page: PageState, path: Path | None) -> ActionResult:
-        from selenium.common.exceptions import (
-            ElementNotInteractableException,
-            WebDriverException,
-        )
-        from selenium.webdriver.remote.file_detector import UselessFileDetector
-
-        assert path is not None
-        el = self._element(action.element_id, page)
-        name = self._describe(action.element_id, page)
-        file_input = self._js(FILE_INPUT, el)
-        if file_input is None:
-            raise ActionFailed(
-                f"element {name} is not a file input and has none beside it (the Selenium "
-                "driver cannot answer a file dialog opened without one)"
-            )
-        try:
-            try:
-                file_input.send_keys(str(path))
-            except ElementNotInteractableException:
-                # ChromeDriver with strict file interactability: show the input for a moment.
-                style = self._js(_UNHIDE, file_input)
-                try:
-                    file_input.send_keys(str(path))
-                finally:
-                    self._js(_RESTORE_STYLE, file_input, style)
-        except WebDriverException as exc:
-            if not self.driver.remote or "unknown command" not in str(exc).lower():
-                raise ActionFailed(f"could not give the file to {name}: {_readable(exc)}") from exc
-            # A bare remote ChromeDriver has no file upload endpoint; it reads paths on its
-            # own machine, which is this one if it can read the file at all.
-            self.wd.file_detector = UselessFileDetector()
-            file_input.send_keys(str(path))
-        self._settle()
-        names = self._js_if_attached(
-            "(el) => Array.from(el.files || []).map((f) => f.name)", file_input
-        )
-        if names is not None and path.name not in names:
-            raise ActionFailed(f"the file input of {name} holds no file after the upload")
-        return ActionResult(success=True, data={"file": path.name})
-
-    # -- the rest
-
-    def _scroll(self, action: ScrollAction, page: PageState) -> ActionResult:
-        if action.element_id:
-            el = self._element(action.element_id, page)
-            self._js(SCROLL_TO_NEAREST, el)
-            self._settle(0.5)
-            hit = self._hit(el)
-            return element_scroll_result(hit, self._describe(action.element_id, page))
-        self._top()
-        moved = self._js(SCROLL_PAGE, 1 if action.direction == "down" else -1)
-        self._settle(0.5)
-        return page_scroll_result(moved, action.direction)
-
-    def _keypress(self, action: KeypressAction, page: PageState) -> ActionResult:
-        from selenium.common.exceptions import ElementNotInteractableException
-        from selenium.webdriver.common.action_chains import ActionChains
-
-        key = key_name(action.key)
-        keys = _selenium_keys(key)
-        if keys is None:
-            raise ActionFailed(f"unknown key {action.key!r}")
-        *modifiers, last = keys
-        if action.element_id:
-            el = self._element(action.element_id, page)
-            try:
-                # ChromeDriver focuses the element (frames included) and holds the modifiers
-                # down until the command ends.
-                el.send_keys(*modifiers, last)
-            except ElementNotInteractableException:
-                self._js("(el) => el.focus()", el)
-                self._press(ActionChains(self.wd), modifiers, last)
-        else:
-            self._top()
-            self._press(ActionChains(self.wd), modifiers, last)
-        self._settle()
-        return ActionResult(success=True, data={"key": key})
-
-    @staticmethod
-    def _press(chain: Any, modifiers: list[str], last: str) -> None:
-        for modifier in modifiers:
-            chain.key_down(modifier)
-        chain.send_keys(last)
-        for modifier in reversed(modifiers):
-            chain.key_up(modifier)
-        chain.perform()
-
-    def _hover(self, action: HoverAction, page: PageState) -> ActionResult:
-        from selenium.webdriver.common.action_chains import ActionChains
-
-        el = self._element(action.element_id, page)
-        name = self._describe(action.element_id, page)
-        self._js(_SCROLL_IF_NEEDED, el)
-        hit = self._hit(el)
-        if hit.get("inView") and not hit.get("ok"):
-            raise ActionFailed(
-                f"element {name} is covered by {hit['by']}", data={"covered_by": hit["by"]}
-            )
-        ActionChains(self.wd, duration=0).move_to_element(el).perform()
-        self._settle(0.5)
-        if not self._js(IS_HOVERED, el):
-            raise ActionFailed(f"the pointer is not over {name} after hovering")
-        return ActionResult(success=True)
-
-    def _go_back(self, action: GoBackAction, page: PageState) -> ActionResult:
-        self._top()
-        before = self._url()
-        self.wd.back()
-        self._settle()
-        after = self._url()
-        if after in _BLANK and before not in _BLANK:
-            # The blank page every new browser starts on is not a page the task visited.
-            self.wd.forward()
-            self._settle()
-            raise ActionFailed(NO_PAGE_BACK)
-        if after == before:
-            raise ActionFailed(NO_PAGE_BACK)
-        return ActionResult(success=True, data={"url": after})
-
-    def _goto_action(self, action: GotoUrlAction, page: PageState) -> ActionResult:
-        error = self._navigate(action.url)
-        if error:
-            raise ActionFailed(error)
-        return ActionResult(success=True, data={"url": self._url()})
+            self._tab_urls[self.wd.current_window_handle] = self._url()
 
 
 # --------------------------------------------------------------------------- recording
@@ -1667,46 +1037,3 @@ class _Recorder:
             return None
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _selenium_keys(key: str) -> list[str] | None:
-    """Playwright-style key names (``Control+a``) as Selenium key codes; None if unknown."""
-    from selenium.webdriver.common.keys import Keys
-
-    names = {
-        "Enter": Keys.ENTER,
-        "Tab": Keys.TAB,
-        "Escape": Keys.ESCAPE,
-        " ": Keys.SPACE,
-        "Space": Keys.SPACE,
-        "Backspace": Keys.BACKSPACE,
-        "Delete": Keys.DELETE,
-        "ArrowUp": Keys.ARROW_UP,
-        "ArrowDown": Keys.ARROW_DOWN,
-        "ArrowLeft": Keys.ARROW_LEFT,
-        "ArrowRight": Keys.ARROW_RIGHT,
-        "PageUp": Keys.PAGE_UP,
-        "PageDown": Keys.PAGE_DOWN,
-        "Home": Keys.HOME,
-        "End": Keys.END,
-        "Insert": Keys.INSERT,
-        "Control": Keys.CONTROL,
-        "Meta": Keys.META,
-        "Alt": Keys.ALT,
-        "Shift": Keys.SHIFT,
-        **{f"F{n}": getattr(Keys, f"F{n}") for n in range(1, 13)},
-    }
-    # "+" alone is a key, not a separator.
-    parts = [key] if key == "+" else [p for p in key.split("+") if p]
-    out: list[str] = []
-    for part in parts:
-        code = names.get(part)
-        if code is None and len(part) == 1:
-            code = part
-        if code is None:
-            return None
-        out.append(code)
-    return out or None

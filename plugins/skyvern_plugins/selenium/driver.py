@@ -30,13 +30,13 @@ call is abandoned at once, later calls on that session fail fast, and closing th
 ends its browser from outside (its own Chromium is killed locally, and the WebDriver
 session is deleted over a separate connection), which makes the stuck call return.
 
-Seeing and acting follow the Playwright driver (the reference): ``snapshot.js`` runs through
-``execute_script`` in the top document and, with ``switch_to.frame``, in every child frame
-(cross-origin ones included), with the same ids and locators; actions are checked on the
-page afterwards with the same rules (a click on an element covered by a modal or an
-interactive overlay is refused and names the overlay; a passive layer leads to a
-JavaScript click; typed text is read back; select, combobox and check results are
-verified). A new tab opened by an action is followed. Downloads go to
+Seeing follows the Playwright driver: ``snapshot.js`` runs through ``execute_script`` in
+the top document and, with ``switch_to.frame``, in every child frame (cross-origin ones
+included), with the same ids and locators. Acting is the same code as Playwright's:
+:class:`~skyvern_core.browser.actions.BrowserActions` on
+:class:`~skyvern_plugins.selenium.primitives.SeleniumPrimitives` (each primitive one call
+in the worker thread, entering the element's frame when the WebDriver is elsewhere). A new
+tab opened by an action is followed. Downloads go to
 ``SessionOptions.artifact_dir/downloads`` (CDP ``Browser.setDownloadBehavior``) and are
 returned by :meth:`SeleniumSession.close`.
 

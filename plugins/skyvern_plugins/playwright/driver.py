@@ -7,19 +7,9 @@ Seeing: :meth:`PlaywrightSession.snapshot` evaluates ``snapshot.js`` in every fr
 current tab (cross-origin ones included) and merges the results, with a viewport
 screenshot.
 
-Acting: every action is carried out, then checked on the page; failures come back as
-``ActionResult(success=False, error=...)`` in words a person understands. The click policy:
-
-- an element covered by a modal dialog or by an overlay a person would have to deal with
-  (one holding buttons or links, such as a cookie banner) is NOT clicked: the result names
-  the overlay (``covered by div.cookie-banner "We use cookies"``) so the planner can close
-  or accept it first; nothing presses Escape on its own;
-- an element covered by a passive layer (a transparent div, a sticky header) is scrolled
-  to the middle of the viewport and tried again; if the layer is still on top, the click is
-  delivered with JavaScript (``data["method"] == "js"``), which is what a person's click
-  would have reached;
-- a normal click that Playwright refuses (the element never becomes stable, say) also
-  falls back to a JavaScript click, and says so in ``data``.
+Acting: :class:`~skyvern_core.browser.actions.BrowserActions` carries out and checks every
+action on :class:`~skyvern_plugins.playwright.primitives.PlaywrightPrimitives`; this module
+launches the browser, opens contexts, records video and traces, keeps downloads and tabs.
 """
 
 from __future__ import annotations
@@ -30,101 +20,38 @@ import contextlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from skyvern_core.browser.actions import BrowserActions
+from skyvern_core.browser.chromium import JPEG_QUALITY, LAUNCH_ARGS, find_chromium
+from skyvern_core.browser.elements import child_frame_options, known_elements
+from skyvern_core.browser.primitives import SETTLE_CAP
+from skyvern_core.browser.scripts import DOCUMENT_FRAME, FRAME_ID, READ_DOCUMENT, SNAPSHOT
 from skyvern_core.config import Settings
-from skyvern_core.errors import BrowserError, MissingExtraError
-from skyvern_core.models import (
-    Action,
-    ActionResult,
-    CheckAction,
-    ClickAction,
-    GoBackAction,
-    GotoUrlAction,
-    HoverAction,
-    InputTextAction,
-    KeypressAction,
-    PageState,
-    ScrollAction,
-    SelectOptionAction,
-    UploadFileAction,
-    WaitAction,
-)
+from skyvern_core.errors import BrowserError
+from skyvern_core.models import Action, ActionResult, PageState
 from skyvern_core.netpolicy import browser_url_patterns, refused_without_lookup
-from skyvern_core.perception import SNAPSHOT_SCRIPT, build_page_state
-from skyvern_core.perception.browser_common import (
-    AUTOCOMPLETE,
-    CHECKED_STATE,
-    DISPATCH_CHANGE,
-    DOCUMENT_FRAME,
-    EDITABLE_TEXT,
-    FILE_INPUT,
-    HIT_TEST,
-    IS_HOVERED,
-    JPEG_QUALITY,
-    JS_CLICK,
-    LAST_OPTION,
-    LAUNCH_ARGS,
-    LIST_OPTIONS,
-    MAX_FRAME_DEPTH,
-    NATIVE_OPTIONS,
-    NO_PAGE_BACK,
-    OPEN_WAIT,
-    PROXY_LABEL,
-    READ_DOCUMENT,
-    SCROLL_PAGE,
-    SCROLL_TO_CENTER,
-    SCROLL_TO_NEAREST,
-    SELECT_CONTENTS,
-    SELECTED_LABELS,
-    SUGGESTION_WAIT,
-    WIDGET_STATE,
-    ActionFailed,
-    KnownElement,
-    check_checkable,
-    check_clickable,
-    check_text_field,
-    checked_result,
-    child_frame_options,
-    choose_option,
-    covered,
-    custom_select_result,
-    describe_element,
-    element_scroll_result,
-    find_chromium,
-    has_checked_state,
-    is_list,
-    is_on,
-    key_name,
-    known_elements,
-    known_from_page,
-    local_upload,
-    native_select_result,
-    page_scroll_result,
-    pick_suggestion,
-    resolve_args,
-    splice_frames,
-    suggestion_data,
-    typed_result,
-    unsupported_action,
-    wait_seconds,
-)
+from skyvern_core.perception import build_page_state
+from skyvern_core.perception.document import MAX_FRAME_DEPTH, splice_frames
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
+from skyvern_plugins.playwright.primitives import (
+    ACTION_TIMEOUT_MS,
+    PlaywrightPrimitives,
+)
+from skyvern_plugins.playwright.primitives import import_playwright as _import_playwright
+from skyvern_plugins.playwright.primitives import readable as _readable
 
 if TYPE_CHECKING:
     from playwright.async_api import (
         Browser,
         BrowserContext,
         Download,
-        ElementHandle,
         Frame,
         Page,
         Playwright,
@@ -135,46 +62,11 @@ __all__ = ["PlaywrightDriver", "PlaywrightSession", "ensure_ffmpeg", "find_chrom
 
 log = logging.getLogger(__name__)
 
-SETTLE_CAP = 1.5
-"""Seconds an action waits at most for the page to settle afterwards."""
 QUIET_WINDOW = 0.15
 """Seconds without a request in flight that count as settled."""
-ACTION_TIMEOUT_MS = 5_000
-
-_SCROLL_IF_NEEDED = """(el) => {
-    const r = el.getBoundingClientRect();
-    const w = window.innerWidth || document.documentElement.clientWidth;
-    const h = window.innerHeight || document.documentElement.clientHeight;
-    if (r.top < 0 || r.left < 0 || r.bottom > h || r.right > w) {
-        el.scrollIntoView({block: 'center', inline: 'nearest'});
-    }
-}"""
-"""Scroll an element into view only when it is not already: one round trip, where
-Playwright's scroll_into_view_if_needed also waits for the element to be stable."""
 NAVIGATION_TIMEOUT_MS = 30_000
 
-_SNAPSHOT = f"(opts) => JSON.stringify(({SNAPSHOT_SCRIPT.strip()})(opts))"
-_FRAME_ID = (
-    "(el) => { const s = window[Symbol.for('skyvern-core.snapshot')];"
-    " return s ? s.frames.get(el) || null : null; }"
-)
-_RESOLVE = "(a) => { const s = window[Symbol.for('skyvern-core.snapshot')];"
-_RESOLVE += " return s && s.api ? s.api.resolve(a.id, a.locator, a.tag, a.token) : null; }"
-
-
-def _import_playwright() -> Any:
-    try:
-        from playwright import async_api
-    except ImportError as exc:
-        raise MissingExtraError("playwright", "playwright") from exc
-    return async_api
-
-
-def _readable(exc: BaseException) -> str:
-    """The first line of a Playwright error, without the API name and the call log."""
-    text = str(exc).strip().split("\n", 1)[0]
-    text = re.sub(r"^[A-Za-z]+\.[a-z_A-Z]+: ", "", text)
-    return text or type(exc).__name__
+_SNAPSHOT = SNAPSHOT
 
 
 # --------------------------------------------------------------------------- finding things
@@ -433,7 +325,7 @@ class PlaywrightSession:
         self._last_request = 0.0
         self._frames: dict[str, Frame] = {}
         self._tokens: dict[str, str] = {}
-        self._known: dict[str, KnownElement] = {}
+        self._actions = BrowserActions(PlaywrightPrimitives(self))
         self._cdp: dict[Page, Any] = {}
 
     async def _begin(self) -> None:
@@ -523,24 +415,15 @@ class PlaywrightSession:
 
     async def goto(self, url: str) -> None:
         """Open ``url`` in the current tab; raise BrowserError if it cannot be opened."""
-        error = await self._navigate(url)
+        error = await self._actions.p.navigate(url)
         if error:
             raise BrowserError(error)
-
-    async def _navigate(self, url: str) -> str | None:
-        api = _import_playwright()
-        try:
-            await self.page.goto(url, wait_until="domcontentloaded")
-        except api.Error as exc:
-            return f"could not open {url}: {_readable(exc)}"
-        await self._settle()
-        return None
 
     async def snapshot(self) -> PageState:
         """Evaluate the snapshot script in every frame and merge the results."""
         page = self.page
         api = _import_playwright()
-        self._frames, self._tokens, known = {}, {}, {}
+        self._frames, self._tokens = {}, {}
         try:
             # The compositor takes the picture while the renderer runs the script.
             raws, shot = await asyncio.gather(
@@ -549,8 +432,7 @@ class PlaywrightSession:
             )
         except api.Error as exc:
             raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
-        known = known_elements(raws)
-        self._known = known
+        self._actions.known = known_elements(raws)
         title = raws[0].get("title", "") if raws else ""
         return build_page_state(
             raws,
@@ -584,7 +466,7 @@ class PlaywrightSession:
                 continue
             try:
                 handle = await child.frame_element()
-                local = await frame.evaluate(_FRAME_ID, handle)
+                local = await frame.evaluate(FRAME_ID, handle)
             except api.Error:
                 continue
             if not local:
@@ -718,512 +600,6 @@ class PlaywrightSession:
     # ------------------------------------------------------------------ acting
 
     async def execute(self, action: Action, page: PageState) -> ActionResult:
-        """Carry out one action, check its effect and say how it went."""
-        api = _import_playwright()
-        handlers: dict[type, Callable[[Any, PageState], Any]] = {
-            ClickAction: self._click,
-            InputTextAction: self._input_text,
-            SelectOptionAction: self._select_option,
-            CheckAction: self._check,
-            UploadFileAction: self._upload,
-            ScrollAction: self._scroll,
-            KeypressAction: self._keypress,
-            HoverAction: self._hover,
-            WaitAction: self._wait,
-            GoBackAction: self._go_back,
-            GotoUrlAction: self._goto_action,
-        }
-        handler = handlers.get(type(action))
-        if handler is None:
-            return unsupported_action(action.type)
-        url_before = self.page.url
-        try:
-            result: ActionResult = await handler(action, page)
-        except ActionFailed as failure:
-            result = ActionResult(success=False, error=str(failure), data=failure.data)
-        except api.Error as exc:
-            result = ActionResult(success=False, error=_readable(exc))
-        if result.success or self._pending_downloads or self._new_pages:
-            await self._collect_downloads(result.data)
-            await self._follow_new_tab(result.data)
-        if self.page.url != url_before and "url" not in result.data:
-            result.data["url"] = self.page.url
-        return result
-
-    # -- elements
-
-    def _describe(self, element_id: str, page: PageState | None) -> str:
-        return describe_element(element_id, self._known.get(element_id), page)
-
-    async def _element(self, element_id: str, page: PageState | None) -> ElementHandle:
-        """The element with that id, or a failure saying it is gone."""
-        api = _import_playwright()
-        known = self._known.get(element_id) or known_from_page(element_id, page)
-        if known is None:
-            raise ActionFailed(f"there is no element {element_id} on the page")
-        frame = self._frames.get(known.frame)
-        if frame is None or frame.is_detached() or frame.page is not self.page:
-            raise ActionFailed(f"element {element_id} is no longer on the page")
-        args = resolve_args(element_id, known, self._tokens.get(known.frame, ""))
-        try:
-            handle = await frame.evaluate_handle(_RESOLVE, args)
-        except api.Error as exc:
-            raise ActionFailed(f"element {element_id} is no longer on the page") from exc
-        element = handle.as_element()
-        if element is None:
-            await handle.dispose()
-            raise ActionFailed(f"element {element_id} is no longer on the page")
-        return element
-
-    async def _info(self, el: ElementHandle) -> dict[str, Any]:
-        return await el.evaluate(
-            """(el) => ({
-                tag: el.tagName.toLowerCase(),
-                type: (el.getAttribute('type') || '').toLowerCase(),
-                role: (el.getAttribute('role') || '').toLowerCase(),
-                disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
-                readonly: !!el.readOnly || el.getAttribute('aria-readonly') === 'true',
-                editable: el.isContentEditable,
-                maxlength: typeof el.maxLength === 'number' ? el.maxLength : -1,
-                // A "visually hidden" 1px control behind its styled label counts as not
-                // rendered: a person (and a real click) goes through the label.
-                rendered: (() => { const r = el.getBoundingClientRect();
-                  return r.width > 2 && r.height > 2 && (!el.checkVisibility ||
-                    el.checkVisibility({visibilityProperty: true})); })(),
-                checked: el.type === 'checkbox' || el.type === 'radio' ? el.checked :
-                  el.getAttribute('aria-checked'),
-            })"""
-        )
-
-    async def _proxy_of(self, el: ElementHandle) -> ElementHandle | None:
-        """The visible label standing in for a hidden checkbox, radio or file input."""
-        handle = await el.evaluate_handle(PROXY_LABEL)
-        proxy = handle.as_element()
-        if proxy is None:
-            await handle.dispose()
-        return proxy
-
-    async def _click_handle(
-        self,
-        el: ElementHandle,
-        element_id: str,
-        page: PageState | None,
-        *,
-        proxy: bool = False,
-    ) -> dict[str, Any]:
-        """Click like a person; returns data; raises ActionFailed with the reason.
-
-        ``proxy``: ``el`` is the visible label of a hidden control. The control itself often
-        lies transparent over its label and "intercepts" the pointer, which Playwright
-        would wait out until its timeout; once the hit test has found nothing foreign on
-        top, the click is forced.
-        """
-        api = _import_playwright()
-        data: dict[str, Any] = {}
-        with contextlib.suppress(api.Error):
-            await el.evaluate(_SCROLL_IF_NEEDED)
-        hit = await el.evaluate(HIT_TEST)
-        if not hit.get("rendered", True):
-            raise ActionFailed(f"element {self._describe(element_id, page)} is not visible")
-        if hit.get("inView") and not hit.get("ok"):
-            if hit.get("modal") or hit.get("interactive"):
-                raise covered(self._describe(element_id, page), hit["by"])
-            # A passive layer on top: a sticky header clears once the element is centred.
-            await el.evaluate(SCROLL_TO_CENTER)
-            hit = await el.evaluate(HIT_TEST)
-            if hit.get("inView") and not hit.get("ok"):
-                if hit.get("modal") or hit.get("interactive"):
-                    raise covered(self._describe(element_id, page), hit["by"])
-                await el.evaluate(JS_CLICK)
-                return {"method": "js", "covered_by": hit["by"]}
-        try:
-            await el.click(timeout=ACTION_TIMEOUT_MS, force=proxy)
-        except api.Error as exc:
-            reason = _readable(exc)
-            info = await self._info(el)
-            if not info["rendered"]:
-                raise ActionFailed(
-                    f"element {self._describe(element_id, page)} is not visible"
-                ) from exc
-            if "intercepts pointer events" in str(exc):
-                hit = await el.evaluate(HIT_TEST)
-                if hit.get("modal") or hit.get("interactive"):
-                    by = hit.get("by", "another element")
-                    raise covered(self._describe(element_id, page), by) from exc
-            log.info("click on %s fell back to JavaScript: %s", element_id, reason)
-            await el.evaluate(JS_CLICK)
-            data = {"method": "js", "note": f"the normal click failed: {reason}"}
-        return data
-
-    async def _click(self, action: ClickAction, page: PageState) -> ActionResult:
-        el = await self._element(action.element_id, page)
-        info = await self._info(el)
-        check_clickable(info, self._describe(action.element_id, page))
-        target = el
-        if not info["rendered"] and info["tag"] == "input":
-            target = await self._proxy_of(el) or el
-        before = await self._checked_state(el, info)
-        data = await self._click_handle(target, action.element_id, page, proxy=target is not el)
-        await self._settle()
-        after = await self._checked_state(el, info)
-        if before is not None and after is not None and before != after:
-            data["checked"] = after == "true" or after is True
-        return ActionResult(success=True, data=data)
-
-    async def _checked_state(self, el: ElementHandle, info: dict[str, Any]) -> Any:
-        if not has_checked_state(info):
-            return None
-        api = _import_playwright()
-        try:
-            return await el.evaluate(CHECKED_STATE)
-        except api.Error:
-            return None
-
-    # -- typing
-
-    async def _input_text(self, action: InputTextAction, page: PageState) -> ActionResult:
-        el = await self._element(action.element_id, page)
-        info = await self._info(el)
-        name = self._describe(action.element_id, page)
-        if is_list(info):
-            result = await self._select_option(
-                SelectOptionAction(element_id=action.element_id, option=action.text), page
-            )
-            result.data["note"] = "a list, not a text field: the option was chosen instead"
-            return result
-        check_text_field(info, name)
-        if info["tag"] == "input" and info["maxlength"] == 1 and len(action.text) > 1:
-            boxes = await self._box_group(el, len(action.text))
-            if boxes:
-                return await self._type_boxes(boxes, action.text, name)
-        secret = info["type"] == "password"
-        if info["editable"] and info["tag"] not in ("input", "textarea"):
-            kept = await self._type_editable(el, action.text)
-        elif info["tag"] == "input" and await el.evaluate(AUTOCOMPLETE) == "combobox":
-            return await self._type_and_pick(el, action.text, name, info)
-        else:
-            kept = await self._fill(el, action.text, info)
-        await self._settle()
-        return typed_result(kept, action.text, secret, name)
-
-    async def _type_and_pick(
-        self, el: ElementHandle, text: str, name: str, info: dict[str, Any]
-    ) -> ActionResult:
-        """Type into an autocomplete, then pick the suggestion that matches the text (by
-        :func:`~skyvern_core.perception.matching.match_option`) or keep the typed text."""
-        api = _import_playwright()
-        before = await el.evaluate(WIDGET_STATE)
-        await self._fill(el, text, info)
-        listed = await el.evaluate(LIST_OPTIONS, SUGGESTION_WAIT)
-        index, match, why = pick_suggestion(text, listed["options"])
-        if match is None:
-            labels = [o["label"] for o in listed["options"] if o.get("label")]
-            if labels:
-                with contextlib.suppress(api.Error):
-                    await el.press("Escape")
-            await self._settle()
-            kept = str(await el.evaluate("(el) => el.isConnected ? el.value : ''"))
-            if kept != text:
-                raise ActionFailed(
-                    f"{name} kept {kept!r}, not the text typed: it takes one of its "
-                    f"suggestions, and {why} {text!r}"
-                    + (f" (the suggestions: {', '.join(labels[:10])})" if labels else "")
-                )
-            return ActionResult(success=True, data=suggestion_data(None, labels, why))
-        value = str(listed["options"][index].get("value") or "")
-        await self._click_option(el, index, match.label, name)
-        await self._settle()
-        after = await el.evaluate(WIDGET_STATE)
-        result = custom_select_result(match, value, name, before, after)
-        result.data.update(suggestion_data(match, [], ""))
-        return result
-
-    async def _fill(self, el: ElementHandle, text: str, info: dict[str, Any]) -> str:
-        api = _import_playwright()
-        read = "(el) => el.value"
-        with contextlib.suppress(api.Error):
-            await el.evaluate(_SCROLL_IF_NEEDED)
-        try:
-            await el.fill(text, timeout=ACTION_TIMEOUT_MS)
-        except api.Error as exc:
-            raise ActionFailed(f"could not type into the field: {_readable(exc)}") from exc
-        kept = await el.evaluate(read)
-        if kept != text and info["type"] not in ("date", "time", "datetime-local", "month"):
-            # Some fields only react to real key presses (masks, key handlers): type it.
-            await el.fill("")
-            await el.type(text)
-            kept = await el.evaluate(read)
-        await el.evaluate(DISPATCH_CHANGE)
-        return str(kept)
-
-    async def _box_group(self, el: ElementHandle, length: int) -> list[ElementHandle]:
-        """The single-character boxes of a code that ``el`` starts (``el`` first), or []."""
-        handle = await el.evaluate_handle(_BOX_GROUP, length)
-        try:
-            props = await handle.get_properties()
-            boxes = [(int(k), v.as_element()) for k, v in props.items() if k.isdigit()]
-        finally:
-            await handle.dispose()
-        return [box for _, box in sorted(boxes, key=lambda kv: kv[0]) if box is not None]
-
-    async def _type_boxes(self, boxes: list[ElementHandle], text: str, name: str) -> ActionResult:
-        """Type ``text`` one character per box, as a person types a code into six boxes.
-
-        Each box is focused (if the page's script has not moved there already) and its
-        content selected, then the character is typed with real key events, so the page's
-        own handlers run. The check is on the boxes together. Their content is never echoed
-        in a failure: it is nearly always a one-time code.
-        """
-        if len(boxes) < len(text):
-            raise ActionFailed(
-                f"{name} is the first of {len(boxes)} single-character boxes, too few for "
-                f"the {len(text)} characters to type"
-            )
-        with contextlib.suppress(_import_playwright().Error):
-            await boxes[0].scroll_into_view_if_needed(timeout=2000)
-        # Left-over characters (an earlier attempt) would stay in boxes typed past.
-        for box in boxes:
-            await box.evaluate("(b) => { b.value = ''; }")
-        for box, char in zip(boxes, text, strict=False):
-            await box.evaluate(
-                "(b) => { if (b.getRootNode().activeElement !== b) b.focus();"
-                " try { b.select(); } catch (e) {} }"
-            )
-            await self.page.keyboard.type(char)
-        await self._settle()
-        values = [str(await box.evaluate("(b) => b.value")) for box in boxes]
-        kept = "".join(values)
-        if kept == text:
-            return ActionResult(success=True, data={"boxes": len(boxes)})
-        if len(kept) != len(text):
-            held = f"{len(kept)} of the {len(text)} characters typed"
-        else:
-            held = "other characters than those typed"
-        raise ActionFailed(
-            f"the {len(boxes)} single-character boxes starting at {name} hold {held}"
-        )
-
-    async def _type_editable(self, el: ElementHandle, text: str) -> str:
-        await el.click()
-        await el.evaluate(SELECT_CONTENTS)
-        await self.page.keyboard.press("Delete")
-        await self.page.keyboard.insert_text(text)
-        return str(await el.evaluate(EDITABLE_TEXT))
-
-    # -- lists
-
-    async def _select_option(self, action: SelectOptionAction, page: PageState) -> ActionResult:
-        el = await self._element(action.element_id, page)
-        info = await self._info(el)
-        name = self._describe(action.element_id, page)
-        if info["disabled"]:
-            raise ActionFailed(f"element {name} is disabled")
-        if info["tag"] == "select":
-            return await self._select_native(el, action.option, name)
-        return await self._select_custom(el, action.option, name, info)
-
-    async def _select_native(self, el: ElementHandle, option: str, name: str) -> ActionResult:
-        options = await el.evaluate(NATIVE_OPTIONS)
-        index, match = choose_option(option, options, name)
-        await el.select_option(index=index, timeout=ACTION_TIMEOUT_MS)
-        await self._settle()
-        chosen = await el.evaluate(SELECTED_LABELS)
-        return native_select_result(match, str(options[index]["value"]), chosen, name)
-
-    async def _select_custom(
-        self, el: ElementHandle, option: str, name: str, info: dict[str, Any]
-    ) -> ActionResult:
-        """Open a custom list (typing into it when it is a text box: its options may come
-        only then), choose the option that matches, and check what the widget shows."""
-        api = _import_playwright()
-        before = await el.evaluate(WIDGET_STATE)
-        typed = info["tag"] == "input" and not info["readonly"]
-        if info["role"] != "listbox":
-            with contextlib.suppress(api.Error):
-                await el.click(timeout=ACTION_TIMEOUT_MS)
-        if typed:
-            with contextlib.suppress(api.Error):
-                await el.fill(option)
-        listed = await el.evaluate(LIST_OPTIONS, SUGGESTION_WAIT if typed else OPEN_WAIT)
-        try:
-            index, match = choose_option(option, listed["options"], name)
-        except ActionFailed as failure:
-            free = typed and before.get("free") and "candidates" not in failure.data
-            with contextlib.suppress(api.Error):
-                if typed and not free:
-                    await el.fill("")
-                await self.page.keyboard.press("Escape")
-            if free:
-                # A free-text autocomplete (an address): the typed text stands, as typed.
-                kept = str(await el.evaluate("(el) => el.isConnected ? el.value : ''"))
-                if kept == option:
-                    labels = [o["label"] for o in listed["options"] if o.get("label")]
-                    why = "no suggestion matched" if labels else "no suggestion appeared"
-                    return ActionResult(success=True, data=suggestion_data(None, labels, why))
-            raise
-        value = str(listed["options"][index].get("value") or "")
-        await self._click_option(el, index, option, name)
-        await self._settle()
-        after = await el.evaluate(WIDGET_STATE)
-        return custom_select_result(match, value, name, before, after)
-
-    async def _click_option(self, el: ElementHandle, index: int, option: str, name: str) -> None:
-        """Click option ``index`` of those :data:`LIST_OPTIONS` found last."""
-        api = _import_playwright()
-        handle = await el.evaluate_handle(LAST_OPTION, index)
-        target = handle.as_element()
-        if target is None:
-            raise ActionFailed(f"the option {option!r} of {name} disappeared before it was clicked")
-        try:
-            await target.click(timeout=ACTION_TIMEOUT_MS)
-        except api.Error:
-            with contextlib.suppress(api.Error):
-                await target.evaluate(JS_CLICK)
-
-    # -- checkboxes
-
-    async def _check(self, action: CheckAction, page: PageState) -> ActionResult:
-        el = await self._element(action.element_id, page)
-        info = await self._info(el)
-        name = self._describe(action.element_id, page)
-        unchanged = check_checkable(info, name, action.checked)
-        if unchanged is not None:
-            return unchanged
-        target = el
-        if not info["rendered"]:
-            proxy = await self._proxy_of(el)
-            if proxy is None:
-                raise ActionFailed(f"element {name} is hidden and has no visible label to click")
-            target = proxy
-        data = await self._click_handle(target, action.element_id, page, proxy=target is not el)
-        await self._settle()
-        state = is_on((await self._info(el))["checked"])
-        if state != action.checked:
-            # A handler that swallowed the click (or a label outside the flow): once more, in JS.
-            await el.evaluate(JS_CLICK)
-            await self._settle(0.5)
-            state = is_on((await self._info(el))["checked"])
-        return checked_result(state, action.checked, name, data)
-
-    # -- files
-
-    async def _upload(self, action: UploadFileAction, page: PageState) -> ActionResult:
-        api = _import_playwright()
-        el = await self._element(action.element_id, page)
-        name = self._describe(action.element_id, page)
-        path = await local_upload(action.file)
-        input_handle = await el.evaluate_handle(FILE_INPUT)
-        file_input = input_handle.as_element()
-        if file_input is not None:
-            await file_input.set_input_files(str(path))
-        else:
-            try:
-                async with self.page.expect_file_chooser(timeout=3000) as chooser_info:
-                    await el.click()
-                chooser = await chooser_info.value
-                await chooser.set_files(str(path))
-            except api.Error as exc:
-                raise ActionFailed(
-                    f"element {name} is not a file input and clicking it opened no file dialog"
-                ) from exc
-            await self._settle()
-            return ActionResult(success=True, data={"file": path.name})
-        await self._settle()
-        names = await file_input.evaluate(
-            "(el) => el.isConnected ? Array.from(el.files || []).map((f) => f.name) : null"
-        )
-        if names is not None and path.name not in names:
-            raise ActionFailed(f"the file input of {name} holds no file after the upload")
-        return ActionResult(success=True, data={"file": path.name})
-
-    # -- the rest
-
-    async def _scroll(self, action: ScrollAction, page: PageState) -> ActionResult:
-        if action.element_id:
-            el = await self._element(action.element_id, page)
-            await el.evaluate(SCROLL_TO_NEAREST)
-            await self._settle(0.5)
-            hit = await el.evaluate(HIT_TEST)
-            return element_scroll_result(hit, self._describe(action.element_id, page))
-        moved = await self.page.evaluate(SCROLL_PAGE, 1 if action.direction == "down" else -1)
-        await self._settle(0.5)
-        return page_scroll_result(moved, action.direction)
-
-    async def _keypress(self, action: KeypressAction, page: PageState) -> ActionResult:
-        key = key_name(action.key)
-        if action.element_id:
-            el = await self._element(action.element_id, page)
-            await el.focus()
-            await el.press(key, timeout=ACTION_TIMEOUT_MS)
-        else:
-            await self.page.keyboard.press(key)
-        await self._settle()
-        return ActionResult(success=True, data={"key": key})
-
-    async def _hover(self, action: HoverAction, page: PageState) -> ActionResult:
-        el = await self._element(action.element_id, page)
-        name = self._describe(action.element_id, page)
-        await el.scroll_into_view_if_needed(timeout=2000)
-        hit = await el.evaluate(HIT_TEST)
-        if hit.get("inView") and not hit.get("ok"):
-            raise ActionFailed(
-                f"element {name} is covered by {hit['by']}", data={"covered_by": hit["by"]}
-            )
-        await el.hover(timeout=ACTION_TIMEOUT_MS)
-        await self._settle(0.5)
-        if not await el.evaluate(IS_HOVERED):
-            raise ActionFailed(f"the pointer is not over {name} after hovering")
-        return ActionResult(success=True)
-
-    async def _wait(self, action: WaitAction, page: PageState) -> ActionResult:
-        seconds = wait_seconds(action.seconds)
-        await asyncio.sleep(seconds)
-        return ActionResult(success=True, data={"waited": seconds})
-
-    async def _go_back(self, action: GoBackAction, page: PageState) -> ActionResult:
-        before = self.page.url
-        response = await self.page.go_back(wait_until="domcontentloaded")
-        if response is None and self.page.url == before:
-            raise ActionFailed(NO_PAGE_BACK)
-        if self.page.url == "about:blank" and before != "about:blank":
-            # The blank page every new tab starts on is not a page the task visited.
-            await self.page.go_forward(wait_until="domcontentloaded")
-            raise ActionFailed(NO_PAGE_BACK)
-        await self._settle()
-        return ActionResult(success=True, data={"url": self.page.url})
-
-    async def _goto_action(self, action: GotoUrlAction, page: PageState) -> ActionResult:
-        error = await self._navigate(action.url)
-        if error:
-            raise ActionFailed(error)
-        return ActionResult(success=True, data={"url": self.page.url})
-
-
-# The boxes of a code split one character per input (maxlength=1) that ``el`` starts, ``el``
-# first, in page order: the inputs of its type in the nearest ancestor holding two or more,
-# up to the first other input. When those are too few for the text (a "123-456" layout
-# splits them over two containers), wider ancestors are tried, keeping only inputs as deep
-# below the ancestor as ``el`` (the other half, not a one-letter field elsewhere) and only
-# as many as the text needs.
-_BOX_GROUP = """(el, length) => {
-    const kind = (x) => (x.getAttribute('type') || 'text').toLowerCase();
-    const depth = (x, scope) => { let d = 0; for (; x && x !== scope; x = x.parentElement) d++;
-      return d; };
-    let nearest = null;
-    let scope = el.parentElement;
-    for (let level = 0; scope && level < 3; level++, scope = scope.parentElement) {
-      const inputs = Array.from(scope.querySelectorAll('input'));
-      const want = depth(el, scope);
-      const group = [];
-      for (const x of inputs.slice(inputs.indexOf(el))) {
-        if (x.maxLength !== 1 || kind(x) !== kind(el) || x.disabled || x.readOnly
-            || depth(x, scope) !== want) break;
-        group.push(x);
-      }
-      if (group.length < 2) continue;
-      nearest = nearest || group;
-      if (nearest.length >= length) return nearest;
-      if (group.length >= length) return group.slice(0, length);
-    }
-    return nearest || [];
-}"""
+        """Carry out one action, check its effect and say how it went
+        (:class:`~skyvern_core.browser.actions.BrowserActions`)."""
+        return await self._actions.execute(action, page)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import anyio
@@ -63,16 +63,23 @@ from skyvern_core.protocols import (
     Planner,
     ProxySettings,
     SessionOptions,
-    Store,
 )
 from skyvern_core.schemacheck import schema_errors
 from skyvern_core.secrets import redact, reveal, reveal_action, split_secrets
+from skyvern_core.storage import (
+    ArtifactRecordStore,
+    StepStore,
+    StepUpdate,
+    TaskStore,
+    TaskUpdate,
+)
 from skyvern_core.totp import TotpResolver, wants_code, with_code
 from skyvern_core.uploads import UploadError, UploadResolver, split_files
 
 __all__ = [
     "RunEvent",
     "RunHandle",
+    "RunStore",
     "TaskRunner",
     "describe_error",
     "failure_reason",
@@ -96,6 +103,10 @@ class RunEvent:
 
 
 EventCallback = Callable[[RunEvent], Any]
+
+
+class RunStore(TaskStore, StepStore, ArtifactRecordStore, Protocol):
+    """The parts of a store a run writes to: its task, its steps and its artifact records."""
 
 
 class RunHandle:
@@ -191,7 +202,7 @@ class TaskRunner:
     def __init__(
         self,
         *,
-        store: Store,
+        store: RunStore,
         driver: BrowserDriver,
         planner: Planner,
         artifacts: ArtifactStore,
@@ -456,7 +467,9 @@ class _Run:
                     attempt=self.task.attempt,
                 )
             )
-            self.step = await self.store.update_step(step.step_id, status=StepStatus.running)
+            self.step = await self.store.update_step(
+                step.step_id, StepUpdate(status=StepStatus.running)
+            )
             await self.r.emit(RunEvent("step_started", self.task, self.step))
             outcome = await self._attempt(self.step, errors)
             if outcome.extracted_set:
@@ -487,7 +500,7 @@ class _Run:
     async def _open_session(self) -> None:
         proxy, note = self._proxy()
         if note:
-            self.task = await self.store.update_task(self.task.task_id, proxy_note=note)
+            self.task = await self.store.update_task(self.task.task_id, TaskUpdate(proxy_note=note))
         await self.r.driver.start()
         self.session = await self.r.driver.new_session(
             SessionOptions(
@@ -758,25 +771,27 @@ class _Run:
     async def _record(self, step: Step, outcome: _Outcome) -> Step:
         self.usage = self.usage + outcome.usage
         decision = outcome.decision
-        fields: dict[str, Any] = {
-            "status": StepStatus.completed if outcome.ok else StepStatus.failed,
-            "input_token_count": outcome.usage.input_tokens,
-            "output_token_count": outcome.usage.output_tokens,
-            "cost": outcome.usage.cost,
-            "reasoning": decision.reasoning if decision else None,
-            "actions": list(decision.actions) if decision else [],
-            "action_results": outcome.results,
-            "failure_reason": None if outcome.ok else outcome.reason,
-            "page_url": self.last_page.url if self.last_page else None,
-            "is_last": outcome.ok and (outcome.complete or outcome.terminate is not None),
-        }
-        saved = await self.store.update_step(step.step_id, **fields)
+        update = StepUpdate(
+            status=StepStatus.completed if outcome.ok else StepStatus.failed,
+            input_token_count=outcome.usage.input_tokens,
+            output_token_count=outcome.usage.output_tokens,
+            cost=outcome.usage.cost,
+            reasoning=decision.reasoning if decision else None,
+            actions=list(decision.actions) if decision else [],
+            action_results=outcome.results,
+            failure_reason=None if outcome.ok else outcome.reason,
+            page_url=self.last_page.url if self.last_page else None,
+            is_last=outcome.ok and (outcome.complete or outcome.terminate is not None),
+        )
+        saved = await self.store.update_step(step.step_id, update)
         self.task = await self.store.update_task(
             self.task.task_id,
-            input_token_count=self.usage.input_tokens,
-            output_token_count=self.usage.output_tokens,
-            cost=self.usage.cost,
-            action_screenshot_artifact_ids=self.action_shots,
+            TaskUpdate(
+                input_token_count=self.usage.input_tokens,
+                output_token_count=self.usage.output_tokens,
+                cost=self.usage.cost,
+                action_screenshot_artifact_ids=self.action_shots,
+            ),
         )
         return saved
 
@@ -813,16 +828,18 @@ class _Run:
             try:
                 await self.store.update_step(
                     self.step.step_id,
-                    status=status,
-                    failure_reason=reason if status == StepStatus.failed else None,
-                    is_last=status != StepStatus.canceled or self.handle.canceled,
+                    StepUpdate(
+                        status=status,
+                        failure_reason=reason if status == StepStatus.failed else None,
+                        is_last=status != StepStatus.canceled or self.handle.canceled,
+                    ),
                 )
             except Exception:
                 log.warning("could not close step %s", self.step.step_id, exc_info=True)
             self.step = None
         elif self.history and self.history[-1].is_last is False and not self.handle.releasing:
             try:
-                await self.store.update_step(self.history[-1].step_id, is_last=True)
+                await self.store.update_step(self.history[-1].step_id, StepUpdate(is_last=True))
             except Exception:
                 log.warning("could not mark the last step of %s", self.task.task_id, exc_info=True)
 
@@ -835,8 +852,7 @@ class _Run:
         await self._close_step(
             StepStatus.canceled if status == TaskStatus.canceled else StepStatus.failed, reason
         )
-        fields: dict[str, Any] = {}
-        fields.update(await self._final_artifacts())
+        fields: dict[str, Any] = await self._final_artifacts()
         if has_extracted:
             fields["extracted_information"] = extracted
         try:
@@ -846,7 +862,7 @@ class _Run:
                 worker_id=self.r.worker_id,
                 failure_reason=reason,
                 now=self.r.clock.now(),
-                **fields,
+                update=TaskUpdate(**fields),
             )
         except LostClaimError:
             # Recovered by another worker after our lease ran out: it is theirs now.

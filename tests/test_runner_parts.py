@@ -45,6 +45,7 @@ from skyvern_core.testing import (
     ScriptedPlanner,
     element,
 )
+from skyvern_core.totp import TOTP_PLACEHOLDER, TotpResolver
 
 URL = "https://shop.example.com/signup"
 PAGE = FakePage(
@@ -308,6 +309,28 @@ async def test_a_step_that_outlasts_its_limit_on_the_clock_fails(tmp_path: Path)
     assert time.monotonic() - started < 2
     assert not outcome.ok and not outcome.complete and not outcome.fatal
     assert outcome.reason == "Step timed out after 180 s"
+
+
+async def test_a_code_wait_stops_the_steps_clock(tmp_path: Path) -> None:
+    clock = FakeClock()
+
+    class LateCodes(MemoryStore):
+        async def take_totp_code(self, *args: Any, **kwargs: Any) -> str | None:
+            return "123456" if clock.elapsed >= 200 else None  # pushed after 200 s
+
+    store = LateCodes()
+    task = await _claimed(store, totp_identifier="ada@example.com")
+    driver = InMemoryDriver([PAGE])
+    planner = ScriptedPlanner([[InputTextAction(element_id="e1", text=TOTP_PLACEHOLDER)]])
+    runner = _runner(tmp_path, store, planner=planner, driver=driver, clock=clock, step_timeout=60)
+    settings = Settings(data_dir=tmp_path, totp_timeout=300, totp_poll_interval=5)
+    runner.totp = TotpResolver(store, settings, clock=clock)
+    ctx = RunContext(runner, task, RunHandle(task.task_id))
+    outcome = await StepExecutor(ctx).attempt(await _running_step(ctx), [])
+    assert outcome.ok, outcome.reason  # 200 s of waiting did not use the step's 60 s
+    assert clock.elapsed >= 200
+    (typed,) = driver.executed
+    assert isinstance(typed, InputTextAction) and typed.text == "123456"
 
 
 async def test_a_step_failure_is_in_the_outcome_with_secrets_hidden(tmp_path: Path) -> None:

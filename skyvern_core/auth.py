@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from skyvern_core.ids import new_id
 from skyvern_core.models import Organization
-from skyvern_core.protocols import Store
+from skyvern_core.storage import OrganizationStore
 
 __all__ = [
     "NewOrganization",
@@ -49,7 +49,7 @@ class NewOrganization:
 
 
 async def create_organization(
-    store: Store, name: str, *, max_steps: int | None = None
+    store: OrganizationStore, name: str, *, max_steps: int | None = None
 ) -> NewOrganization:
     """Create an organization with one API key and a webhook signing secret."""
     secret = secrets.token_hex(32)
@@ -66,7 +66,7 @@ async def create_organization(
     return NewOrganization(org, key, secret)
 
 
-async def resolve_key(store: Store, key: str | None) -> str | None:
+async def resolve_key(store: OrganizationStore, key: str | None) -> str | None:
     """The organization id an API key belongs to, or None for a missing or unknown key."""
     if not key:
         return None

@@ -1,34 +1,31 @@
 """The extension points of skyvern-core, as protocols.
 
 A backend is any object with these methods; plugins register factories that build them
-(see :mod:`skyvern_core.hookspecs`). All work methods are async. Backends raise the
-matching :mod:`skyvern_core.errors` class for their own failures.
+(see :mod:`skyvern_core.hookspecs`). The store's protocols are in :mod:`skyvern_core.storage`
+(:class:`~skyvern_core.storage.Store` is importable from here too). All work methods are
+async. Backends raise the matching :mod:`skyvern_core.errors` class for their own failures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from skyvern_core.models import (
     Action,
     ActionResult,
-    Artifact,
     Decision,
-    DeliveryStatus,
     Extraction,
-    Organization,
     PageState,
     Step,
     Task,
-    TaskStatus,
-    TotpCode,
-    WebhookAttempt,
-    WebhookDelivery,
 )
+
+# The store's protocols live in skyvern_core.storage, one per concern; the whole store is
+# still importable from here.
+from skyvern_core.storage import Store as Store
 
 __all__ = [
     "ArtifactStore",
@@ -46,7 +43,6 @@ __all__ = [
     "ProxySettings",
     "SessionArtifacts",
     "SessionOptions",
-    "Store",
 ]
 
 
@@ -222,225 +218,6 @@ class Planner(Protocol):
 
     async def extract(self, context: ExtractContext) -> Extraction:
         """Return the information the task's data_extraction_goal asks for."""
-
-
-# --------------------------------------------------------------------------- store
-
-
-@runtime_checkable
-class Store(Protocol):
-    """Keeps tasks, steps, organizations, keys, artifacts records, webhook deliveries (with
-    their attempts) and pushed one-time codes.
-
-    Status changes are compare-and-set: ``update_task`` checks the lifecycle against the
-    stored status, atomically, and raises :class:`~skyvern_core.errors.InvalidTransitionError`
-    if the change is not allowed from it.
-    """
-
-    async def open(self) -> None:
-        """Connect and bring the schema up to date (idempotent)."""
-
-    async def close(self) -> None:
-        """Release connections."""
-
-    async def create_organization(self, organization: Organization) -> Organization:
-        """Store a new organization."""
-
-    async def get_organization(self, organization_id: str) -> Organization:
-        """Return an organization or raise NotFoundError."""
-
-    async def get_or_create_organization(self, name: str) -> Organization:
-        """Return the organization with that name, creating it if needed."""
-
-    async def add_api_key(self, organization_id: str, key_hash: str) -> str:
-        """Store a hashed API key for an organization; return the key record's id."""
-
-    async def find_api_key(self, key_hash: str) -> str | None:
-        """Return the organization id owning that hashed key, or None."""
-
-    async def create_task(self, task: Task) -> Task:
-        """Store a new task."""
-
-    async def get_task(self, task_id: str, organization_id: str | None = None) -> Task:
-        """Return a task (of that organization, if given) or raise NotFoundError."""
-
-    async def list_tasks(
-        self, organization_id: str, *, page: int = 1, page_size: int = 10
-    ) -> list[Task]:
-        """Return a page of an organization's tasks, newest first."""
-
-    async def update_task(
-        self, task_id: str, *, status: TaskStatus | None = None, **fields: Any
-    ) -> Task:
-        """Change fields of a task; a status change is checked against the lifecycle."""
-
-    async def claim_task(
-        self,
-        worker_id: str,
-        *,
-        lease_seconds: float,
-        task_id: str | None = None,
-    ) -> Task | None:
-        """Atomically move the oldest queued task (or that one) to running for a worker."""
-
-    async def renew_lease(
-        self, task_id: str, worker_id: str, *, lease_seconds: float
-    ) -> TaskStatus | None:
-        """Extend the lease of a task the worker holds and has not finished; return its
-        status (``running``, or ``canceled`` when a cancel landed and the worker is to
-        finish it), or None when the worker no longer holds it."""
-
-    async def expired_leases(self, now: datetime) -> list[Task]:
-        """Return unfinished tasks (``running``, or ``canceled`` and not yet finished by
-        their worker) whose lease ran out before ``now``."""
-
-    async def finish_task(
-        self,
-        task_id: str,
-        *,
-        status: TaskStatus,
-        worker_id: str | None,
-        failure_reason: str | None = None,
-        now: datetime | None = None,
-        **fields: Any,
-    ) -> Task:
-        """Record the end of a run in one transaction: the final status (unless the task
-        is final already, e.g. canceled meanwhile: then it keeps that status), the other
-        ``fields`` (artifacts, extracted information) either way, ``finished_at``, no more
-        lease, and the webhook delivery of a task that has a ``webhook_callback_url``.
-
-        With ``worker_id``, nothing is written unless that worker still holds the task:
-        :class:`~skyvern_core.errors.LostClaimError` otherwise.
-        """
-
-    async def release_task(self, task_id: str, worker_id: str) -> Task | None:
-        """Put a running task that ``worker_id`` holds back in the queue, as its next
-        attempt (``attempt + 1``), atomically; None (nothing written) if the worker no
-        longer holds it or it is no longer running."""
-
-    async def recover_task(
-        self, task_id: str, worker_id: str | None, *, now: datetime, requeue: bool, reason: str
-    ) -> Task | None:
-        """Act on a task whose worker was lost, only where its lease is still expired at
-        ``now`` and still held by ``worker_id``, in one transaction (None, nothing written,
-        otherwise: the worker renewed it, or another recovery acted first).
-
-        Its unfinished steps end (``failed`` with ``reason``; ``canceled`` for a canceled
-        task). A running task is then put back in the queue as its next attempt when
-        ``requeue``, else failed with ``reason``; a canceled one is finished as canceled.
-        A task that ends here gets its webhook delivery as in :meth:`finish_task`.
-        """
-
-    async def cancel_task(
-        self, task_id: str, organization_id: str | None = None, *, now: datetime
-    ) -> Task:
-        """Cancel a created, queued or running task in one transaction.
-
-        A task nobody runs (queued, or running with its lease expired at ``now``: its
-        worker is gone) is finished at once: ``finished_at``, its unfinished steps
-        ``canceled``, its webhook delivery. A task running under a live lease only becomes
-        ``canceled``; its worker stops and finishes it (``finished_at`` stays None until
-        then). InvalidTransitionError if the task is final already.
-        """
-
-    async def tasks_missing_delivery(self, now: datetime, limit: int = 100) -> list[Task]:
-        """Finished tasks with a ``webhook_callback_url`` and no webhook delivery (written by
-        something other than :meth:`finish_task`), for the sweeper to deliver."""
-
-    async def create_step(self, step: Step) -> Step:
-        """Store a new step."""
-
-    async def update_step(self, step_id: str, **fields: Any) -> Step:
-        """Change fields of a step; a status change is checked against the lifecycle."""
-
-    async def list_steps(self, task_id: str, organization_id: str | None = None) -> list[Step]:
-        """Return a task's steps by order, then retry_index."""
-
-    async def add_artifact(self, artifact: Artifact) -> Artifact:
-        """Record an artifact."""
-
-    async def get_artifact(self, artifact_id: str) -> Artifact:
-        """Return an artifact record or raise NotFoundError."""
-
-    async def list_artifacts(self, task_id: str) -> list[Artifact]:
-        """Return a task's artifacts in creation order."""
-
-    async def create_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
-        """Store a new webhook delivery of an existing task of its organization.
-
-        A task has one delivery per URL: if one exists already for ``delivery.task_id`` and
-        ``delivery.url``, it is returned unchanged and nothing is stored, so notifying twice
-        for a task never sends twice. NotFoundError if the task is unknown (or another
-        organization's).
-        """
-
-    async def claim_delivery(
-        self, delivery_id: str, *, now: datetime, until: datetime
-    ) -> WebhookDelivery | None:
-        """Take a due delivery for sending, atomically.
-
-        If the delivery is ``pending`` and its ``next_attempt_at`` is at or before ``now``,
-        move ``next_attempt_at`` to ``until`` (a lease: a sender that dies mid-attempt leaves
-        it to be taken again after ``until``) and return it; otherwise return None. Of
-        concurrent claimers, one wins.
-        """
-
-    async def record_attempt(
-        self,
-        delivery_id: str,
-        *,
-        at: datetime,
-        http_status: int | None,
-        error: str | None,
-        duration_ms: float,
-        status: DeliveryStatus,
-        next_attempt_at: datetime | None = None,
-        payload: str | None = None,
-    ) -> WebhookDelivery:
-        """Log one attempt of a pending delivery and set its outcome, atomically.
-
-        The attempt gets the next number (``attempts + 1``); the delivery takes ``status``,
-        ``last_error=error``, ``payload`` (the body sent, when given) and, while still
-        ``pending``, ``next_attempt_at`` (which must then be given; it is cleared once
-        final). Returns the updated delivery.
-        NotFoundError for an unknown delivery; InvalidTransitionError if it is final already.
-        """
-
-    async def due_deliveries(self, now: datetime, limit: int = 100) -> list[WebhookDelivery]:
-        """Return up to ``limit`` pending deliveries whose ``next_attempt_at`` is at or before
-        ``now``, the most overdue first."""
-
-    async def list_deliveries(self, task_id: str) -> list[WebhookDelivery]:
-        """Return a task's deliveries in creation order."""
-
-    async def list_attempts(self, delivery_id: str) -> list[WebhookAttempt]:
-        """Return a delivery's attempts, first attempt first."""
-
-    async def add_totp_code(
-        self,
-        organization_id: str,
-        totp_identifier: str,
-        code: str,
-        expires_at: datetime,
-        source_text_hash: str | None = None,
-        task_id: str | None = None,
-    ) -> TotpCode:
-        """Store a pushed one-time code for an identifier of an existing organization
-        (meant for that task only, when ``task_id`` is given)."""
-
-    async def take_totp_code(
-        self,
-        organization_id: str,
-        totp_identifier: str,
-        now: datetime,
-        not_before: datetime | None = None,
-        task_id: str | None = None,
-    ) -> str | None:
-        """Give out the newest unused code of the identifier that has not expired at ``now``
-        (and was pushed at or after ``not_before``, if given), marking it used, atomically:
-        a code is given out once. A code pushed for a task goes only to that task: with
-        ``task_id``, codes for no task or for that one qualify; without, only codes for no
-        task. None if there is no such code."""
 
 
 # --------------------------------------------------------------------------- notifier

@@ -31,7 +31,7 @@ import json
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import anyio
@@ -44,11 +44,12 @@ from skyvern_core.errors import TOTPError
 from skyvern_core.models import Action, InputTextAction, Task, utcnow
 from skyvern_core.netpolicy import BlockedURLError, UnresolvedHostError
 from skyvern_core.outbound import OutboundClient, OutboundError
-from skyvern_core.protocols import Store
+from skyvern_core.storage import OrganizationStore, TotpStore
 from skyvern_core.webhooks import SecretLookup, signed_headers, signing_secret
 
 __all__ = [
     "TOTP_PLACEHOLDER",
+    "CodeStore",
     "TotpResolver",
     "code_from_secret",
     "extract_code",
@@ -409,7 +410,7 @@ def normalize_identifier(totp_identifier: str) -> str:
 
 
 async def push_code(
-    store: Store,
+    store: TotpStore,
     organization_id: str,
     totp_identifier: str,
     content: str,
@@ -461,6 +462,11 @@ _RETRY_STATUSES = frozenset({404, 408, 425, 429})
 _ANSWER_BYTES = 64 * 1024  # a code comes in a few bytes; a larger answer is refused
 
 
+class CodeStore(TotpStore, OrganizationStore, Protocol):
+    """The parts of a store the resolver uses: pushed codes, and the organizations whose
+    secrets sign a request to a task's ``totp_verification_url``."""
+
+
 class TotpResolver:
     """Gets the one-time code a task needs now (see the module docstring for the ways).
 
@@ -471,7 +477,7 @@ class TotpResolver:
 
     def __init__(
         self,
-        store: Store,
+        store: CodeStore,
         settings: Settings,
         http: OutboundClient | None = None,
         *,

@@ -41,7 +41,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any, Protocol, Self
 from urllib.parse import urlsplit
 
 import anyio
@@ -53,7 +53,7 @@ from skyvern_core.errors import NotFoundError, WebhookVerificationError
 from skyvern_core.models import DeliveryStatus, Task, WebhookDelivery, utcnow
 from skyvern_core.netpolicy import BlockedURLError, UnresolvedHostError
 from skyvern_core.outbound import OutboundClient, OutboundError
-from skyvern_core.protocols import Store
+from skyvern_core.storage import DeliveryStore, OrganizationStore, TaskStore
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -62,6 +62,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "SecretLookup",
     "WebhookNotifier",
+    "WebhookStore",
     "WebhookVerificationError",
     "backoff_delay",
     "build_payload",
@@ -222,8 +223,13 @@ def build_payload(task: Task) -> dict[str, Any]:
 # --------------------------------------------------------------------------- delivery
 
 
+class WebhookStore(TaskStore, DeliveryStore, OrganizationStore, Protocol):
+    """The parts of a store the webhook notifier uses: deliveries, the tasks they carry,
+    and the organizations whose secrets sign them."""
+
+
 async def signing_secret(
-    store: Store,
+    store: OrganizationStore,
     settings: Settings,
     organization_id: str,
     secret_for_org: SecretLookup | None = None,
@@ -302,7 +308,7 @@ class WebhookNotifier:
 
     def __init__(
         self,
-        store: Store,
+        store: WebhookStore,
         settings: Settings,
         secret_for_org: SecretLookup | None = None,
         *,

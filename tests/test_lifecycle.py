@@ -40,6 +40,7 @@ from skyvern_core.models import (
     Task,
 )
 from skyvern_core.protocols import PlanContext
+from skyvern_core.storage import StepUpdate, TaskUpdate
 from skyvern_core.testing import (
     FakeClock,
     FakePage,
@@ -117,7 +118,7 @@ async def claimed_task(
             attempt=attempt,
         )
     )
-    await store.update_task(task.task_id, status=TaskStatus.queued)
+    await store.update_task(task.task_id, TaskUpdate(status=TaskStatus.queued))
     claimed = await store.claim_task(worker_id, lease_seconds=lease, task_id=task.task_id)
     assert claimed is not None
     step = await store.create_step(
@@ -129,7 +130,7 @@ async def claimed_task(
             attempt=attempt,
         )
     )
-    await store.update_step(step.step_id, status=StepStatus.running)
+    await store.update_step(step.step_id, StepUpdate(status=StepStatus.running))
     return claimed
 
 
@@ -444,8 +445,10 @@ async def test_the_sweeper_delivers_a_finished_task_that_has_no_delivery(tmp_pat
         # Ended by code that bypassed the outbox (an older version, a script).
         from skyvern_core.models import utcnow
 
-        await store.update_task(task.task_id, status=TaskStatus.failed, failure_reason="x")
-        await store.update_task(task.task_id, finished_at=utcnow())
+        await store.update_task(
+            task.task_id, TaskUpdate(status=TaskStatus.failed, failure_reason="x")
+        )
+        await store.update_task(task.task_id, TaskUpdate(finished_at=utcnow()))
         assert await store.list_deliveries(task.task_id) == []
         notifier = WebhookNotifier(store, Settings(data_dir=tmp_path, webhook_secret=SECRET))
         assert await notifier.sweep() == 1

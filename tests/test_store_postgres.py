@@ -42,6 +42,7 @@ from skyvern_core.models import (
     utcnow,
 )
 from skyvern_core.plugins import BackendContext, PluginRegistry
+from skyvern_core.storage import TaskUpdate
 from skyvern_core.testing.store_contract import StoreContract
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ import sqlalchemy as sa
 from skyvern_core.db import migrate
 from skyvern_core.db.sqlstore import SQLStore
 from skyvern_core.models import TaskStatus
+from skyvern_core.storage import TaskUpdate
 
 mode, url, name, ready, go = sys.argv[1:]
 
@@ -103,7 +105,7 @@ async def claim():
                     claim_starts.append(started)
                     claimed.append([task.task_id, worker_id])
                     await anyio.sleep(0.02)  # the work, long enough for the others to start
-                    await store.update_task(task.task_id, status=TaskStatus.completed)
+                    await store.update_task(task.task_id, TaskUpdate(status=TaskStatus.completed))
 
             async with anyio.create_task_group() as group:
                 for n in range(3):
@@ -285,7 +287,7 @@ async def test_status_change_waits_for_another_writer_and_checks_again(
 
         async def fail_it() -> None:
             try:
-                await store.update_task(task.task_id, status=TaskStatus.failed)
+                await store.update_task(task.task_id, TaskUpdate(status=TaskStatus.failed))
             except InvalidTransitionError as exc:
                 outcome.append(exc)
 
@@ -525,7 +527,7 @@ async def test_json_fields_round_trip_as_jsonb(
     got = await pg_store.get_task(task.task_id)
     assert got == task and got.extracted_information == extracted
     assert (await pg_store.list_steps(task.task_id)) == [step]
-    cleared = await pg_store.update_task(task.task_id, extracted_information=None)
+    cleared = await pg_store.update_task(task.task_id, TaskUpdate(extracted_information=None))
     assert cleared.extracted_information is None
     assert _query(postgres_database_url, "SELECT extracted_information IS NULL FROM tasks") == [
         (True,)
@@ -557,7 +559,7 @@ async def test_server_defaults_do_not_change_the_store(
 
         async def finish(status: TaskStatus) -> None:
             try:
-                await store.update_task(task.task_id, status=status)
+                await store.update_task(task.task_id, TaskUpdate(status=status))
             except InvalidTransitionError:
                 outcomes.append("lost")
             else:

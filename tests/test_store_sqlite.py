@@ -34,6 +34,7 @@ from skyvern_core.models import (
     utcnow,
 )
 from skyvern_core.plugins import BackendContext, PluginRegistry
+from skyvern_core.storage import StepUpdate, TaskUpdate
 from skyvern_core.testing.store_contract import StoreContract
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,7 @@ async def test_database_uses_wal(tmp_path: Path, sql_store: SQLStore) -> None:
 
 async def test_another_process_reads_what_was_written(sql_store: SQLStore) -> None:
     org, task = await _org_and_task(sql_store)
-    task = await sql_store.update_task(task.task_id, status=TaskStatus.queued)
+    task = await sql_store.update_task(task.task_id, TaskUpdate(status=TaskStatus.queued))
     for order in range(2):
         step = Step(
             step_id=ids.new_id("step"),
@@ -98,7 +99,7 @@ async def test_another_process_reads_what_was_written(sql_store: SQLStore) -> No
             cost=0.01,
         )
         await sql_store.create_step(step)
-        await sql_store.update_step(step.step_id, status=StepStatus.running)
+        await sql_store.update_step(step.step_id, StepUpdate(status=StepStatus.running))
     script = """
 import json, sys, anyio
 from skyvern_core.db.sqlstore import SQLStore
@@ -180,7 +181,7 @@ async def test_0001_database_gains_webhooks_and_totp_with_its_task_intact(tmp_pa
     async with SQLStore(_url(tmp_path / "scratch.db")) as scratch:
         org, task = await _org_and_task(scratch)
         task = await scratch.update_task(
-            task.task_id, status=TaskStatus.queued, failure_reason=None, cost=0.25
+            task.task_id, TaskUpdate(status=TaskStatus.queued, failure_reason=None, cost=0.25)
         )
     with sqlite3.connect(path) as conn, sqlite3.connect(tmp_path / "scratch.db") as old:
         for table in ("organizations", "tasks"):
@@ -251,7 +252,7 @@ async def test_two_stores_on_one_file_write_concurrently(sql_store: SQLStore) ->
             )
             claimed = await store.claim_task(f"w{n}", lease_seconds=30, task_id=task.task_id)
             assert claimed is not None
-            await store.update_task(task.task_id, status=TaskStatus.completed, cost=n)
+            await store.update_task(task.task_id, TaskUpdate(status=TaskStatus.completed, cost=n))
 
         async with anyio.create_task_group() as group:
             for n in range(40):

@@ -1,4 +1,4 @@
-"""An in-memory :class:`~skyvern_core.protocols.Store`, for fast unit tests.
+"""An in-memory :class:`~skyvern_core.storage.Store`, for fast unit tests.
 
 It keeps the same rules as the SQL store (lifecycle checks, organization isolation,
 NotFoundError / ValueError / StoreError cases) and hands out copies, so a caller that
@@ -7,7 +7,6 @@ mutates a returned record does not change what is stored. Nothing survives the p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -30,36 +29,19 @@ from skyvern_core.models import (
     check_task_transition,
     utcnow,
 )
+from skyvern_core.storage import (
+    StepUpdate,
+    TaskUpdate,
+    finish_fields,
+    lease_delta,
+    next_modified,
+)
 
 __all__ = ["MemoryStore"]
 
 M = TypeVar(
     "M", bound=Organization | Task | Step | Artifact | WebhookDelivery | WebhookAttempt | TotpCode
 )
-
-# Filled at read time by the agent, never stored.
-_TASK_NOT_STORED = frozenset({"screenshot_url", "recording_url", "action_screenshot_urls", "steps"})
-_TASK_UPDATABLE = (
-    frozenset(Task.model_fields)
-    - _TASK_NOT_STORED
-    - {
-        "task_id",
-        "organization_id",
-        "created_at",
-    }
-)
-_STEP_UPDATABLE = frozenset(Step.model_fields) - {
-    "step_id",
-    "task_id",
-    "organization_id",
-    "created_at",
-}
-
-
-def _check_fields(kind: str, fields: Mapping[str, Any], updatable: frozenset[str]) -> None:
-    unknown = sorted(set(fields) - updatable)
-    if unknown:
-        raise ValueError(f"cannot update {kind} field(s) {', '.join(unknown)}: unknown or fixed")
 
 
 def _stored(model: M) -> M:
@@ -75,17 +57,6 @@ def _utc(value: Any) -> Any:
     if not isinstance(value, datetime):
         return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _later(previous: datetime) -> datetime:
-    now = utcnow()
-    return now if now > previous else previous + timedelta(microseconds=1)
-
-
-def _lease_delta(lease_seconds: float) -> timedelta:
-    if not lease_seconds > 0:
-        raise ValueError(f"lease_seconds must be positive, got {lease_seconds!r}")
-    return timedelta(seconds=lease_seconds)
 
 
 class MemoryStore:
@@ -186,18 +157,14 @@ class MemoryStore:
         start = (page - 1) * page_size
         return [_stored(t) for t in mine[start : start + page_size]]
 
-    async def update_task(
-        self, task_id: str, *, status: TaskStatus | None = None, **fields: Any
-    ) -> Task:
-        """Change fields of a task; a status change is checked against the lifecycle."""
-        _check_fields("task", fields, _TASK_UPDATABLE)
+    async def update_task(self, task_id: str, update: TaskUpdate) -> Task:
+        """Write the fields ``update`` gives; a status change is checked against the lifecycle."""
+        changes = TaskUpdate.of(update, doing="update_task").changes()
         async with self._lock:
             current = self._task(task_id)
-            changes = dict(fields)
-            if status is not None:
-                check_task_transition(current.status, status)
-                changes["status"] = status
-            changes.setdefault("modified_at", _later(current.modified_at))
+            if changes.get("status") is not None:
+                check_task_transition(current.status, changes["status"])
+            changes["modified_at"] = next_modified(current.modified_at)
             updated = Task.model_validate({**current.model_dump(), **changes})
             self._tasks[task_id] = updated = _stored(updated)
             return _stored(updated)
@@ -207,7 +174,7 @@ class MemoryStore:
     ) -> Task | None:
         """Move the oldest queued task (or that one) to running for a worker."""
         now = utcnow()
-        expires = now + _lease_delta(lease_seconds)
+        expires = now + lease_delta(lease_seconds)
         async with self._lock:
             queued = [
                 t
@@ -233,7 +200,7 @@ class MemoryStore:
         self, task_id: str, worker_id: str, *, lease_seconds: float
     ) -> TaskStatus | None:
         """Extend the lease of an unfinished task the worker holds; its status, or None."""
-        expires = utcnow() + _lease_delta(lease_seconds)
+        expires = utcnow() + lease_delta(lease_seconds)
         async with self._lock:
             task = self._tasks.get(task_id)
             if (
@@ -268,13 +235,10 @@ class MemoryStore:
         worker_id: str | None,
         failure_reason: str | None = None,
         now: datetime | None = None,
-        **fields: Any,
+        update: TaskUpdate | None = None,
     ) -> Task:
         """Record the end of a run and its webhook delivery at once."""
-        status = TaskStatus(status)
-        if not status.is_final:
-            raise ValueError(f"finish_task needs a final status, got {status.value!r}")
-        _check_fields("task", fields, _TASK_UPDATABLE - {"status", "failure_reason"})
+        status, fields = finish_fields(status, update)
         now = _utc(now or utcnow())
         async with self._lock:
             current = self._task(task_id)
@@ -291,7 +255,7 @@ class MemoryStore:
 
     def _write_task(self, current: Task, changes: dict[str, Any], now: datetime) -> Task:
         # Called under the lock: the change and the delivery it calls for land together.
-        changes.setdefault("modified_at", _later(current.modified_at))
+        changes.setdefault("modified_at", next_modified(current.modified_at))
         updated = _stored(Task.model_validate({**current.model_dump(), **changes}))
         self._tasks[updated.task_id] = updated
         url = updated.request.webhook_callback_url
@@ -316,7 +280,7 @@ class MemoryStore:
                     update={
                         "status": status,
                         "failure_reason": reason if status == StepStatus.failed else None,
-                        "modified_at": _later(step.modified_at),
+                        "modified_at": next_modified(step.modified_at),
                     }
                 )
 
@@ -412,17 +376,16 @@ class MemoryStore:
             self._steps[step.step_id] = _stored(step)
             return _stored(step)
 
-    async def update_step(self, step_id: str, **fields: Any) -> Step:
-        """Change fields of a step; a status change is checked against the lifecycle."""
-        _check_fields("step", fields, _STEP_UPDATABLE)
+    async def update_step(self, step_id: str, update: StepUpdate) -> Step:
+        """Write the fields ``update`` gives; a status change is checked against the lifecycle."""
+        changes = StepUpdate.of(update, doing="update_step").changes()
         async with self._lock:
             current = self._steps.get(step_id)
             if current is None:
                 raise NotFoundError(f"step {step_id!r} not found")
-            changes = dict(fields)
             if changes.get("status") is not None:
                 check_step_transition(current.status, changes["status"])
-            changes.setdefault("modified_at", _later(current.modified_at))
+            changes["modified_at"] = next_modified(current.modified_at)
             updated = Step.model_validate({**current.model_dump(), **changes})
             self._steps[step_id] = updated = _stored(updated)
             return _stored(updated)
@@ -531,7 +494,7 @@ class MemoryStore:
                     "attempts": attempt.attempt,
                     "last_error": error,
                     "next_attempt_at": None if status.is_final else next_attempt_at,
-                    "modified_at": _later(current.modified_at),
+                    "modified_at": next_modified(current.modified_at),
                     **({} if payload is None else {"payload": payload}),
                 }
             )

@@ -51,7 +51,7 @@ from skyvern_core.protocols import (
 from skyvern_core.runner import EventCallback, RunEvent, RunHandle, TaskRunner, describe_error
 from skyvern_core.totp import TotpResolver
 
-__all__ = ["Agent", "RunEvent"]
+__all__ = ["Agent", "ArtifactUrl", "RunEvent"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,10 @@ _SETTING_OF_KIND = {
     "notifier": "notifier",
     "artifact_store": "artifact_store",
 }
+
+ArtifactUrl = Callable[[str], Awaitable[str | None]]
+"""How an artifact's link is made: an async function from an artifact id to its URL (or
+``None`` when it has none)."""
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
@@ -131,7 +135,11 @@ class Agent:
         self._stack: AsyncExitStack | None = None
         self._wake: anyio.Event = anyio.Event()
         self._pool: anyio.abc.TaskGroup | None = None
-        self.artifact_url: Callable[[str], Awaitable[str | None]] = self._artifact_store_url
+        self.artifact_url: ArtifactUrl = self._artifact_store_url
+        """How the links in tasks this agent returns and in its webhooks are made; by
+        default the artifact store's own URLs. ``start(artifact_url=...)`` replaces it until
+        :meth:`aclose`."""
+        self._artifact_url_before: ArtifactUrl | None = None
 
     # ------------------------------------------------------------------ backends
 
@@ -207,11 +215,17 @@ class Agent:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self, *, workers: bool = True) -> None:
+    async def start(self, *, workers: bool = True, artifact_url: ArtifactUrl | None = None) -> None:
         """Open the backends and (with ``workers``) start the pool that runs submitted tasks.
 
-        Call :meth:`aclose` from the same task, or use ``async with Agent(...)``.
+        ``artifact_url`` makes the artifact links of tasks and webhooks until :meth:`aclose`
+        puts back the one before (the HTTP API's lifespan passes its signed links). Call
+        :meth:`aclose` from the same task, or use ``async with Agent(...)``.
         """
+        if artifact_url is not None:
+            if self._artifact_url_before is None:
+                self._artifact_url_before = self.artifact_url
+            self.artifact_url = artifact_url
         await self._open()
         if workers and self._pool is None:
             await self._build_off_the_loop("planner")
@@ -279,6 +293,8 @@ class Agent:
                 log.warning("closing the %s failed", kind, exc_info=True)
         self._opened = False
         self._wake = anyio.Event()
+        if self._artifact_url_before is not None:
+            self.artifact_url, self._artifact_url_before = self._artifact_url_before, None
 
     async def drain(self, grace: float | None = None) -> None:
         """Stop claiming tasks and let the ones running here end (see :meth:`aclose`)."""
@@ -539,11 +555,18 @@ class Agent:
             except Exception:
                 log.exception("the notifier failed for task %s", task.task_id)
 
-    async def cancel(self, task_id: str, *, organization_id: str | None = None) -> Task:
+    async def cancel(
+        self,
+        task_id: str,
+        *,
+        organization_id: str | None = None,
+        artifact_url: ArtifactUrl | None = None,
+    ) -> Task:
         """Cancel a created, queued or running task; a running one stops before its next
         action and is finished by its worker. A task whose worker is gone (its lease ran
         out) is finished here: its step canceled, its webhook sent. Raises
-        InvalidTransitionError for a task already in a final status."""
+        InvalidTransitionError for a task already in a final status. The task returned
+        has its links made by ``artifact_url`` if given (else :attr:`artifact_url`)."""
         await self._open()
         org_id = organization_id or self.organization_id
         task = await self.store.cancel_task(task_id, org_id, now=self.clock.now())
@@ -553,25 +576,37 @@ class Agent:
         elif task.finished_at is not None:
             # Nobody runs it, so nobody else will tell the notifier.
             await self._notify(task)
-        return await self._with_urls(task)
+        return await self._with_urls(task, artifact_url)
 
     # ------------------------------------------------------------------ reading
 
     async def get_task(
-        self, task_id: str, *, organization_id: str | None = None, steps: bool = False
+        self,
+        task_id: str,
+        *,
+        organization_id: str | None = None,
+        steps: bool = False,
+        artifact_url: ArtifactUrl | None = None,
     ) -> Task:
-        """Return a task, with artifact URLs (and its steps with ``steps=True``)."""
+        """Return a task, with artifact URLs (and its steps with ``steps=True``), made by
+        ``artifact_url`` if given (else :attr:`artifact_url`)."""
         await self._open()
         task = await self.store.get_task(task_id, organization_id or self.organization_id)
-        task = await self._with_urls(task)
+        task = await self._with_urls(task, artifact_url)
         if steps:
             task.steps = await self.store.list_steps(task_id)
         return task
 
     async def list_tasks(
-        self, page: int = 1, page_size: int = 10, *, organization_id: str | None = None
+        self,
+        page: int = 1,
+        page_size: int = 10,
+        *,
+        organization_id: str | None = None,
+        artifact_url: ArtifactUrl | None = None,
     ) -> list[Task]:
-        """Return a page of tasks, newest first (``page_size`` at most 100)."""
+        """Return a page of tasks, newest first (``page_size`` at most 100), their links made
+        by ``artifact_url`` if given (else :attr:`artifact_url`)."""
         if not 1 <= page <= MAX_PAGE:
             raise UsageError(f"page must be between 1 and {MAX_PAGE}, got {page}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -580,7 +615,7 @@ class Agent:
         org_id = organization_id or self.organization_id
         assert org_id is not None
         tasks = await self.store.list_tasks(org_id, page=page, page_size=page_size)
-        return [await self._with_urls(t) for t in tasks]
+        return [await self._with_urls(t, artifact_url) for t in tasks]
 
     async def list_steps(self, task_id: str, *, organization_id: str | None = None) -> list[Step]:
         """Return a task's steps in order, retries included."""
@@ -591,16 +626,19 @@ class Agent:
         artifact = await self.store.get_artifact(artifact_id)
         return await self.artifacts.url(artifact.uri)
 
-    async def with_urls(self, task: Task) -> Task:
-        """A copy of ``task`` with its artifact URLs filled in (see :attr:`artifact_url`)."""
-        return await self._with_urls(task)
+    async def with_urls(self, task: Task, *, artifact_url: ArtifactUrl | None = None) -> Task:
+        """A copy of ``task`` with its artifact URLs filled in by ``artifact_url`` if given,
+        else by :attr:`artifact_url`."""
+        return await self._with_urls(task, artifact_url)
 
-    async def _with_urls(self, task: Task) -> Task:
+    async def _with_urls(self, task: Task, artifact_url: ArtifactUrl | None = None) -> Task:
+        make = artifact_url or self.artifact_url
+
         async def url(artifact_id: str | None) -> str | None:
             if artifact_id is None:
                 return None
             try:
-                return await self.artifact_url(artifact_id)
+                return await make(artifact_id)
             except Exception:
                 log.warning("no URL for artifact %s", artifact_id, exc_info=True)
                 return None

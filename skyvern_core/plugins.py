@@ -92,20 +92,25 @@ class Registrar:
     """The ``register(name, factory)`` callback a hook receives.
 
     One is made for each plugin's call of each hook, so a hook wrapper (``wrapper=True``
-    or ``hookwrapper=True``) sees whose turn it is in :attr:`plugin` and, after its
-    ``yield``, what that plugin registered in :attr:`registered`.
+    or ``hookwrapper=True``) sees whose turn it is in ``plugin`` and, after its ``yield``,
+    what that plugin registered in ``registered`` (names, in order). ``found`` is where the
+    registrations of every plugin are gathered, by kind and name.
     """
 
     def __init__(
         self,
         kind: str,
-        info: _PluginInfo,
+        plugin: str,
         found: dict[tuple[str, str], Registration],
+        *,
+        distribution: str | None = None,
+        version: str | None = None,
     ) -> None:
         self.kind = kind
-        self.plugin = info.name
+        self.plugin = plugin
         self.registered: list[str] = []
-        self._info = info
+        self._distribution = distribution
+        self._version = version
         self._found = found
 
     def __call__(self, name: str, factory: Callable[[BackendContext], Any]) -> None:
@@ -126,9 +131,8 @@ class Registrar:
                 first.plugin,
             )
             return
-        info = self._info
         self._found[key] = Registration(
-            self.kind, name, factory, info.name, info.distribution, info.version
+            self.kind, name, factory, self.plugin, self._distribution, self._version
         )
         self.registered.append(name)
 
@@ -266,7 +270,13 @@ class PluginRegistry:
                     # known to come from it.
                     others = [o.plugin for o in impls if o is not impl]
                     caller = self.manager.subset_hook_caller(hook_name, remove_plugins=others)
-                    registrar = Registrar(kind, info, found)
+                    registrar = Registrar(
+                        kind,
+                        info.name,
+                        found,
+                        distribution=info.distribution,
+                        version=info.version,
+                    )
                     try:
                         caller(register=registrar)
                     except Exception as exc:

@@ -15,7 +15,6 @@ environment variables.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import socket
@@ -27,9 +26,10 @@ from typing import Any, Self
 import anyio
 import anyio.abc
 
+from skyvern_core.backends import AgentBackends
 from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
-from skyvern_core.errors import ConfigurationError, UsageError
+from skyvern_core.errors import UsageError
 from skyvern_core.ids import new_id
 from skyvern_core.models import (
     MAX_STEPS_LIMIT,
@@ -39,7 +39,7 @@ from skyvern_core.models import (
     TaskStatus,
 )
 from skyvern_core.netpolicy import check_url
-from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
+from skyvern_core.plugins import PluginRegistry, get_registry
 from skyvern_core.protocols import (
     ArtifactStore,
     BrowserDriver,
@@ -54,15 +54,6 @@ from skyvern_core.totp import TotpResolver
 __all__ = ["Agent", "ArtifactUrl", "RunEvent"]
 
 log = logging.getLogger(__name__)
-
-_SETTING_OF_KIND = {
-    "driver": "driver",
-    "store": "store",
-    "planner": "planner",
-    "llm_provider": "llm_provider",
-    "notifier": "notifier",
-    "artifact_store": "artifact_store",
-}
 
 ArtifactUrl = Callable[[str], Awaitable[str | None]]
 """How an artifact's link is made: an async function from an artifact id to its URL (or
@@ -116,17 +107,21 @@ class Agent:
         self._idle = anyio.Event()
         self._idle.set()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id('task')[-6:]}"
-        given = {
-            "driver": driver,
-            "store": store,
-            "planner": planner,
-            "llm_provider": llm_provider,
-            "notifier": notifier,
-            "artifact_store": artifact_store,
-        }
-        self._given: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-        self._backends: dict[str, Any] = {}
-        self._ctx = BackendContext(settings, registry, self._backend)
+        self._parts = AgentBackends(
+            settings,
+            registry,
+            {
+                "driver": driver,
+                "store": store,
+                "planner": planner,
+                "llm_provider": llm_provider,
+                "notifier": notifier,
+                "artifact_store": artifact_store,
+            },
+            describe=self._with_urls,
+        )
+        # The backends built so far, by kind.
+        self._backends: dict[str, Any] = self._parts.built
         self._opened = False
         self._open_lock = anyio.Lock()
         self._driver_started = False
@@ -145,37 +140,10 @@ class Agent:
 
     def backend_name(self, kind: str) -> str:
         """The plugin name used for a kind of backend (``auto`` planner resolved)."""
-        value = self._given.get(kind)
-        if value is not None and not isinstance(value, str):
-            return type(value).__name__
-        name = value or getattr(self.settings, _SETTING_OF_KIND[kind])
-        if kind == "planner" and name == "auto":
-            names = self.registry.names("planner")
-            if self.settings.llm_model and "llm" in names:
-                return "llm"
-            if "offline" in names:
-                return "offline"
-            raise ConfigurationError(
-                "no planner is available: set SKYVERN_LLM_MODEL (with the 'llm' extra "
-                "installed) or pass planner= to Agent"
-            )
-        return str(name)
+        return self._parts.name(kind)
 
     def _backend(self, kind: str) -> Any:
-        if kind not in BACKEND_KINDS:
-            raise ValueError(f"unknown backend kind {kind!r}")
-        if kind in self._backends:
-            return self._backends[kind]
-        value = self._given.get(kind)
-        if value is None or isinstance(value, str):
-            registration = self.registry.get(kind, self.backend_name(kind))
-            value = registration.factory(self._ctx)
-        if kind == "notifier" and getattr(value, "describe", False) is None:
-            # A notifier that builds bodies from the store (the webhook one) fills the
-            # artifact links the way this agent serves them.
-            value.describe = self._with_urls
-        self._backends[kind] = value
-        return value
+        return self._parts.get(kind)
 
     @property
     def store(self) -> Store:
@@ -264,33 +232,7 @@ class Agent:
             self._pool.cancel_scope.cancel()
             stack, self._stack, self._pool = self._stack, None, None
             await stack.aclose()
-        backends, self._backends = self._backends, {}
-        # The planner's own model client too (a planner passed in brings its own), each
-        # object once; the store last, since the others may still write to it.
-        planner = backends.get("planner")
-        order = [
-            ("driver", backends.get("driver")),
-            ("planner", planner),
-            ("llm_provider", getattr(planner, "llm", None)),
-            ("llm_provider", backends.get("llm_provider")),
-            ("notifier", backends.get("notifier")),
-            ("artifact_store", backends.get("artifact_store")),
-            ("store", backends.get("store")),
-        ]
-        closed: set[int] = set()
-        for kind, backend in order:
-            if backend is None or id(backend) in closed:
-                continue
-            closed.add(id(backend))
-            close = getattr(backend, "aclose", None) or getattr(backend, "close", None)
-            if not callable(close):
-                continue
-            try:
-                result = close()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.warning("closing the %s failed", kind, exc_info=True)
+        await self._parts.aclose()
         self._opened = False
         self._wake = anyio.Event()
         if self._artifact_url_before is not None:

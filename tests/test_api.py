@@ -314,17 +314,22 @@ def test_cancel_a_running_task(api: Api):
         api.planner.slow = 0.0
 
 
-def test_mounted_under_a_prefix(tmp_path: Path):
-    db = f"sqlite:///{tmp_path / 'mounted.db'}"
+def one_organization(db: str, name: str) -> NewOrganization:
+    """Create an organization in the SQLite store at ``db``."""
 
     async def org() -> NewOrganization:
         store = SQLStore(db)
         await store.open()
-        made = await create_organization(store, "Mounted")
+        made = await create_organization(store, name)
         await store.close()
         return made
 
-    made = anyio.run(org)
+    return anyio.run(org)
+
+
+def test_mounted_under_a_prefix(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'mounted.db'}"
+    made = one_organization(db, "Mounted")
     agent = Agent(
         driver=InMemoryDriver(site()),
         planner=SitePlanner(),
@@ -371,15 +376,7 @@ def test_mounted_under_a_prefix(tmp_path: Path):
 
 def test_create_app_leaves_its_agent_as_it_found_it(tmp_path: Path):
     db = f"sqlite:///{tmp_path / 'untouched.db'}"
-
-    async def org() -> NewOrganization:
-        store = SQLStore(db)
-        await store.open()
-        made = await create_organization(store, "Untouched")
-        await store.close()
-        return made
-
-    made = anyio.run(org)
+    made = one_organization(db, "Untouched")
     agent = Agent(
         driver=InMemoryDriver(site()),
         planner=SitePlanner(),

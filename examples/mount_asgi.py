@@ -2,7 +2,8 @@
 
 The host app keeps its own routes; the agent's routes live under ``/agent/api/v1/...``.
 Mounted apps get no lifespan of their own, so the host's lifespan starts and stops the
-agent (and its workers) with ``agent_lifespan``.
+agent (and its workers) with ``agent_lifespan``, given the mounted app so that webhooks
+carry its artifact links.
 
     uvicorn examples.mount_asgi:app --port 8000
     skyvern-core org create "My team"            # prints the API key to use
@@ -25,12 +26,14 @@ from skyvern_core import Agent
 from skyvern_core.asgi import agent_lifespan, create_app
 
 agent = Agent()
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
+api = create_app(agent, manage_agent=False, base_url=PUBLIC_URL + "/agent")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the agent for as long as the host app runs."""
-    async with agent_lifespan(agent):
+    """Run the agent for as long as the host app runs, its webhooks linking to ``api``."""
+    async with agent_lifespan(agent, app=api):
         yield
 
 
@@ -43,5 +46,4 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
-app.mount("/agent", create_app(agent, manage_agent=False, base_url=PUBLIC_URL + "/agent"))
+app.mount("/agent", api)

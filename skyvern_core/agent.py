@@ -15,7 +15,6 @@ environment variables.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import socket
@@ -27,9 +26,10 @@ from typing import Any, Self
 import anyio
 import anyio.abc
 
+from skyvern_core.backends import AgentBackends
 from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
-from skyvern_core.errors import ConfigurationError, UsageError
+from skyvern_core.errors import UsageError
 from skyvern_core.ids import new_id
 from skyvern_core.models import (
     MAX_STEPS_LIMIT,
@@ -39,7 +39,7 @@ from skyvern_core.models import (
     TaskStatus,
 )
 from skyvern_core.netpolicy import check_url
-from skyvern_core.plugins import BACKEND_KINDS, BackendContext, PluginRegistry, get_registry
+from skyvern_core.plugins import PluginRegistry, get_registry
 from skyvern_core.protocols import (
     ArtifactStore,
     BrowserDriver,
@@ -51,18 +51,13 @@ from skyvern_core.protocols import (
 from skyvern_core.runner import EventCallback, RunEvent, RunHandle, TaskRunner, describe_error
 from skyvern_core.totp import TotpResolver
 
-__all__ = ["Agent", "RunEvent"]
+__all__ = ["Agent", "ArtifactUrl", "RunEvent"]
 
 log = logging.getLogger(__name__)
 
-_SETTING_OF_KIND = {
-    "driver": "driver",
-    "store": "store",
-    "planner": "planner",
-    "llm_provider": "llm_provider",
-    "notifier": "notifier",
-    "artifact_store": "artifact_store",
-}
+ArtifactUrl = Callable[[str], Awaitable[str | None]]
+"""How an artifact's link is made: an async function from an artifact id to its URL (or
+``None`` when it has none)."""
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
@@ -112,17 +107,21 @@ class Agent:
         self._idle = anyio.Event()
         self._idle.set()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id('task')[-6:]}"
-        given = {
-            "driver": driver,
-            "store": store,
-            "planner": planner,
-            "llm_provider": llm_provider,
-            "notifier": notifier,
-            "artifact_store": artifact_store,
-        }
-        self._given: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-        self._backends: dict[str, Any] = {}
-        self._ctx = BackendContext(settings, registry, self._backend)
+        self._parts = AgentBackends(
+            settings,
+            registry,
+            {
+                "driver": driver,
+                "store": store,
+                "planner": planner,
+                "llm_provider": llm_provider,
+                "notifier": notifier,
+                "artifact_store": artifact_store,
+            },
+            describe=self._with_urls,
+        )
+        # The backends built so far, by kind.
+        self._backends: dict[str, Any] = self._parts.built
         self._opened = False
         self._open_lock = anyio.Lock()
         self._driver_started = False
@@ -131,43 +130,20 @@ class Agent:
         self._stack: AsyncExitStack | None = None
         self._wake: anyio.Event = anyio.Event()
         self._pool: anyio.abc.TaskGroup | None = None
-        self.artifact_url: Callable[[str], Awaitable[str | None]] = self._artifact_store_url
+        self.artifact_url: ArtifactUrl = self._artifact_store_url
+        """How the links in tasks this agent returns and in its webhooks are made; by
+        default the artifact store's own URLs. ``start(artifact_url=...)`` replaces it until
+        :meth:`aclose`."""
+        self._artifact_url_before: ArtifactUrl | None = None
 
     # ------------------------------------------------------------------ backends
 
     def backend_name(self, kind: str) -> str:
         """The plugin name used for a kind of backend (``auto`` planner resolved)."""
-        value = self._given.get(kind)
-        if value is not None and not isinstance(value, str):
-            return type(value).__name__
-        name = value or getattr(self.settings, _SETTING_OF_KIND[kind])
-        if kind == "planner" and name == "auto":
-            names = self.registry.names("planner")
-            if self.settings.llm_model and "llm" in names:
-                return "llm"
-            if "offline" in names:
-                return "offline"
-            raise ConfigurationError(
-                "no planner is available: set SKYVERN_LLM_MODEL (with the 'llm' extra "
-                "installed) or pass planner= to Agent"
-            )
-        return str(name)
+        return self._parts.name(kind)
 
     def _backend(self, kind: str) -> Any:
-        if kind not in BACKEND_KINDS:
-            raise ValueError(f"unknown backend kind {kind!r}")
-        if kind in self._backends:
-            return self._backends[kind]
-        value = self._given.get(kind)
-        if value is None or isinstance(value, str):
-            registration = self.registry.get(kind, self.backend_name(kind))
-            value = registration.factory(self._ctx)
-        if kind == "notifier" and getattr(value, "describe", False) is None:
-            # A notifier that builds bodies from the store (the webhook one) fills the
-            # artifact links the way this agent serves them.
-            value.describe = self._with_urls
-        self._backends[kind] = value
-        return value
+        return self._parts.get(kind)
 
     @property
     def store(self) -> Store:
@@ -207,11 +183,17 @@ class Agent:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self, *, workers: bool = True) -> None:
+    async def start(self, *, workers: bool = True, artifact_url: ArtifactUrl | None = None) -> None:
         """Open the backends and (with ``workers``) start the pool that runs submitted tasks.
 
-        Call :meth:`aclose` from the same task, or use ``async with Agent(...)``.
+        ``artifact_url`` makes the artifact links of tasks and webhooks until :meth:`aclose`
+        puts back the one before (the HTTP API's lifespan passes its signed links). Call
+        :meth:`aclose` from the same task, or use ``async with Agent(...)``.
         """
+        if artifact_url is not None:
+            if self._artifact_url_before is None:
+                self._artifact_url_before = self.artifact_url
+            self.artifact_url = artifact_url
         await self._open()
         if workers and self._pool is None:
             await self._build_off_the_loop("planner")
@@ -250,35 +232,11 @@ class Agent:
             self._pool.cancel_scope.cancel()
             stack, self._stack, self._pool = self._stack, None, None
             await stack.aclose()
-        backends, self._backends = self._backends, {}
-        # The planner's own model client too (a planner passed in brings its own), each
-        # object once; the store last, since the others may still write to it.
-        planner = backends.get("planner")
-        order = [
-            ("driver", backends.get("driver")),
-            ("planner", planner),
-            ("llm_provider", getattr(planner, "llm", None)),
-            ("llm_provider", backends.get("llm_provider")),
-            ("notifier", backends.get("notifier")),
-            ("artifact_store", backends.get("artifact_store")),
-            ("store", backends.get("store")),
-        ]
-        closed: set[int] = set()
-        for kind, backend in order:
-            if backend is None or id(backend) in closed:
-                continue
-            closed.add(id(backend))
-            close = getattr(backend, "aclose", None) or getattr(backend, "close", None)
-            if not callable(close):
-                continue
-            try:
-                result = close()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.warning("closing the %s failed", kind, exc_info=True)
+        await self._parts.aclose()
         self._opened = False
         self._wake = anyio.Event()
+        if self._artifact_url_before is not None:
+            self.artifact_url, self._artifact_url_before = self._artifact_url_before, None
 
     async def drain(self, grace: float | None = None) -> None:
         """Stop claiming tasks and let the ones running here end (see :meth:`aclose`)."""
@@ -539,11 +497,18 @@ class Agent:
             except Exception:
                 log.exception("the notifier failed for task %s", task.task_id)
 
-    async def cancel(self, task_id: str, *, organization_id: str | None = None) -> Task:
+    async def cancel(
+        self,
+        task_id: str,
+        *,
+        organization_id: str | None = None,
+        artifact_url: ArtifactUrl | None = None,
+    ) -> Task:
         """Cancel a created, queued or running task; a running one stops before its next
         action and is finished by its worker. A task whose worker is gone (its lease ran
         out) is finished here: its step canceled, its webhook sent. Raises
-        InvalidTransitionError for a task already in a final status."""
+        InvalidTransitionError for a task already in a final status. The task returned
+        has its links made by ``artifact_url`` if given (else :attr:`artifact_url`)."""
         await self._open()
         org_id = organization_id or self.organization_id
         task = await self.store.cancel_task(task_id, org_id, now=self.clock.now())
@@ -553,25 +518,37 @@ class Agent:
         elif task.finished_at is not None:
             # Nobody runs it, so nobody else will tell the notifier.
             await self._notify(task)
-        return await self._with_urls(task)
+        return await self._with_urls(task, artifact_url)
 
     # ------------------------------------------------------------------ reading
 
     async def get_task(
-        self, task_id: str, *, organization_id: str | None = None, steps: bool = False
+        self,
+        task_id: str,
+        *,
+        organization_id: str | None = None,
+        steps: bool = False,
+        artifact_url: ArtifactUrl | None = None,
     ) -> Task:
-        """Return a task, with artifact URLs (and its steps with ``steps=True``)."""
+        """Return a task, with artifact URLs (and its steps with ``steps=True``), made by
+        ``artifact_url`` if given (else :attr:`artifact_url`)."""
         await self._open()
         task = await self.store.get_task(task_id, organization_id or self.organization_id)
-        task = await self._with_urls(task)
+        task = await self._with_urls(task, artifact_url)
         if steps:
             task.steps = await self.store.list_steps(task_id)
         return task
 
     async def list_tasks(
-        self, page: int = 1, page_size: int = 10, *, organization_id: str | None = None
+        self,
+        page: int = 1,
+        page_size: int = 10,
+        *,
+        organization_id: str | None = None,
+        artifact_url: ArtifactUrl | None = None,
     ) -> list[Task]:
-        """Return a page of tasks, newest first (``page_size`` at most 100)."""
+        """Return a page of tasks, newest first (``page_size`` at most 100), their links made
+        by ``artifact_url`` if given (else :attr:`artifact_url`)."""
         if not 1 <= page <= MAX_PAGE:
             raise UsageError(f"page must be between 1 and {MAX_PAGE}, got {page}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -580,7 +557,7 @@ class Agent:
         org_id = organization_id or self.organization_id
         assert org_id is not None
         tasks = await self.store.list_tasks(org_id, page=page, page_size=page_size)
-        return [await self._with_urls(t) for t in tasks]
+        return [await self._with_urls(t, artifact_url) for t in tasks]
 
     async def list_steps(self, task_id: str, *, organization_id: str | None = None) -> list[Step]:
         """Return a task's steps in order, retries included."""
@@ -591,16 +568,19 @@ class Agent:
         artifact = await self.store.get_artifact(artifact_id)
         return await self.artifacts.url(artifact.uri)
 
-    async def with_urls(self, task: Task) -> Task:
-        """A copy of ``task`` with its artifact URLs filled in (see :attr:`artifact_url`)."""
-        return await self._with_urls(task)
+    async def with_urls(self, task: Task, *, artifact_url: ArtifactUrl | None = None) -> Task:
+        """A copy of ``task`` with its artifact URLs filled in by ``artifact_url`` if given,
+        else by :attr:`artifact_url`."""
+        return await self._with_urls(task, artifact_url)
 
-    async def _with_urls(self, task: Task) -> Task:
+    async def _with_urls(self, task: Task, artifact_url: ArtifactUrl | None = None) -> Task:
+        make = artifact_url or self.artifact_url
+
         async def url(artifact_id: str | None) -> str | None:
             if artifact_id is None:
                 return None
             try:
-                return await self.artifact_url(artifact_id)
+                return await make(artifact_id)
             except Exception:
                 log.warning("no URL for artifact %s", artifact_id, exc_info=True)
                 return None

@@ -9,6 +9,14 @@ hook receives ``register(name, factory)``; a factory takes a
     @hookimpl
     def register_notifiers(register):
         register("file", lambda ctx: FileNotifier(ctx.settings.data_dir / "done.log"))
+
+The hooks are called through pluggy's hook caller, each plugin's implementation in a call
+of its own (so a plugin whose hook raises is reported without hiding the others). Hook
+wrappers (``@hookimpl(wrapper=True)``) therefore run around each plugin's call, and
+``register`` (a :class:`~skyvern_core.plugins.Registrar`) tells them whose call it is
+(``register.plugin``) and, after their ``yield``, what it registered
+(``register.registered``). ``PluginManager.add_hookcall_monitoring`` and ``trace`` see
+every call.
 """
 
 from __future__ import annotations

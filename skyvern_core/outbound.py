@@ -54,6 +54,7 @@ __all__ = [
     "OutboundError",
     "OutboundTimeoutError",
     "ResponseTooLargeError",
+    "shown_url",
 ]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -169,8 +170,9 @@ def _size_text(count: int) -> str:
     return f"{count} bytes"
 
 
-def _shown(url: str) -> str:
-    # URLs may carry a token in their query: errors leave it out.
+def shown_url(url: str) -> str:
+    """``url`` as errors and logs show it: without its query, fragment and credentials (a
+    callback URL may carry a token in them)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
@@ -286,7 +288,7 @@ class OutboundClient:
             response,
         ):
             if not 200 <= response.status < 300:
-                raise OutboundError(f"{_shown(final)} answered HTTP {response.status}")
+                raise OutboundError(f"{shown_url(final)} answered HTTP {response.status}")
             headers = httpx.Headers(response.headers)
             _Body(max_bytes, False, final).check_length(response)
             name = _file_name(headers.get("content-disposition", ""), final)
@@ -342,7 +344,7 @@ class OutboundClient:
                     )
         except TimeoutError as exc:
             raise OutboundTimeoutError(
-                f"{_shown(url)} did not answer in full within {time_limit:g} s (the bound of "
+                f"{shown_url(url)} did not answer in full within {time_limit:g} s (the bound of "
                 "one attempt: connecting, sending and reading together)"
             ) from exc
         finally:
@@ -375,7 +377,7 @@ class OutboundClient:
                     )
                 )
             except _TRANSPORT_ERRORS as exc:
-                raise OutboundError(f"{_shown(url)}: {_describe(exc)}") from exc
+                raise OutboundError(f"{shown_url(url)}: {_describe(exc)}") from exc
             location = _header(response.headers, b"location")
             if (
                 max_redirects <= 0
@@ -393,7 +395,7 @@ class OutboundClient:
                     k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")
                 }
             url = next_url
-        raise OutboundError(f"{_shown(url)}: more than {max_redirects} redirects")
+        raise OutboundError(f"{shown_url(url)}: more than {max_redirects} redirects")
 
     async def _read(
         self,
@@ -406,7 +408,9 @@ class OutboundClient:
                 if not await sink(chunk):
                     return
         except _TRANSPORT_ERRORS as exc:
-            raise OutboundError(f"reading the answer of {_shown(url)}: {_describe(exc)}") from exc
+            raise OutboundError(
+                f"reading the answer of {shown_url(url)}: {_describe(exc)}"
+            ) from exc
 
 
 class _Body:
@@ -443,7 +447,7 @@ class _Body:
 
 def _too_large(url: str, max_bytes: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(
-        f"the answer of {_shown(url)} is larger than the {_size_text(max_bytes)} accepted "
+        f"the answer of {shown_url(url)} is larger than the {_size_text(max_bytes)} accepted "
         "(it was not read further)"
     )
 
@@ -455,7 +459,7 @@ def _target(url: str, field: str) -> httpcore.URL:
         raise BlockedURLError(f"{field} is not a valid URL: {exc}", field=field) from exc
     if parsed.scheme not in ("http", "https"):
         raise BlockedURLError(
-            f"{field} must be an http or https URL, got {_shown(url)}", field=field
+            f"{field} must be an http or https URL, got {shown_url(url)}", field=field
         )
     if not parsed.host:
         raise BlockedURLError(f"{field} has no host", field=field)

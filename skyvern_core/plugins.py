@@ -38,6 +38,7 @@ __all__ = [
     "BackendContext",
     "PluginError",
     "PluginRegistry",
+    "Registrar",
     "Registration",
     "get_registry",
     "reset_registry",
@@ -85,6 +86,58 @@ class _PluginInfo:
     name: str
     distribution: str | None = None
     version: str | None = None
+
+
+class Registrar:
+    """The ``register(name, factory)`` callback a hook receives.
+
+    One is made for each plugin's call of each hook, so a hook wrapper (``wrapper=True``
+    or ``hookwrapper=True``) sees whose turn it is in ``plugin`` and, after its ``yield``,
+    what that plugin registered in ``registered`` (names, in order). ``found`` is where the
+    registrations of every plugin are gathered, by kind and name.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        plugin: str,
+        found: dict[tuple[str, str], Registration],
+        *,
+        distribution: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.plugin = plugin
+        self.registered: list[str] = []
+        self._distribution = distribution
+        self._version = version
+        self._found = found
+
+    def __call__(self, name: str, factory: Callable[[BackendContext], Any]) -> None:
+        """Register ``factory`` as the backend ``name`` of this hook's kind."""
+        if not isinstance(name, str) or not name or not callable(factory):
+            raise TypeError(
+                f"register() takes a non-empty name and a callable factory, "
+                f"got {name!r}, {factory!r}"
+            )
+        key = (self.kind, name)
+        first = self._found.get(key)
+        if first is not None:
+            log.warning(
+                "%s %r from plugin %r ignored: already registered by %r",
+                self.kind,
+                name,
+                self.plugin,
+                first.plugin,
+            )
+            return
+        self._found[key] = Registration(
+            self.kind, name, factory, self.plugin, self._distribution, self._version
+        )
+        self.registered.append(name)
+
+    def __repr__(self) -> str:
+        return f"<register {self.kind} for plugin {self.plugin!r}>"
 
 
 class BackendContext:
@@ -161,6 +214,12 @@ class PluginRegistry:
     ) -> str:
         """Register a plugin object or module; return the name it is known by."""
         try:
+            hash(plugin)
+        except TypeError:
+            # pluggy keeps plugins in sets (subset hook callers, get_plugins()); an
+            # unhashable object (a SimpleNamespace) takes part through a view of it.
+            plugin = _PluginView(plugin)
+        try:
             plugin_name = self.manager.register(plugin, name=name)
         except Exception as exc:
             self._report(name or repr(plugin), distribution, exc)
@@ -196,41 +255,30 @@ class PluginRegistry:
                 return self._registrations
             found: dict[tuple[str, str], Registration] = {}
             for kind, hook_name in BACKEND_KINDS.items():
-                hook = getattr(self.manager.hook, hook_name)
+                impls = [
+                    impl
+                    for impl in getattr(self.manager.hook, hook_name).get_hookimpls()
+                    if not (impl.wrapper or impl.hookwrapper)
+                ]
                 # get_hookimpls() lists in registration order: the first plugin
                 # registered wins a name clash.
-                for impl in hook.get_hookimpls():
+                for impl in impls:
                     info = self._info.get(impl.plugin_name, _PluginInfo(impl.plugin_name))
-
-                    def register(
-                        name: str,
-                        factory: Callable[[BackendContext], Any],
-                        *,
-                        _kind: str = kind,
-                        _info: _PluginInfo = info,
-                    ) -> None:
-                        if not isinstance(name, str) or not name or not callable(factory):
-                            raise TypeError(
-                                f"register() takes a non-empty name and a callable factory, "
-                                f"got {name!r}, {factory!r}"
-                            )
-                        key = (_kind, name)
-                        if key in found:
-                            first = found[key]
-                            log.warning(
-                                "%s %r from plugin %r ignored: already registered by %r",
-                                _kind,
-                                name,
-                                _info.name,
-                                first.plugin,
-                            )
-                            return
-                        found[key] = Registration(
-                            _kind, name, factory, _info.name, _info.distribution, _info.version
-                        )
-
+                    # Each plugin's implementation is called on its own, through the hook
+                    # caller (so hook wrappers and tracing run around it): one that raises
+                    # is reported without hiding the others, and each registration is
+                    # known to come from it.
+                    others = [o.plugin for o in impls if o is not impl]
+                    caller = self.manager.subset_hook_caller(hook_name, remove_plugins=others)
+                    registrar = Registrar(
+                        kind,
+                        info.name,
+                        found,
+                        distribution=info.distribution,
+                        version=info.version,
+                    )
                     try:
-                        impl.function(register=register)
+                        caller(register=registrar)
                     except Exception as exc:
                         self._report(info.name, info.distribution, exc)
             self._registrations = found
@@ -292,6 +340,22 @@ class PluginRegistry:
         )
 
 
+class _PluginView:
+    """A hashable stand-in for a plugin object that is not: the same attributes, by identity.
+
+    pluggy finds hooks with :func:`inspect.getattr_static`, so they are copied in.
+    """
+
+    def __init__(self, plugin: object) -> None:
+        self.__dict__.update(
+            (name, getattr(plugin, name)) for name in dir(plugin) if not name.startswith("__")
+        )
+        self._plugin = plugin
+
+    def __repr__(self) -> str:
+        return repr(self._plugin)
+
+
 def _dist_name(ep: importlib.metadata.EntryPoint) -> str | None:
     dist = getattr(ep, "dist", None)
     if dist is None:
@@ -300,21 +364,25 @@ def _dist_name(ep: importlib.metadata.EntryPoint) -> str | None:
     return cast("str | None", name)
 
 
-_default: PluginRegistry | None = None
+_defaults: dict[frozenset[str] | None, PluginRegistry] = {}
 _default_lock = threading.Lock()
 
 
 def get_registry(only: Iterable[str] | None = None) -> PluginRegistry:
-    """The process-wide registry, built on first use (entry points loaded once)."""
-    global _default
+    """The process-wide registry for ``only`` (all plugins when ``None``), built on first use.
+
+    Each distinct ``only`` has its own registry, so entry points are loaded once per choice
+    of plugins and a later call never gets a registry built for another choice.
+    """
+    key = frozenset(only) if only is not None else None
     with _default_lock:
-        if _default is None:
-            _default = PluginRegistry(only=only)
-        return _default
+        registry = _defaults.get(key)
+        if registry is None:
+            registry = _defaults[key] = PluginRegistry(only=key)
+        return registry
 
 
 def reset_registry() -> None:
-    """Forget the process-wide registry (the next :func:`get_registry` rebuilds it)."""
-    global _default
+    """Forget the process-wide registries (the next :func:`get_registry` rebuilds one)."""
     with _default_lock:
-        _default = None
+        _defaults.clear()

@@ -42,7 +42,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, Self
-from urllib.parse import urlsplit
 
 import anyio
 import anyio.abc
@@ -52,7 +51,7 @@ from skyvern_core.config import Settings
 from skyvern_core.errors import NotFoundError, WebhookVerificationError
 from skyvern_core.models import DeliveryStatus, Task, WebhookDelivery, utcnow
 from skyvern_core.netpolicy import BlockedURLError, UnresolvedHostError
-from skyvern_core.outbound import OutboundClient, OutboundError
+from skyvern_core.outbound import OutboundClient, OutboundError, shown_url
 from skyvern_core.storage import DeliveryStore, OrganizationStore, TaskStore
 
 __all__ = [
@@ -276,12 +275,6 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - utcnow()).total_seconds())
 
 
-def _shown(url: str) -> str:
-    # Callback URLs may carry a token in their query: logs and errors leave it out.
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
 def _transport_error(exc: Exception) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -486,7 +479,7 @@ class WebhookNotifier:
             next_attempt_at=next_at,
             payload=body.decode("utf-8"),
         )
-        where = _shown(delivery.url)
+        where = shown_url(delivery.url)
         if status is DeliveryStatus.delivered:
             log.info("webhook of task %s delivered to %s", delivery.task_id, where)
         elif status is DeliveryStatus.pending:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from skyvern_core.models import (
 )
 from skyvern_core.protocols import PlanContext
 from skyvern_core.testing import FakePage, InMemoryDriver, ScriptedPlanner, element
-from tests.servers import UvicornThread
+from tests.servers import Receiver, UvicornThread
 
 START = "https://jobs.example.test/apply"
 DONE = "https://jobs.example.test/thanks"
@@ -313,17 +314,22 @@ def test_cancel_a_running_task(api: Api):
         api.planner.slow = 0.0
 
 
-def test_mounted_under_a_prefix(tmp_path: Path):
-    db = f"sqlite:///{tmp_path / 'mounted.db'}"
+def one_organization(db: str, name: str) -> NewOrganization:
+    """Create an organization in the SQLite store at ``db``."""
 
     async def org() -> NewOrganization:
         store = SQLStore(db)
         await store.open()
-        made = await create_organization(store, "Mounted")
+        made = await create_organization(store, name)
         await store.close()
         return made
 
-    made = anyio.run(org)
+    return anyio.run(org)
+
+
+def test_mounted_under_a_prefix(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'mounted.db'}"
+    made = one_organization(db, "Mounted")
     agent = Agent(
         driver=InMemoryDriver(site()),
         planner=SitePlanner(),
@@ -366,3 +372,60 @@ def test_mounted_under_a_prefix(tmp_path: Path):
         assert httpx.get(task["screenshot_url"]).status_code == 200
     finally:
         server.stop()
+
+
+def test_create_app_leaves_its_agent_as_it_found_it(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'untouched.db'}"
+    made = one_organization(db, "Untouched")
+    agent = Agent(
+        driver=InMemoryDriver(site()),
+        planner=SitePlanner(),
+        store="sqlite",
+        data_dir=tmp_path,
+        database_url=db,
+        poll_interval=0.05,
+        webhook_retry_base_delay=0.05,
+    )
+    attributes = dict(vars(agent))
+    settings = agent.settings.model_dump()
+    backends = {kind: agent.backend_name(kind) for kind in ("driver", "store", "notifier")}
+
+    server = UvicornThread(build=lambda url: create_app(agent, base_url=url))
+    # Built, not yet run: every attribute is the very object it was, settings included.
+    assert {k: v for k, v in vars(agent).items() if v is not attributes.get(k)} == {}
+    assert agent.settings.model_dump() == settings
+    assert {kind: agent.backend_name(kind) for kind in backends} == backends
+    assert agent.artifact_url == agent._artifact_store_url
+
+    server.start()
+    try:
+        client = httpx.Client(base_url=server.url + "/api/v1", headers={"x-api-key": made.api_key})
+        with Receiver() as receiver:
+            created = client.post("/tasks", json={**BODY, "webhook_callback_url": receiver.url})
+            task_id = created.json()["task_id"]
+            deadline = time.monotonic() + 10
+            while (task := client.get(f"/tasks/{task_id}").json())["status"] != "completed":
+                assert time.monotonic() < deadline, task
+                time.sleep(0.05)
+            while not receiver.requests:
+                assert time.monotonic() < deadline, "no webhook arrived"
+                time.sleep(0.05)
+            hook = json.loads(receiver.requests[-1].body)
+        # While the app runs the agent, the details and the webhook link to the app.
+        for shot in (task["screenshot_url"], hook["screenshot_url"]):
+            assert shot.startswith(server.url + "/api/v1/artifacts/"), shot
+            assert httpx.get(shot).status_code == 200
+    finally:
+        server.stop()
+
+    # Its lifespan over, the agent answers with its own links again.
+    assert agent.artifact_url == agent._artifact_store_url
+
+    async def read() -> Any:
+        try:
+            return await agent.get_task(task_id, organization_id=made.organization.organization_id)
+        finally:
+            await agent.aclose()
+
+    own = anyio.run(read)
+    assert own.screenshot_url is not None and own.screenshot_url.startswith("file://")

@@ -14,7 +14,7 @@ import pytest
 from skyvern_core import Agent, TaskRequest, TaskStatus, hookimpl
 from skyvern_core.errors import UnknownBackendError
 from skyvern_core.models import CompleteAction
-from skyvern_core.plugins import PluginRegistry
+from skyvern_core.plugins import PluginRegistry, get_registry, reset_registry
 from skyvern_core.testing import FakePage, InMemoryDriver, MemoryArtifactStore, ScriptedPlanner
 from tests.install import pip_install
 
@@ -80,6 +80,89 @@ def test_only_loads_the_named_plugins():
     registry = PluginRegistry(only=["local_artifacts"])
     assert registry.names("artifact_store") == ["local"]
     assert registry.names("store") == []
+
+
+def test_a_hook_wrapper_sees_every_registration():
+    registry = PluginRegistry(entry_points=False)
+    seen: list[tuple[str, str, list[str]]] = []
+    old_style: list[str] = []
+
+    class Watcher:
+        @hookimpl(wrapper=True)
+        def register_notifiers(self, register):  # type: ignore[no-untyped-def]
+            result = yield
+            seen.append(("notifier", register.plugin, list(register.registered)))
+            return result
+
+        @hookimpl(hookwrapper=True)
+        def register_stores(self, register):  # type: ignore[no-untyped-def]
+            yield
+            old_style.extend(f"{register.plugin}:{name}" for name in register.registered)
+
+    class Mail:
+        @hookimpl
+        def register_notifiers(self, register):  # type: ignore[no-untyped-def]
+            register("mail", lambda ctx: "mail")
+            register("sms", lambda ctx: "sms")
+
+        @hookimpl
+        def register_stores(self, register):  # type: ignore[no-untyped-def]
+            register("mailbox", lambda ctx: "mailbox")
+
+    class Chat:
+        @hookimpl
+        def register_notifiers(self, register):  # type: ignore[no-untyped-def]
+            register("chat", lambda ctx: "chat")
+            register("mail", lambda ctx: "shadowed")  # taken by the first plugin
+
+    registry.register(Watcher(), name="watcher")
+    registry.register(Mail(), name="mail")
+    registry.register(Chat(), name="chat")
+    assert registry.names("notifier") == ["chat", "mail", "sms"]
+    assert sorted(seen) == [
+        ("notifier", "chat", ["chat"]),
+        ("notifier", "mail", ["mail", "sms"]),
+    ]
+    assert old_style == ["mail:mailbox"]
+    # The wrapper plugin registers nothing itself, and the first plugin kept its name.
+    assert registry.get("notifier", "mail").factory(None) == "mail"
+    assert "watcher" not in {r.plugin for r in registry.registrations()}
+
+
+def test_hook_calls_are_traced_by_pluggy():
+    registry = PluginRegistry(entry_points=False)
+    calls: list[tuple[str, list[str]]] = []
+
+    class Good:
+        @hookimpl
+        def register_notifiers(self, register):  # type: ignore[no-untyped-def]
+            register("good", lambda ctx: None)
+
+    registry.register(Good(), name="good")
+    undo = registry.manager.add_hookcall_monitoring(
+        lambda name, impls, kwargs: calls.append((name, [i.plugin_name for i in impls])),
+        lambda outcome, name, impls, kwargs: None,
+    )
+    try:
+        assert registry.names("notifier") == ["good"]
+    finally:
+        undo()
+    assert calls == [("register_notifiers", ["good"])]
+
+
+def test_get_registry_honours_only_on_every_call():
+    reset_registry()
+    try:
+        narrow = get_registry(only=["local_artifacts"])
+        full = get_registry()
+        assert narrow.names("store") == []
+        assert "sqlite" in full.names("store")
+        # Asked again, each choice of plugins gets its own registry back.
+        assert get_registry(only=("local_artifacts",)) is narrow
+        assert get_registry() is full
+        assert get_registry(only=["sqlite"]).names("store") == ["sqlite"]
+    finally:
+        reset_registry()
 
 
 def test_third_party_distribution_found_through_its_entry_point(

@@ -62,10 +62,18 @@ def _invalid(loc: list[str | int], msg: str, kind: str = "value_error") -> JSONR
 
 
 @asynccontextmanager
-async def agent_lifespan(agent: Agent, *, workers: bool = True) -> AsyncIterator[None]:
+async def agent_lifespan(
+    agent: Agent, *, workers: bool = True, app: FastAPI | None = None
+) -> AsyncIterator[None]:
     """Start the agent (and its workers) for the life of a server; use it in the lifespan
-    of a host app that mounts the API, since mounted apps get no lifespan of their own."""
-    await agent.start(workers=workers)
+    of a host app that mounts the API, since mounted apps get no lifespan of their own.
+
+    With ``app`` (what :func:`create_app` built for this agent), the tasks and webhooks
+    the agent makes meanwhile carry that app's signed artifact links; the agent gets its
+    own back when the lifespan ends.
+    """
+    artifact_url = getattr(app.state, "artifact_url", None) if app is not None else None
+    await agent.start(workers=workers, artifact_url=artifact_url)
     try:
         yield
     finally:
@@ -88,12 +96,16 @@ def create_app(
     base_url: str | None = None,
 ) -> FastAPI:
     """Build the app for ``agent``. With ``manage_agent`` the app starts and closes the
-    agent in its lifespan (with ``workers``, tasks run in this process).
+    agent in its lifespan (with ``workers``, tasks run in this process); else start it with
+    ``agent_lifespan(agent, app=app)`` in the host's lifespan.
 
     Artifact links start with ``base_url`` (where clients reach this app, mount prefix
     included), else ``Settings.public_base_url``; requests never change it. With neither,
     task details and webhooks carry no links to this app (only an artifact store's own
     http(s) URLs), and a warning says so once.
+
+    Building the app changes nothing on ``agent``: the app makes its own links for what it
+    answers, and hands them to the agent (for webhooks) only while it runs the agent.
     """
     settings = agent.settings
     links = ArtifactLinks(load_signing_key(settings), settings.artifact_url_ttl)
@@ -114,14 +126,12 @@ def create_app(
         own = await agent.artifacts.url(artifact.uri)
         return own if own and own.startswith(("https://", "http://")) else None
 
-    agent.artifact_url = signed_url
-
     lifespan: Callable[[FastAPI], Any] | None = None
     if manage_agent:
 
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-            async with agent_lifespan(agent, workers=workers):
+            async with agent_lifespan(agent, workers=workers, app=app):
                 yield
 
     app = FastAPI(
@@ -133,6 +143,7 @@ def create_app(
     app.state.agent = agent
     app.state.links = links
     app.state.base_url = base
+    app.state.artifact_url = signed_url
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
 
     @app.exception_handler(NotFoundError)
@@ -152,6 +163,7 @@ def create_app(
         return JSONResponse(status_code=400, content={"detail": str(exc)})
 
     known_keys: dict[str, tuple[str, float]] = {}
+    unlinked_warned: list[bool] = []
 
     async def organization(
         x_api_key: str | None = Header(default=None, description="Your API key."),
@@ -238,6 +250,14 @@ def create_app(
             )
         except ValidationError as exc:
             return JSONResponse(status_code=422, content={"detail": _body_errors(exc)})
+        if agent.artifact_url is not signed_url and not unlinked_warned:
+            # Mounted, and the host started the agent without this app: its webhooks
+            # carry the agent's own links, not this app's.
+            unlinked_warned.append(True)
+            log.warning(
+                "the agent runs without this app's artifact links, so webhooks will not "
+                "carry them: start it with agent_lifespan(agent, app=...)"
+            )
         task_id = await agent.submit(request, organization_id=org_id, max_steps=max_steps)
         return _json(CreateTaskResponse(task_id=task_id).model_dump_json().encode())
 
@@ -253,7 +273,9 @@ def create_app(
         page: int = Query(default=1, ge=1, le=MAX_PAGE),
         page_size: int = Query(default=10, ge=1, le=MAX_PAGE_SIZE),
     ) -> Any:
-        tasks = await agent.list_tasks(page, page_size, organization_id=org_id)
+        tasks = await agent.list_tasks(
+            page, page_size, organization_id=org_id, artifact_url=signed_url
+        )
         return _json(_TASK_LIST.dump_json([task_list_item(t) for t in tasks]))
 
     @route(
@@ -264,7 +286,7 @@ def create_app(
         summary="Task details",
     )
     async def get_task(task_id: str, org_id: str = Depends(organization)) -> Any:
-        task = await agent.get_task(task_id, organization_id=org_id)
+        task = await agent.get_task(task_id, organization_id=org_id, artifact_url=signed_url)
         return _json(task_details(task).model_dump_json().encode())
 
     @route(
@@ -286,7 +308,7 @@ def create_app(
         summary="Cancel a created, queued or running task",
     )
     async def cancel_task(task_id: str, org_id: str = Depends(organization)) -> Any:
-        task = await agent.cancel(task_id, organization_id=org_id)
+        task = await agent.cancel(task_id, organization_id=org_id, artifact_url=signed_url)
         return _json(task_details(task).model_dump_json().encode())
 
     async def _own_task(task_id: str | None, org_id: str) -> str | None:

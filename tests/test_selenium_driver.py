@@ -440,13 +440,15 @@ async def test_the_prompt_reads_the_same_through_selenium(
     # The same snapshot script: a row's text beside its controls, and a cross-site card
     # iframe's fields where the iframe is in the page.
     from skyvern_core.perception import serialize
+    from skyvern_core.testing.prompt import prompt_elements
 
     session = await _open(driver, tmp_path)
     try:
         await session.goto(sites.url("perception/bills.html"))
-        lines = serialize(await session.snapshot()).splitlines()
-        at = lines.index('row "Northwind Traders · Jun 3, 2024 · $1,240.00 · Overdue":')
-        assert lines[at + 1].endswith(' checkbox "Select BILL-10558"')
+        prompt = serialize(await session.snapshot())
+        northwind = "Northwind Traders · Jun 3, 2024 · $1,240.00 · Overdue"
+        first = next(e for e in prompt_elements(prompt) if e.row == northwind)
+        assert (first.role, first.label) == ("checkbox", "Select BILL-10558")
         await session.goto(sites.url("checkout/"))
         lines = serialize(await session.snapshot()).splitlines()
         email = next(i for i, line in enumerate(lines) if 'textbox "Email"' in line)

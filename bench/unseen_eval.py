@@ -46,8 +46,9 @@ Measures, per page and in total:
    or more siblings of one tag and class, a card — judged in the page, the same for both),
    the lines of the row's other listed elements, with their text before them and, ours,
    the ``row "…":`` line the serializer writes for the row; and the heading of the page
-   section it is in (the nearest heading, legend or caption before it in the document)
-   where the prompt shows that heading. Words need not be in order.
+   section it is in (the nearest heading, legend or caption before it in the document, an
+   open shadow root's content read where its host stands) where the prompt shows that
+   heading. Words need not be in order.
 
    *Bound*: the listed element is resolved to its node — ours by its id through the page's
    own snapshot state, exactly as the drivers do (``api.resolve(id, locator, tag, token)``
@@ -453,16 +454,32 @@ JUDGE_JS = (
     return rowIds.get(r);
   };
   // The heading of the section an element is in: the nearest heading before it in the
-  // document (h1-h6, role=heading, a legend or a table caption) that does not contain it.
-  const HEADS = Array.from(document.querySelectorAll(
-    'h1, h2, h3, h4, h5, h6, [role=heading], legend, caption'));
+  // document (h1-h6, role=heading, a legend or a table caption) that does not contain it,
+  // open shadow roots read where their host stands (a component's own heading counts).
+  const HEAD_SEL = 'h1, h2, h3, h4, h5, h6, [role=heading], legend, caption';
+  const place = new Map();
+  const HEADS = [];
+  const walkAll = (root) => {
+    for (let c = root.firstElementChild; c; c = c.nextElementSibling) {
+      place.set(c, place.size);
+      if (c.matches(HEAD_SEL)) HEADS.push(c);
+      if (c.shadowRoot) walkAll(c.shadowRoot);
+      walkAll(c);
+    }
+  };
+  walkAll(document);
+  const holds = (h, el) => {
+    for (let n = el; n; n = n.parentNode || n.host) if (n === h) return true;
+    return false;
+  };
   const sectionOf = (el) => {
     let found = '';
+    const at = place.get(el);
+    if (at === undefined) return found;
     for (const h of HEADS) {
-      if (h.contains(el)) continue;
-      if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) {
-        found = (h.innerText || h.textContent || '').replace(/\s+/g, ' ').trim();
-      } else break;
+      if (place.get(h) >= at) break;
+      if (holds(h, el)) continue;
+      found = (h.innerText || h.textContent || '').replace(/\s+/g, ' ').trim();
     }
     return found;
   };

@@ -216,3 +216,50 @@ async def test_news_footer_and_filters_survive_the_long_table(
     first = one(elements, role="checkbox", label="Price alert for FHAB0")
     assert first.row.startswith("Fabri Holdings · ")
     assert "## Markets data" in prompt.splitlines()
+
+
+async def test_a_council_portal_reads_as_a_person_reads_it(
+    session: PlaywrightSession, sites: FixtureSites
+) -> None:
+    page = await open_page(session, sites, "perception/council.html")
+    prompt = serialize(page)
+    elements = prompt_elements(prompt)
+    by_id = {e.id: e for e in page.elements}
+    # A monogram logo is called by its tooltip; a logo split in two styled halves is one
+    # word; a search box by the placeholder that says more than its "Search".
+    assert one(elements, role="link", label="Eastbrook home")
+    assert one(elements, role="link", label="eastbrook")
+    assert one(elements, role="textbox", label="Search services and news")
+    # A side navigation's links sit under its name, which the page shows nowhere else.
+    lines = prompt.splitlines()
+    at = lines.index('group "Account settings":')
+    assert [line.split(" ", 2)[2] for line in lines[at + 1 : at + 4]] == [
+        '"Profile"',
+        '"Notifications"',
+        '"Payments"',
+    ]
+    # Message rows that are clicked as a whole are rows: the sender and subject are the
+    # row's text, the box and the star are its controls, the row itself is one of them.
+    tax = [e for e in elements if e.row.startswith("Council Tax · Your annual bill")]
+    assert [e.role for e in tax] == ["clickable", "checkbox", "button"]
+    assert tax[1].label == ""  # not named by the star's glyph beside it
+    assert await dom(session, tax[0].id, "(el) => el.tagName") == "TR"
+    assert await dom(session, tax[1].id, "(el) => el.closest('tr').cells[2].textContent") == (
+        "Council Tax"
+    )
+    # Boxes under one label are told apart: a date's parts by its format, lines by place.
+    for part, name in (("day", "dob_d"), ("month", "dob_m"), ("year", "dob_y")):
+        box = one(elements, role="textbox", label=f"Date of birth (dd/mm/yyyy) ({part}) *")
+        assert by_id[box.id].attributes["name"] == name
+    assert by_id[one(elements, label="Address (2 of 2)").id].attributes["name"] == "addr2"
+    # Options of a legacy nested table, code boxes and a banner's buttons under the name
+    # of what holds them.
+    assert by_id[one(elements, role="radio", label="Post").id].attributes["group"] == (
+        "Contact by *"
+    )
+    assert by_id[one(elements, label="Digit 3 of 4").id].attributes["group"] == (
+        "Verification code"
+    )
+    assert 'group "We use cookies to make this site work.":' in lines
+    accept = one(elements, role="button", label="Accept")
+    assert by_id[accept.id].attributes["group"] == "We use cookies to make this site work."

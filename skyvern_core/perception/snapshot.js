@@ -192,7 +192,10 @@
       }
       if (tag !== "SLOT" && !shown(c)) continue;
       var gap = !FORMAT[tag] || besideElement(c);
-      if (gap) out.push(GAP);
+      // A plain inline span inside a word ("hire<span>loop</span>", a logo's styled half)
+      // is read as the browser shows it: one word.
+      var glued = gap && !FORMAT[tag] && gluedInline(c);
+      if (gap && !glued) out.push(GAP);
       if (tag === "SLOT") {
         var assigned = c.assignedNodes({ flatten: true });
         if (assigned.length) {
@@ -206,9 +209,20 @@
       } else {
         gather(c.shadowRoot || c, skip, out);
       }
-      if (gap) out.push(GAP);
+      if (gap && !glued) out.push(GAP);
     }
     return out;
+  }
+
+  function gluedInline(el) {
+    var p = el.previousSibling, n = el.nextSibling;
+    var before = p && p.nodeType === 3 && /[\p{L}\p{N}]$/u.test(p.nodeValue);
+    var after = n && n.nodeType === 3 && /^[\p{L}\p{N}]/u.test(n.nodeValue);
+    if (!before && !after) return false;
+    if ((p && p.nodeType === 1) || (n && n.nodeType === 1)) return false;
+    var st = getComputedStyle(el);
+    return st.display === "inline" && !parseFloat(st.marginLeft) && !parseFloat(st.marginRight) &&
+      !parseFloat(st.paddingLeft) && !parseFloat(st.paddingRight);
   }
 
   function textOf(el) {
@@ -562,12 +576,14 @@
   // Containers whose own name a person reads as the heading of the controls inside:
   // "Settings" over a side navigation's links, "Security code" over six digit boxes, a
   // cookie banner's name over its "Accept" and "Reject".
-  // Only a name the page does not show as text already: an aria-label, or labelling text
-  // that is visually hidden (a heading or legend in view is on its own line).
+  // Only a name the page does not show as text already (but a dialog's): an aria-label,
+  // or labelling text that is visually hidden (a heading or legend in view is on its own
+  // line).
   var NAMED_CONTAINERS = "nav, [role=navigation], [role=group], [role=radiogroup], " +
     "[role=toolbar], [role=search], [role=region], [role=dialog], [role=alertdialog], " +
     "dialog, section[aria-label], section[aria-labelledby], aside[aria-label]";
   var CONTAINER_NAME_MAX = 80;
+  var DIALOGS = "[role=dialog], [role=alertdialog], dialog";
 
   function unseenName(p) {
     var own = norm(p.getAttribute("aria-label"));
@@ -591,7 +607,9 @@
     var p = el.parentElement;
     for (var hops = 0; p && hops < 12 && p.tagName !== "BODY"; hops++, p = p.parentElement) {
       if (!p.matches(NAMED_CONTAINERS)) continue;
-      var name = unseenName(p);
+      // A dialog's name goes over its buttons even where it is shown: "Accept" is the
+      // cookie banner's, wherever its sentence stands.
+      var name = p.matches(DIALOGS) ? ariaName(p) : unseenName(p);
       if (name) return cap(name, CONTAINER_NAME_MAX);
     }
     return "";
@@ -711,6 +729,8 @@
     var ownText = !isField && !VALUE_ROLES[kind];
     if (ownText) {
       var own = textOf(el);
+      // A monogram ("R" of a logo, "AK" of an avatar) is short for its tooltip.
+      if (own && own.length <= 2 && tooltipOf(el)) return tooltipOf(el);
       if (own && !iconText(el, own)) return own;
       var tip = tooltipOf(el) || innerName(el);
       if (tip) return tip;
@@ -1321,6 +1341,15 @@
     }
     item.label = cap(label, LABEL_MAX);
     fillState(el, role, item);
+    if ((role === "textbox" || role === "searchbox" || role === "combobox") && item.label) {
+      // A box's placeholder that says more than its name ("Search articles" in a box named
+      // "Search") is what a person reads in it.
+      var shownPh = norm(el.getAttribute("placeholder") || "");
+      if (shownPh.length > item.label.length && shownPh.length <= 80 &&
+          shownPh.toLowerCase().indexOf(item.label.toLowerCase()) === 0) {
+        item.label = shownPh;
+      }
+    }
     var tagName = el.tagName;
     if (tagName === "INPUT" || tagName === "SELECT" || tagName === "TEXTAREA") {
       // Kept out of the prompt, but a planner that matches facts to fields reads them.
@@ -1555,6 +1584,7 @@
     var capped = !!role && !!POPUP_ITEMS[role] && this.popupFull(el);
     if (capped) role = "";
     var reportedHere = false;
+    var selfKind = 0;
     var block = !INLINE[tag];
     var gap = !block && !flags.quiet && (!FORMAT[tag] || besideElement(el));
     if (block && !flags.quiet) this.boundary();
@@ -1579,8 +1609,13 @@
       if (isShown) {
         if (!(role === "listbox" && this.controlled.has(el))) {
           if (!flags.quiet) this.flushText();
+          // A table row or list item that is itself clicked (onclick on the <tr>) is still
+          // a row: its cells are its text, its boxes and stars its controls.
+          selfKind = role === "clickable" && !flags.quiet && !inInteractive ?
+            this.rowKind(el, tag, roleAttr) : 0;
+          if (selfKind) this.openRow(el, selfKind, ctx);
           this.report(el, role, rect, ctx, null);
-          reportedHere = true;
+          reportedHere = !selfKind;
           if (role === "combobox") {
             var popup = popupOf(el);
             if (popup) this.controlled.add(popup);
@@ -1639,6 +1674,7 @@
       }
       kind = !role ? this.rowKind(el, tag, roleAttr) : 0;
       if (kind) this.openRow(el, kind, ctx);
+      else kind = selfKind;
       if (CELL[tag] || (roleAttr && CELL_ROLES[roleAttr])) this.boundary();
     }
     if (el.shadowRoot) this.walk(el.shadowRoot, ctx, childFlags);
@@ -1813,8 +1849,45 @@
       this.frames[f].ti = ti;
       delete this.frames[f].seq;
     }
+    partNames(elements);
     return { elements: elements, texts: texts };
   };
+
+  // Boxes one label covers ("Address" over three lines, "Date of birth (dd/mm/yyyy)" over
+  // three boxes) are told apart the way a person reads them: by their place, or by the
+  // part of the date the label's format gives each.
+  var DATE_PART = { d: "day", dd: "day", m: "month", mm: "month", yy: "year", yyyy: "year" };
+  var DATE_FORMAT = /\b(dd?|mm?|yy(?:yy)?)\s*[\/.\-]\s*(dd?|mm?|yy(?:yy)?)\s*[\/.\-]\s*(dd?|mm?|yy(?:yy)?)\b/i;
+
+  function partNames(elements) {
+    for (var i = 0; i < elements.length;) {
+      var first = elements[i];
+      var j = i + 1;
+      while (j < elements.length && sharesLabel(first, elements[j])) j++;
+      var n = j - i;
+      if (n >= 2 && n <= 6) {
+        var star = /\s*\*$/.test(first.label) ? " *" : "";
+        var base = first.label.replace(/\s*\*$/, "");
+        var fmt = n === 3 ? DATE_FORMAT.exec(base) : null;
+        var parts = fmt ? [fmt[1], fmt[2], fmt[3]].map(function (f) {
+          return DATE_PART[f.toLowerCase()];
+        }) : null;
+        if (parts && (parts[0] === parts[1] || parts[1] === parts[2] || parts[0] === parts[2])) {
+          parts = null;
+        }
+        for (var k = 0; k < n; k++) {
+          elements[i + k].label = base + " (" + (parts ? parts[k] : (k + 1) + " of " + n) + ")" +
+            star;
+        }
+      }
+      i = j;
+    }
+  }
+
+  function sharesLabel(a, b) {
+    return a.label && b.label === a.label && a.role === "textbox" && b.role === "textbox" &&
+      !a.row && !b.row && a.frame === b.frame;
+  }
 
   // ---------------------------------------------------------------- the drivers' API
 

@@ -628,7 +628,7 @@ def test_to_json_has_the_prompt_and_its_tokens() -> None:
 def test_count_tokens_uses_o200k_offline() -> None:
     import tiktoken
 
-    from skyvern_core.perception.serializer import _bundled_cache_dir
+    from skyvern_core.perception.tokens import _bundled_cache_dir
 
     folder = _bundled_cache_dir()
     assert folder is not None, "litellm's bundled tiktoken files are not installed"

@@ -526,13 +526,15 @@ def bu_state_text(entries: list[tuple[str, str]], url: str, title: str) -> str:
 
 _OUR_ELEMENT = re.compile(r"^ *(?:f\d+\.)?e\d+ ")
 _OUR_LABELLED = re.compile(r'^ *(?:f\d+\.)?e\d+ \S+ "')
+_OUR_RUN_ROW = re.compile(r'^ +row "[^"]*": (?:f\d+\.)?e\d+')
+"""A row of a run of alike rows (``row "…": e11 "Central bank…", e12``): element lines."""
 
 
 def our_entries(prompt: str) -> list[tuple[str, str]]:
     """Our prompt text as ``(kind, text)`` entries, kinds as in :func:`bu_render`."""
     out = []
     for line in prompt.split("\n"):
-        if _OUR_LABELLED.match(line):
+        if _OUR_LABELLED.match(line) or _OUR_RUN_ROW.match(line):
             out.append(("el", line))
         elif _OUR_ELEMENT.match(line):
             out.append(("bare", line))

@@ -46,7 +46,6 @@ from typing import Any, Protocol, Self
 import anyio
 import anyio.abc
 
-from skyvern_core import ids
 from skyvern_core.config import Settings
 from skyvern_core.errors import NotFoundError, WebhookVerificationError
 from skyvern_core.models import DeliveryStatus, Task, WebhookDelivery, utcnow
@@ -350,17 +349,7 @@ class WebhookNotifier:
             )
             return None
         now = utcnow()
-        return await self.store.create_delivery(
-            WebhookDelivery(
-                delivery_id=ids.new_id("delivery"),
-                task_id=task.task_id,
-                organization_id=task.organization_id,
-                url=url,
-                next_attempt_at=now,
-                created_at=now,
-                modified_at=now,
-            )
-        )
+        return await self.store.create_delivery(WebhookDelivery.first_for(task, url, now))
 
     async def _body(self, delivery: WebhookDelivery) -> bytes:
         """The body of an attempt: the task as the store holds it now, with its links."""

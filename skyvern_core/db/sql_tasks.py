@@ -8,7 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from skyvern_core import ids
 from skyvern_core.db.sqlbase import (
     _FINAL,
     _UNFINISHED_STEP,
@@ -207,15 +206,7 @@ class SQLTaskStore(SQLBase):
         if url and task.status.is_final and task.finished_at is not None:
             await self._insert_delivery(
                 conn,
-                WebhookDelivery(
-                    delivery_id=ids.new_id("delivery"),
-                    task_id=task.task_id,
-                    organization_id=task.organization_id,
-                    url=url,
-                    next_attempt_at=now,
-                    created_at=now,
-                    modified_at=now,
-                ),
+                WebhookDelivery.first_for(task, url, now),
             )
         return task
 

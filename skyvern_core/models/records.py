@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from skyvern_core import ids
 from skyvern_core.models.actions import Action, ActionResult
 from skyvern_core.models.request import TaskRequest
 from skyvern_core.models.status import StepStatus, TaskStatus, utcnow
@@ -178,6 +179,19 @@ class WebhookDelivery(BaseModel):
     last_error: str | None = Field(default=None, description="Why the last attempt failed.")
     created_at: datetime = Field(default_factory=utcnow)
     modified_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def first_for(cls, task: Task, url: str, now: datetime) -> WebhookDelivery:
+        """A new pending delivery of ``task`` to ``url``, due at once (``now``)."""
+        return cls(
+            delivery_id=ids.new_id("delivery"),
+            task_id=task.task_id,
+            organization_id=task.organization_id,
+            url=url,
+            next_attempt_at=now,
+            created_at=now,
+            modified_at=now,
+        )
 
 
 class WebhookAttempt(BaseModel):

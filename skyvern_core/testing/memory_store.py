@@ -260,17 +260,7 @@ class MemoryStore:
         self._tasks[updated.task_id] = updated
         url = updated.request.webhook_callback_url
         if url and updated.status.is_final and updated.finished_at is not None:
-            self._add_delivery(
-                WebhookDelivery(
-                    delivery_id=ids.new_id("delivery"),
-                    task_id=updated.task_id,
-                    organization_id=updated.organization_id,
-                    url=url,
-                    next_attempt_at=now,
-                    created_at=now,
-                    modified_at=now,
-                )
-            )
+            self._add_delivery(WebhookDelivery.first_for(updated, url, now))
         return _stored(updated)
 
     def _end_steps(self, task_id: str, status: StepStatus, reason: str | None) -> None:

@@ -57,6 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skyvern_core.testing.prompt import RUN_ROW
+
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache"
 BU_VERSION = "0.5.11"
@@ -526,8 +528,9 @@ def bu_state_text(entries: list[tuple[str, str]], url: str, title: str) -> str:
 
 _OUR_ELEMENT = re.compile(r"^ *(?:f\d+\.)?e\d+ ")
 _OUR_LABELLED = re.compile(r'^ *(?:f\d+\.)?e\d+ \S+ "')
-_OUR_RUN_ROW = re.compile(r'^ +row "[^"]*": (?:f\d+\.)?e\d+')
-"""A row of a run of alike rows (``row "…": e11 "Central bank…", e12``): element lines."""
+_OUR_RUN_ROW = RUN_ROW
+"""A row of a run of alike rows (``  Markets · 2h: e11 "Central bank…", e12``): element
+lines."""
 
 
 def our_entries(prompt: str) -> list[tuple[str, str]]:

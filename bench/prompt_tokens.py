@@ -45,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from perception import PAGES, VIEWPORT, Bench, PageSpec, bu_state_text, isolated_home
 
+from skyvern_core.testing.prompt import RUN_ROW
+
 TARGET_STEP = 4000
 TARGET_PAGE_RATIO = 0.5
 FORM_PAGES = {"jobs", "shadow", "checkout", "insurance-1", "insurance-2", "insurance-3", "legacy"}
@@ -177,8 +179,8 @@ def page_breakdown(text: str, page: Any) -> dict[str, int]:
     }
     current = "header"
     for line in text.split("\n"):
-        if line.startswith("In view"):
-            current = "in view"
+        if current == "header" and not line:
+            current = "in view"  # what is in view follows the URL and title after a blank line
         elif line.startswith("Further down"):
             current = "below"
         elif line == "Page text:":
@@ -186,7 +188,7 @@ def page_breakdown(text: str, page: Any) -> dict[str, int]:
         sections[current].append(line)
         if current == "in view" and line and not re.match(r"^ *((f\d+\.)?e\d+|row|group) ", line):
             sections["view text"].append(line)
-        if current in ("in view", "below") and line.startswith("row "):
+        if current in ("in view", "below") and (line.startswith("row ") or RUN_ROW.match(line)):
             sections["row lines"].append(line)
     out = {k: count_tokens("\n".join(v)) for k, v in sections.items()}
     labels = [" ".join(e.label.split()).lower() for e in page.elements if e.label]

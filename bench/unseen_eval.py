@@ -132,6 +132,8 @@ from perception import (  # noqa: E402
     isolated_home,
 )
 
+from skyvern_core.testing.prompt import RUN_ROW  # noqa: E402
+
 TARGET_NAMED = 0.95
 TARGET_TOKENS = 15_000
 TARGET_UNUSABLE = 3
@@ -691,7 +693,7 @@ def _text_before(prompt: str) -> dict[str, str]:
             continue
         ids = re.findall(r"(?:^|, |: )((?:f\d+\.)*e\d+)(?= |,|$)", line)
         own = _OUR_ID.match(line)
-        if own or (line.startswith("row ") and ids):
+        if own or (RUN_ROW.match(raw) and ids):
             for key in ids if own is None else [own.group(1)]:
                 out.setdefault(key, " ".join(pending))
             pending = []

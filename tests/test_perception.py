@@ -668,7 +668,7 @@ def test_rows_in_view_and_alike_rows_further_down() -> None:
     )
     text = serialize(page)
     lines = text.splitlines()
-    start = lines.index("In view:")
+    start = lines.index("")
     assert lines[start + 1 : start + 9] == [
         "# Bills",
         "Vendor · Due · Amount",
@@ -683,7 +683,7 @@ def test_rows_in_view_and_alike_rows_further_down() -> None:
     assert lines[down + 1 : down + 4] == [
         "## Older bills",
         'each row below has: checkbox (its own name), button "More actions":',
-        '  row "Fabrikam · Jun 3 · $30.00": e31 "Select BILL-3", e32',
+        '  Fabrikam · Jun 3 · $30.00: e31 "Select BILL-3", e32',
     ]
     read = {e.id: e for e in prompt_elements(text)}
     assert read["e72"] == PromptElement(
@@ -748,7 +748,7 @@ def test_text_in_view_spends_its_budget_where_it_decides() -> None:
         ],
     )
     lines = serialize(page).splitlines()
-    start = lines.index("In view:")
+    start = lines.index("")
     assert lines[start + 1 :] == [
         "Our roasters pick every single lot by hand. …",  # a paragraph by its first sentence
         "## Payment",

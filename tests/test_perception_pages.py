@@ -63,7 +63,7 @@ async def test_a_rows_text_sits_next_to_its_controls(
         ("link", "BILL-10558"),
         ("button", "More actions"),  # an icon named by its title
     ]
-    at = next(n for n, line in enumerate(lines) if line.strip().startswith(f'row "{northwind}":'))
+    at = next(n for n, line in enumerate(lines) if line.strip().startswith(f"{northwind}: "))
     assert all(e.id in " ".join(lines[at : at + 4]) for e in in_row)
     # The header row once, as a line of text, before the rows.
     assert lines.index("Select · Bill · Vendor · Due · Amount · Status") < at

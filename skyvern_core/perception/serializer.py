@@ -139,7 +139,9 @@ def serialize(
     """Compact prompt text for ``page``: what is in view in reading order, then a summary of
     what lies further down, then the headings and messages not shown yet.
 
-    *In view* holds the viewport's text and its elements in document order: text lines as
+    What is *in view* comes first, after the URL and title and a blank line (``In view:
+    nothing`` when the viewport is empty): the viewport's text and its elements in document
+    order: text lines as
     the page shows them (``## Markets data`` for a heading), one line per element starting
     with its id (``e12 textbox "Email" required value="a@b.c"``, ``e4 select "Country"
     options=[France, Germany, …+40] selected="France"``, ``e7 checkbox "I agree"
@@ -242,8 +244,10 @@ def serialize(
     for i, el in enumerate(elements):
         if places[i] == "hidden":
             view.element(el)
+    # What is in view comes first, after a blank line: it needs no heading of its own.
     lines.append("")
-    lines.append("In view:" if view.lines else "In view: nothing")
+    if not view.lines:
+        lines.append("In view: nothing")
     lines.extend(view.lines)
     # Said once for all the elements it hides, rather than on each of their lines.
     overlays = Counter(

@@ -603,14 +603,54 @@
     return norm(parts.join(" ")) || own;
   }
 
+  var WORDY = /[A-Za-z\u00C0-\u024F]{3,}\W+[A-Za-z\u00C0-\u024F]{3,}/;
+
+  // A trail of links a person tells by its look ("Home › Shop › Tents"), marked by the
+  // class every framework gives it (Bootstrap's, Zendesk's, WordPress's) where no
+  // aria-label names it.
+  var TRAIL_CLASS = /(^|[\s_-])breadcrumbs?($|[\s_-])/i;
+
   function containerName(el) {
     var p = el.parentElement;
     for (var hops = 0; p && hops < 12 && p.tagName !== "BODY"; hops++, p = p.parentElement) {
+      if (hops < 4 && TRAIL_CLASS.test(p.getAttribute("class") || "") &&
+          !p.matches(NAMED_CONTAINERS) && !p.closest("nav[aria-label], [role=navigation][aria-label]")) {
+        return "Breadcrumb";
+      }
       if (!p.matches(NAMED_CONTAINERS)) continue;
       // A dialog's name goes over its buttons even where it is shown: "Accept" is the
       // cookie banner's, wherever its sentence stands.
       var name = p.matches(DIALOGS) ? ariaName(p) : unseenName(p);
       if (name) return cap(name, CONTAINER_NAME_MAX);
+    }
+    return "";
+  }
+
+  // A button on one line with the single text field of its small box ("Apply" beside a
+  // discount code, "Subscribe" beside an e-mail box) acts on that field: a person reads the
+  // field's name over it.
+  var COMPANION_FIELD = "input:not([type]), input[type=text], input[type=search], " +
+    "input[type=email], input[type=tel], input[type=url], input[type=number], textarea";
+  var COMPANION_BUTTON = "button, [role=button], input[type=submit], input[type=button]";
+  var COMPANION_OTHER = "select, a[href], input[type=checkbox], input[type=radio], " +
+    "[role=combobox], [role=checkbox], [role=radio], [role=switch], [role=link]";
+
+  function companionName(el, labelCache) {
+    var r = el.getBoundingClientRect();
+    var cy = r.top + r.height / 2;
+    var box = composedParent(el);
+    for (var up = 0; box && up < 2 && box.tagName !== "BODY"; up++, box = composedParent(box)) {
+      var scope = box.shadowRoot && rootOf(el) === box.shadowRoot ? box.shadowRoot : box;
+      if (scope.querySelector(COMPANION_OTHER)) return "";
+      // Two at most: a search bar's date, guests and search buttons are the bar's own.
+      if (scope.querySelectorAll(COMPANION_BUTTON).length > 2) return "";
+      var fields = scope.querySelectorAll(COMPANION_FIELD);
+      if (fields.length > 1) return "";
+      if (fields.length === 0) continue;
+      var f = fields[0];
+      var fr = f.getBoundingClientRect();
+      if (!isRendered(f, fr) || cy < fr.top || cy > fr.bottom) return "";
+      return cap(labelOf(f, "textbox", labelCache) || "", CONTAINER_NAME_MAX);
     }
     return "";
   }
@@ -1345,9 +1385,18 @@
       // A box's placeholder that says more than its name ("Search articles" in a box named
       // "Search") is what a person reads in it.
       var shownPh = norm(el.getAttribute("placeholder") || "");
+      var lowLabel = item.label.toLowerCase();
+      var lowPh = shownPh.toLowerCase();
       if (shownPh.length > item.label.length && shownPh.length <= 80 &&
-          shownPh.toLowerCase().indexOf(item.label.toLowerCase()) === 0) {
+          lowPh.indexOf(lowLabel) === 0) {
         item.label = shownPh;
+      } else if (shownPh && shownPh.length <= 60 && WORDY.test(shownPh) && el.hasAttribute("aria-label") &&
+          !el.hasAttribute("aria-labelledby") && lowLabel === norm(el.getAttribute("aria-label")).toLowerCase() &&
+          lowLabel.indexOf(lowPh) < 0 && lowPh.indexOf(lowLabel) < 0 && !(el.labels && el.labels.length)) {
+        // A name no one sees (aria-label "What") over the words the box shows when empty
+        // ("Job title, keywords, or company"): a person knows the box by those. A format
+        // ("MM / YY", "1234 1234 …") is no such words.
+        item.label = cap(item.label + " (" + shownPh + ")", LABEL_MAX);
       }
     }
     var tagName = el.tagName;
@@ -1367,6 +1416,11 @@
     var g = role === "radio" || role === "checkbox" ? groupOf(el) : "";
     if (!g && role !== "option" && role !== "menuitem" && role !== "tab") {
       g = containerName(el);
+      if (!g && role === "button") {
+        g = companionName(el, this.labelCache);
+        // "Search" beside a box named "Search mail" says nothing more.
+        if (g && item.label && g.toLowerCase().indexOf(item.label.toLowerCase()) >= 0) g = "";
+      }
       // A row's own text says where its controls sit (see closeRow).
       if (g) item.inContainer = true;
     }

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from skyvern_core.perception.matching import match_option
 
-__all__ = ["FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
+__all__ = ["RUN_ROW", "FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
     r'^(?P<indent> *)(?P<id>(?:f\d+\.)?e\d+) (?P<role>[^\s"(]+)'
@@ -28,7 +28,8 @@ _RUN = re.compile(r"^each row below has: (?P<shape>.*):$")
 _RUN_PART = re.compile(
     r'(?P<role>[^\s,"(]+)(?: (?:"(?P<label>[^"]*)"|\(its own name\)))?(?P<rest>[^,]*)'
 )
-_RUN_ROW = re.compile(r'^ +row "(?P<text>[^"]*)": (?P<ids>.*)$')
+RUN_ROW = re.compile(r"^ +(?P<text>.*?): (?P<ids>(?:f\d+\.)?e\d+(?=[ ,]|$).*)$")
+"""A row of a run of alike rows: ``  Wireless Mouse · $24.99: e40 "Wireless Mouse", e41``."""
 _RUN_ID = re.compile(r'(?P<id>(?:f\d+\.)?e\d+)(?: "(?P<label>[^"]*)")?')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
 _REF = re.compile(r"<([a-z]+(?: \d+)?)>")
@@ -73,8 +74,8 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
     checkbox named by its row, with the label ``""``), each with the row it sits under
     (``row "…":`` and the lines indented below it) and the element it is listed under
     (a popup's options under their combobox). Rows of alike controls written
-    once (``each row below has: checkbox (its own name), button "Pay":`` then ``row "…":
-    e52 "Select BILL-7", e53``) give one element per id."""
+    once (``each row below has: checkbox (its own name), button "Pay":`` then ``  BILL-7 ·
+    $40.00: e52 "Select BILL-7", e53``) give one element per id."""
     out: list[PromptElement] = []
     row: tuple[int, str] | None = None
     parents: list[tuple[int, str]] = []  # (indent, id) of the element lines above
@@ -88,7 +89,7 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
             ]
             row, parents = None, []
             continue
-        compact = _RUN_ROW.match(line) if run is not None else None
+        compact = RUN_ROW.match(line) if run is not None else None
         if run is not None and compact:
             found = [
                 (role, ref["id"], ref["label"] if ref["label"] is not None else label, rest)

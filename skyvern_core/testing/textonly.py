@@ -50,7 +50,7 @@ class TextOnlyModel:
     - ``form.done`` shows in the prompt: the goal is reached;
     - a control named one of ``then`` shows (a menu option once the menu is open): click it;
     - ``row`` is given: click the control named ``row_click`` in the row whose text (the
-      prompt's ``row "…":`` line, or a row of alike rows further down) holds every text of
+      prompt's ``row "…":`` line, or the line of a row of alike rows) holds every text of
       ``row`` — the row a person finds by its data, below the fold or not;
     - else ``form`` fills what the facts give and submits (see
       :class:`~skyvern_core.testing.prompt.FormFiller`).

@@ -39,7 +39,7 @@ async def assert_locators_round_trip(session: PlaywrightSession, page: PageState
 
     Returns the number of elements checked.
     """
-    frames = session._frames
+    frames = session.primitives.frames
     misses = []
     for el in page.elements:
         assert el.locator, f"{el.id} has no locator"

@@ -198,7 +198,7 @@ def by_label(page: PageState, label: str) -> Element:
 
 async def element_of(session: PlaywrightSession, element: Element) -> Any:
     """The DOM id attribute of the element the snapshot gave this Element's id to."""
-    frame = session._frames[element.frame or ""]
+    frame = session.primitives.frames[element.frame or ""]
     return await frame.evaluate(
         "(id) => { const el = window[Symbol.for('skyvern-core.snapshot')].byId.get(id);"
         " return el ? (el.id || el.tagName.toLowerCase()) : null; }",
@@ -415,7 +415,7 @@ async def test_locators_find_the_same_element(session: PlaywrightSession, site: 
         assert el.locator
         found = await session.page.evaluate(RESOLVE_LOCATOR, el.locator)
         if found == "cross-origin":
-            frame = session._frames[el.frame or ""]
+            frame = session.primitives.frames[el.frame or ""]
             inner = el.locator.rsplit(" |> ", 1)[1]
             found = await frame.evaluate(RESOLVE_LOCATOR, inner)
         assert found == el.id, (el.id, el.locator, found)

@@ -27,7 +27,7 @@ async def open_page(session: PlaywrightSession, sites: FixtureSites, path: str) 
 async def dom(session: PlaywrightSession, element_id: str, script: str) -> Any:
     """Evaluate ``script`` (a function of the element) on the element the snapshot gave
     ``element_id`` to."""
-    frame = session._frames[element_id.rsplit(".", 1)[0] if "." in element_id else ""]
+    frame = session.primitives.frames[element_id.rsplit(".", 1)[0] if "." in element_id else ""]
     return await frame.evaluate(
         f"(id) => ({script})(window[Symbol.for('skyvern-core.snapshot')].byId.get(id))",
         element_id,

@@ -13,6 +13,10 @@ primitives) and one argument.
 A primitive reports the automation library's own failure by raising one of
 :attr:`BrowserPrimitives.errors`; the action layer turns those into a failed
 :class:`~skyvern_core.models.ActionResult` with :meth:`BrowserPrimitives.readable`.
+
+:class:`DriverPrimitives` adds what seeing needs (the tab's frames, a screenshot, the
+tabs): :class:`~skyvern_core.browser.session.PrimitiveSession` snapshots and reads the page
+with them, the same way for every driver.
 """
 
 from __future__ import annotations
@@ -23,16 +27,24 @@ from typing import Any, Protocol, TypeVar
 from skyvern_core.browser.elements import KnownElement
 
 __all__ = [
+    "NAVIGATION_TIMEOUT",
+    "QUIET_WINDOW",
     "SETTLE_CAP",
     "BrowserPrimitives",
     "ClickIntercepted",
+    "DriverPrimitives",
     "UnknownKey",
 ]
 
 E = TypeVar("E")
+F = TypeVar("F")
 
 SETTLE_CAP = 1.5
 """Seconds an action waits at most for the page to settle afterwards."""
+QUIET_WINDOW = 0.15
+"""Seconds without network activity that count as settled."""
+NAVIGATION_TIMEOUT = 30.0
+"""Seconds a navigation may take before the driver stops waiting for the page to load."""
 
 
 class ClickIntercepted(Exception):
@@ -118,3 +130,40 @@ class BrowserPrimitives(Protocol[E]):
     async def after_action(self, data: dict[str, Any]) -> None:
         """After an action: note downloads it started (``data["download"]``) and move to a
         tab it opened (``data["new_tab"]``)."""
+
+
+class DriverPrimitives(BrowserPrimitives[E], Protocol[E, F]):
+    """:class:`BrowserPrimitives` and what seeing the page needs, for
+    :class:`~skyvern_core.browser.session.PrimitiveSession`.
+
+    ``F`` is the driver's frame handle (a Playwright ``Frame``; for Selenium the window and
+    the ``<iframe>`` lookups that lead to the frame). :meth:`element` is usually inherited
+    from :class:`~skyvern_core.browser.frames.SnapshotFrames`, which resolves ids with
+    :meth:`element_in` in the frames :attr:`frames` holds.
+    """
+
+    frames: dict[str, F]
+    """The frames of the last snapshot by frame path (``""``: the top document)."""
+    tokens: dict[str, str]
+    """Each frame's snapshot token by frame path (resolving an id needs it)."""
+
+    async def top_frame(self) -> F:
+        """The top document of the current tab."""
+
+    async def evaluate_frame(self, frame: F, script: str, arg: Any = None) -> Any:
+        """Call ``script`` with ``arg`` in ``frame``; return its (JSON) result."""
+
+    async def child_frame(self, frame: F, script: str, arg: Any = None) -> F | None:
+        """The frame shown by the ``<iframe>`` that ``script`` (called with ``arg`` in
+        ``frame``) returns; None when it returns null or the frame has no document."""
+
+    async def element_in(self, frame: F, script: str, arg: Any = None) -> E | None:
+        """The element ``script`` (called with ``arg`` in ``frame``) returns; None when it
+        returns null, or when ``frame`` is gone or no longer in the current tab."""
+
+    async def capture(self) -> bytes:
+        """A JPEG of the viewport (:data:`~skyvern_core.browser.chromium.JPEG_QUALITY`),
+        for the model."""
+
+    async def tabs(self) -> list[str]:
+        """The URLs of the session's open tabs, in order."""

@@ -28,16 +28,21 @@ __all__ = [
     "FILE_NAMES",
     "FRAME_ID",
     "HIT_TEST",
+    "INPUT_TYPE",
+    "INSERT_TEXT",
     "IS_HOVERED",
     "JS_CLICK",
+    "LABEL_ON_TOP",
     "LAST_OPTION",
     "LIST_OPTIONS",
     "LOCATE",
     "NATIVE_OPTIONS",
     "OPEN_WAIT",
+    "PAGE_SIZE",
     "PROXY_LABEL",
     "READ_DOCUMENT",
     "RESOLVE",
+    "RESTORE_STYLE",
     "SCROLL_IF_NEEDED",
     "SCROLL_PAGE",
     "SCROLL_TO_CENTER",
@@ -45,10 +50,12 @@ __all__ = [
     "SELECTED_LABELS",
     "SELECT_CONTENTS",
     "SELECT_INDEX",
+    "SET_VALUE",
     "SNAPSHOT",
     "SNAPSHOT_API",
     "SNAPSHOT_STATE",
     "SUGGESTION_WAIT",
+    "UNHIDE",
     "VALUE_IF_ATTACHED",
     "WIDGET_STATE",
 ]
@@ -466,3 +473,56 @@ BOX_CLEAR = f"(el) => {{ for (const b of {_BOXES}) b.value = ''; }}"
 """Empty the boxes of :data:`BOX_GROUP` (left-overs of an earlier attempt would stay)."""
 BOX_VALUES = f"(el) => {_BOXES}.map((b) => b.value)"
 """What the boxes of :data:`BOX_GROUP` hold."""
+
+# --------------------------------------------------------------------------- WebDriver's gaps
+# What a driver on WebDriver (Selenium) needs where the protocol's own commands fall short.
+
+SET_VALUE = """(el, value) => {
+    const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype
+      : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+    return el.value;
+}"""
+"""Set a value the way a person's edit would end up (the native setter, so frameworks that
+track the value notice), for inputs that take no typing key by key (dates, colours)."""
+INSERT_TEXT = """(el, text) => {
+    el.focus();
+    if (el.select) el.select();
+    document.execCommand('insertText', false, text);
+    return el.value;
+}"""
+"""Replace a field's text as an edit (characters WebDriver cannot type: emoji)."""
+INPUT_TYPE = "(el) => (el.getAttribute('type') || '').toLowerCase()"
+"""An input's type attribute, lower case."""
+LABEL_ON_TOP = """(el) => {
+    const r = el.getBoundingClientRect();
+    const x = Math.min(Math.max((r.left + r.right) / 2, 0), innerWidth - 1);
+    const y = Math.min(Math.max((r.top + r.bottom) / 2, 0), innerHeight - 1);
+    const root = el.getRootNode().elementFromPoint ? el.getRootNode() : document;
+    const hit = root.elementFromPoint(x, y);
+    return !!hit && hit !== el && !el.contains(hit) && hit.tagName === 'LABEL'
+      && hit.control === el;
+}"""
+"""Whether a click at the element's centre lands on its own ``<label>`` (a visually hidden
+checkbox under a styled label): ChromeDriver calls that intercepted, a person does not."""
+UNHIDE = """(el) => {
+    const before = el.getAttribute('style');
+    el.style.setProperty('display', 'block', 'important');
+    el.style.setProperty('visibility', 'visible', 'important');
+    el.style.setProperty('opacity', '1', 'important');
+    el.style.setProperty('width', '10px', 'important');
+    el.style.setProperty('height', '10px', 'important');
+    return before;
+}"""
+"""Show a hidden element for a moment (a file input WebDriver will not type into); returns
+its style attribute for :data:`RESTORE_STYLE`."""
+RESTORE_STYLE = """(el, before) => {
+    if (before === null) el.removeAttribute('style'); else el.setAttribute('style', before);
+}"""
+"""Put back the style attribute :data:`UNHIDE` returned."""
+PAGE_SIZE = """() => { const d = document.documentElement, b = document.body || d;
+    return [Math.max(d.scrollWidth, b.scrollWidth, innerWidth),
+      Math.max(d.scrollHeight, b.scrollHeight, innerHeight)]; }"""
+"""The whole page's size in CSS pixels (for a full-page screenshot)."""

@@ -3,13 +3,9 @@
 One browser per driver (launched, or reached over CDP with ``Settings.cdp_url``), one new
 isolated context per session: cookies and storage are never shared between tasks.
 
-Seeing: :meth:`PlaywrightSession.snapshot` evaluates ``snapshot.js`` in every frame of the
-current tab (cross-origin ones included) and merges the results, with a viewport
-screenshot.
-
-Acting: :class:`~skyvern_core.browser.actions.BrowserActions` carries out and checks every
-action on :class:`~skyvern_plugins.playwright.primitives.PlaywrightPrimitives`; this module
-launches the browser, opens contexts, records video and traces, keeps downloads and tabs.
+Seeing and acting are :class:`~skyvern_core.browser.session.PrimitiveSession`'s, on
+:class:`~skyvern_plugins.playwright.primitives.PlaywrightPrimitives`; this module launches
+the browser, opens contexts, records video and traces, keeps downloads and tabs.
 """
 
 from __future__ import annotations
@@ -17,28 +13,26 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import logging
-import os
-import shutil
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from skyvern_core.browser.actions import BrowserActions
-from skyvern_core.browser.chromium import JPEG_QUALITY, LAUNCH_ARGS, find_chromium
-from skyvern_core.browser.elements import child_frame_options, known_elements
-from skyvern_core.browser.primitives import SETTLE_CAP
-from skyvern_core.browser.scripts import DOCUMENT_FRAME, FRAME_ID, READ_DOCUMENT, SNAPSHOT
+from skyvern_core.browser.chromium import (
+    JPEG_QUALITY,
+    LAUNCH_ARGS,
+    capture_params,
+    find_chromium,
+    guard_requests,
+)
+from skyvern_core.browser.primitives import NAVIGATION_TIMEOUT, QUIET_WINDOW, SETTLE_CAP
+from skyvern_core.browser.scripts import SNAPSHOT
+from skyvern_core.browser.session import PrimitiveSession
+from skyvern_core.browser.video import browsers_path, ensure_ffmpeg
 from skyvern_core.config import Settings
 from skyvern_core.errors import BrowserError
-from skyvern_core.models import Action, ActionResult, PageState
-from skyvern_core.netpolicy import browser_url_patterns, refused_without_lookup
-from skyvern_core.perception import build_page_state
-from skyvern_core.perception.document import MAX_FRAME_DEPTH, splice_frames
 from skyvern_core.protocols import SessionArtifacts, SessionOptions
 from skyvern_plugins.playwright.primitives import (
     ACTION_TIMEOUT_MS,
@@ -52,94 +46,24 @@ if TYPE_CHECKING:
         Browser,
         BrowserContext,
         Download,
-        Frame,
         Page,
         Playwright,
         Request,
     )
 
-__all__ = ["PlaywrightDriver", "PlaywrightSession", "ensure_ffmpeg", "find_chromium"]
+__all__ = [
+    "PlaywrightDriver",
+    "PlaywrightSession",
+    "browsers_path",
+    "ensure_ffmpeg",
+    "find_chromium",
+]
 
 log = logging.getLogger(__name__)
 
-QUIET_WINDOW = 0.15
-"""Seconds without a request in flight that count as settled."""
-NAVIGATION_TIMEOUT_MS = 30_000
+NAVIGATION_TIMEOUT_MS = int(NAVIGATION_TIMEOUT * 1000)
 
 _SNAPSHOT = SNAPSHOT
-
-
-# --------------------------------------------------------------------------- finding things
-
-
-def _playwright_package_dir() -> Path | None:
-    try:
-        import playwright
-    except ImportError:
-        return None
-    return Path(playwright.__file__).parent
-
-
-def browsers_path(env: dict[str, str] | None = None) -> Path:
-    """Where Playwright keeps its browsers and ffmpeg (``PLAYWRIGHT_BROWSERS_PATH``)."""
-    env = dict(os.environ) if env is None else env
-    configured = env.get("PLAYWRIGHT_BROWSERS_PATH")
-    if configured == "0":
-        package = _playwright_package_dir()
-        if package is not None:
-            return package / "driver" / "package" / ".local-browsers"
-    if configured:
-        return Path(configured).expanduser()
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "ms-playwright"
-    if sys.platform == "win32":
-        return Path(env.get("LOCALAPPDATA", Path.home())) / "ms-playwright"
-    cache = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "ms-playwright"
-
-
-def _ffmpeg_name() -> str:
-    if sys.platform == "darwin":
-        return "ffmpeg-mac"
-    if sys.platform == "win32":
-        return "ffmpeg-win64.exe"
-    return "ffmpeg-linux"
-
-
-def ensure_ffmpeg(env: dict[str, str] | None = None) -> tuple[bool, str | None]:
-    """Make sure Playwright finds the ffmpeg it records videos with.
-
-    Playwright looks for ``<browsers path>/ffmpeg-<revision>/ffmpeg-linux``; the revision is
-    read from Playwright's ``browsers.json``. When that file is missing but a system ffmpeg
-    is on PATH, the folder is created and the system ffmpeg linked there. Returns whether
-    video can be recorded, and a warning when it cannot.
-    """
-    package = _playwright_package_dir()
-    manifest = package / "driver" / "package" / "browsers.json" if package else None
-    try:
-        data = json.loads(manifest.read_text()) if manifest else {}
-        revision = next(b["revision"] for b in data["browsers"] if b["name"] == "ffmpeg")
-    except (OSError, ValueError, KeyError, StopIteration):
-        return False, "video not recorded: Playwright's browsers.json names no ffmpeg revision"
-    target = browsers_path(env) / f"ffmpeg-{revision}" / _ffmpeg_name()
-    if target.exists():
-        return True, None
-    path_env = (env if env is not None else os.environ).get("PATH")
-    system = shutil.which("ffmpeg", path=path_env)
-    if system is None:
-        return False, (
-            f"video not recorded: no ffmpeg (Playwright looks for {target}, and there is no "
-            "ffmpeg on PATH); install it with 'playwright install ffmpeg' or your package "
-            "manager"
-        )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        target.symlink_to(system)
-    except OSError as exc:
-        return False, f"video not recorded: could not link {system} to {target}: {exc}"
-    return True, None
 
 
 # --------------------------------------------------------------------------- the driver
@@ -192,40 +116,10 @@ class PlaywrightDriver:
             await self._guard_network(self._browser)
 
     async def _guard_network(self, browser: Browser) -> None:
-        """Refuse, inside Chromium, every request the URL policy refuses from the URL alone.
-
-        Links, redirects, frames and images go where the page says; this stops those
-        requests before they leave the browser, for every context and every frame
-        (cross-origin ones too). Chromium matches :func:`browser_url_patterns` itself, so
-        other requests are never paused.
-        """
+        """Refuse inside Chromium the requests the URL policy refuses from the URL alone
+        (:func:`~skyvern_core.browser.chromium.guard_requests`, browser-wide)."""
         guard = await browser.new_browser_cdp_session()
-        pending: set[asyncio.Task[None]] = set()
-
-        async def decide(event: dict[str, Any]) -> None:
-            url = str(event.get("request", {}).get("url", ""))
-            reason = refused_without_lookup(url, self.settings)
-            try:
-                if reason is None:
-                    await guard.send("Fetch.continueRequest", {"requestId": event["requestId"]})
-                    return
-                log.info("refused a browser request to %s: %s", url, reason)
-                await guard.send(
-                    "Fetch.failRequest",
-                    {"requestId": event["requestId"], "errorReason": "BlockedByClient"},
-                )
-            except Exception as exc:  # the tab or the browser went away meanwhile
-                log.debug("could not answer a paused request to %s: %s", url, exc)
-
-        def paused(event: dict[str, Any]) -> None:
-            task = asyncio.ensure_future(decide(event))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-
-        guard.on("Fetch.requestPaused", paused)
-        patterns = [{"urlPattern": p} for p in browser_url_patterns(self.settings)]
-        await guard.send("Fetch.enable", {"patterns": patterns})
-        self._guard = (guard, pending)
+        self._guard = (guard, await guard_requests(guard, self.settings))
 
     async def new_session(self, options: SessionOptions) -> PlaywrightSession:
         """Open a new isolated context (own cookies and storage) with one tab."""
@@ -298,8 +192,10 @@ class PlaywrightDriver:
 # --------------------------------------------------------------------------- a session
 
 
-class PlaywrightSession:
-    """One task's browser context: its tabs, its snapshot ids and its downloads."""
+class PlaywrightSession(PrimitiveSession[Any, Any]):
+    """One task's browser context: its tabs, its downloads, its video and trace."""
+
+    primitives: PlaywrightPrimitives
 
     def __init__(
         self,
@@ -310,6 +206,7 @@ class PlaywrightSession:
         warnings: list[str],
         recording: bool,
     ) -> None:
+        super().__init__(PlaywrightPrimitives(self))
         self.driver = driver
         self.context = context
         self.page = page
@@ -323,9 +220,6 @@ class PlaywrightSession:
         self._pending_downloads: list[asyncio.Task[Path | None]] = []
         self._inflight: set[Request] = set()
         self._last_request = 0.0
-        self._frames: dict[str, Frame] = {}
-        self._tokens: dict[str, str] = {}
-        self._actions = BrowserActions(PlaywrightPrimitives(self))
         self._cdp: dict[Page, Any] = {}
 
     async def _begin(self) -> None:
@@ -413,77 +307,6 @@ class PlaywrightSession:
 
     # ------------------------------------------------------------------ protocol
 
-    async def goto(self, url: str) -> None:
-        """Open ``url`` in the current tab; raise BrowserError if it cannot be opened."""
-        error = await self._actions.p.navigate(url)
-        if error:
-            raise BrowserError(error)
-
-    async def snapshot(self) -> PageState:
-        """Evaluate the snapshot script in every frame and merge the results."""
-        page = self.page
-        api = _import_playwright()
-        self._frames, self._tokens = {}, {}
-        try:
-            # The compositor takes the picture while the renderer runs the script.
-            raws, shot = await asyncio.gather(
-                self._snapshot_frame(page.main_frame, {"frames": False}, ""),
-                self._capture(jpeg=True),
-            )
-        except api.Error as exc:
-            raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
-        self._actions.known = known_elements(raws)
-        title = raws[0].get("title", "") if raws else ""
-        return build_page_state(
-            raws,
-            url=page.url,
-            title=title,
-            screenshot=shot,
-            tabs=[p.url for p in self.context.pages],
-        )
-
-    async def _snapshot_frame(self, frame: Frame, opts: dict[str, Any], path: str) -> list[Any]:
-        api = _import_playwright()
-        try:
-            raw = json.loads(await frame.evaluate(_SNAPSHOT, opts))
-        except api.Error as exc:
-            if path == "":
-                # The top document navigating mid-snapshot: one more try once it loaded.
-                with contextlib.suppress(api.Error):
-                    await frame.wait_for_load_state("domcontentloaded", timeout=3000)
-                raw = json.loads(await frame.evaluate(_SNAPSHOT, opts))
-            else:
-                log.debug("frame %s not read: %s", path, exc)
-                return []
-        self._frames[path] = frame
-        self._tokens[path] = raw.get("token", "")
-        out = [raw]
-        reported = {f["frame"]: f for f in raw.get("frames", [])}
-        if not reported:
-            return out
-        for child in frame.child_frames:
-            if child.is_detached():
-                continue
-            try:
-                handle = await child.frame_element()
-                local = await frame.evaluate(FRAME_ID, handle)
-            except api.Error:
-                continue
-            if not local:
-                continue
-            child_path = f"{path}.{local}" if path else local
-            info = reported.get(child_path)
-            if info is None:
-                continue
-            out.extend(
-                await self._snapshot_frame(
-                    child,
-                    child_frame_options(info),
-                    child_path,
-                )
-            )
-        return out
-
     async def screenshot(self, *, full_page: bool = False) -> bytes:
         """A PNG of the viewport, or of the whole page."""
         api = _import_playwright()
@@ -516,11 +339,8 @@ class PlaywrightSession:
             self._cdp = {p: c for p, c in self._cdp.items() if not p.is_closed()}
             self._cdp[page] = cdp
         if cdp is not False:
-            params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
-            if jpeg:
-                params = {"format": "jpeg", "quality": JPEG_QUALITY, "optimizeForSpeed": True}
             try:
-                result = await cdp.send("Page.captureScreenshot", params)
+                result = await cdp.send("Page.captureScreenshot", capture_params(jpeg=jpeg))
                 return base64.b64decode(result["data"])
             except api.Error as exc:
                 log.debug("CDP screenshot failed (%s): Playwright's instead", _readable(exc))
@@ -562,44 +382,3 @@ class PlaywrightSession:
         with contextlib.suppress(ValueError):
             self.driver.sessions.remove(self)
         return artifacts
-
-    # ------------------------------------------------------------------ reading
-
-    async def read_document(self, *, links: bool = False) -> str:
-        """The whole page as text for extraction: ``document.js`` in the top document,
-        then in each cross-origin frame it marked (same-origin frames it reads itself),
-        each frame's text put where the frame is."""
-        api = _import_playwright()
-        frame = self.page.main_frame
-        try:
-            try:
-                return await self._read_frame(frame, {"links": links}, 0)
-            except api.Error:
-                # The document navigating mid-read: one more try once it has loaded.
-                with contextlib.suppress(api.Error):
-                    await frame.wait_for_load_state("domcontentloaded", timeout=3000)
-                return await self._read_frame(frame, {"links": links}, 0)
-        except api.Error as exc:
-            raise BrowserError(f"could not read the page: {_readable(exc)}") from exc
-
-    async def _read_frame(self, frame: Frame, opts: dict[str, Any], depth: int) -> str:
-        api = _import_playwright()
-        raw = json.loads(await frame.evaluate(READ_DOCUMENT, opts))
-        children: dict[int, str] = {}
-        for k in range(int(raw.get("frames") or 0) if depth < MAX_FRAME_DEPTH else 0):
-            try:
-                handle = await frame.evaluate_handle(DOCUMENT_FRAME, k)
-                element = handle.as_element()
-                child = await element.content_frame() if element is not None else None
-                if child is not None and not child.is_detached():
-                    children[k] = await self._read_frame(child, opts, depth + 1)
-            except api.Error as exc:  # the frame went away or never loaded: left out
-                log.debug("frame %d not read: %s", k, _readable(exc))
-        return splice_frames(str(raw.get("text") or ""), children)
-
-    # ------------------------------------------------------------------ acting
-
-    async def execute(self, action: Action, page: PageState) -> ActionResult:
-        """Carry out one action, check its effect and say how it went
-        (:class:`~skyvern_core.browser.actions.BrowserActions`)."""
-        return await self._actions.execute(action, page)

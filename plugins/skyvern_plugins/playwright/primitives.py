@@ -8,13 +8,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from skyvern_core.browser.elements import KnownElement, resolve_args
+from skyvern_core.browser.frames import SnapshotFrames
 from skyvern_core.browser.primitives import SETTLE_CAP, ClickIntercepted, UnknownKey
-from skyvern_core.browser.scripts import RESOLVE
 from skyvern_core.errors import MissingExtraError
 
 if TYPE_CHECKING:
-    from playwright.async_api import ElementHandle, JSHandle
+    from playwright.async_api import ElementHandle, Frame, JSHandle
 
     from skyvern_plugins.playwright.driver import PlaywrightSession
 
@@ -42,12 +41,13 @@ def readable(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-class PlaywrightPrimitives:
-    """:class:`~skyvern_core.browser.primitives.BrowserPrimitives` on the current tab of a
+class PlaywrightPrimitives(SnapshotFrames["ElementHandle", "Frame"]):
+    """:class:`~skyvern_core.browser.primitives.DriverPrimitives` on the current tab of a
     :class:`~skyvern_plugins.playwright.driver.PlaywrightSession` (element handles:
-    Playwright's ``ElementHandle``)."""
+    Playwright's ``ElementHandle``; frames: its ``Frame``)."""
 
     def __init__(self, session: PlaywrightSession) -> None:
+        super().__init__()
         self.session = session
         self.errors: tuple[type[Exception], ...] = (import_playwright().Error,)
 
@@ -66,18 +66,37 @@ class PlaywrightPrimitives:
             await handle.dispose()
         return element
 
-    async def element(self, element_id: str, known: KnownElement) -> ElementHandle | None:
-        """Resolve the element in the Playwright frame its snapshot came from."""
-        session = self.session
-        frame = session._frames.get(known.frame)
-        if frame is None or frame.is_detached() or frame.page is not session.page:
+    # -- frames
+
+    async def top_frame(self) -> Frame:
+        """The current tab's main frame."""
+        return self.session.page.main_frame
+
+    async def evaluate_frame(self, frame: Frame, script: str, arg: Any = None) -> Any:
+        """``frame.evaluate``."""
+        return await frame.evaluate(script, arg)
+
+    async def child_frame(self, frame: Frame, script: str, arg: Any = None) -> Frame | None:
+        """The content frame of the ``<iframe>`` the script returns."""
+        element = await self._element_of(await frame.evaluate_handle(script, arg))
+        child = await element.content_frame() if element is not None else None
+        return child if child is not None and not child.is_detached() else None
+
+    async def element_in(self, frame: Frame, script: str, arg: Any = None) -> ElementHandle | None:
+        """The element the script returns, while the frame is still in the current tab."""
+        if frame.is_detached() or frame.page is not self.session.page:
             return None
-        args = resolve_args(element_id, known, session._tokens.get(known.frame, ""))
-        try:
-            handle = await frame.evaluate_handle(RESOLVE, args)
-        except self.errors:
-            return None
-        return await self._element_of(handle)
+        return await self._element_of(await frame.evaluate_handle(script, arg))
+
+    async def capture(self) -> bytes:
+        """The viewport as a JPEG, from the compositor (see the session)."""
+        return await self.session._capture(jpeg=True)
+
+    async def tabs(self) -> list[str]:
+        """The URLs of the context's pages."""
+        return [page.url for page in self.session.context.pages]
+
+    # -- elements
 
     async def evaluate(self, el: ElementHandle, script: str, arg: Any = None) -> Any:
         """``el.evaluate``."""

@@ -1,67 +1,33 @@
 """A :class:`~skyvern_core.protocols.BrowserDriver` on Selenium WebDriver and Chromium.
 
-Where the browser runs:
-
-- locally (the default): :meth:`SeleniumDriver.start` starts one ChromeDriver process
-  (``SE_CHROMEDRIVER``, ``chromedriver`` on PATH, ``/usr/bin/chromedriver`` or next to the
-  browser) and every session asks it for a new Chromium (``Settings.browser_path`` or the
-  same discovery as the Playwright driver,
-  :func:`~skyvern_core.perception.browser_common.find_chromium`);
-- remotely, with ``Settings.remote_webdriver_url``: every session is a new WebDriver session
-  on that Selenium Grid (or bare ChromeDriver), which must offer Chromium or Chrome;
-  ``Settings.browser_path``, if set, is then the browser's path on the remote machine.
-
-Selenium Manager is never needed (the paths are passed explicitly); ``SE_OFFLINE`` and
-``SE_AVOID_STATS`` are set anyway, process-wide, so that nothing in Selenium goes online.
+Where the browser runs: locally (the default), :meth:`SeleniumDriver.start` starts one
+ChromeDriver (``SE_CHROMEDRIVER``, ``chromedriver`` on PATH, ``/usr/bin/chromedriver`` or
+next to the browser) and every session asks it for a new Chromium
+(:func:`~skyvern_core.browser.chromium.find_chromium`); with
+``Settings.remote_webdriver_url``, every session is a new WebDriver session on that Selenium
+Grid (or bare ChromeDriver), and ``Settings.browser_path``, if set, is the browser's path
+on the remote machine. Selenium Manager is never needed (the paths are passed explicitly);
+``SE_OFFLINE`` and ``SE_AVOID_STATS`` are set anyway, process-wide.
 
 **One browser per session.** Selenium has no cheap isolated contexts, so every session is
 its own WebDriver session and its own Chromium with a fresh profile (a temporary
-``--user-data-dir`` locally; a Grid or ChromeDriver makes a fresh profile per session
-itself). Sessions never share cookies, storage or tabs; the price is a browser start
-(about half a second locally) per session.
+``--user-data-dir`` locally): sessions never share cookies, storage or tabs, at the price of
+a browser start (about half a second locally) per session.
 
-**Threads.** Selenium is synchronous. Every session runs its Selenium calls in a worker
-thread (:func:`anyio.to_thread.run_sync`) under one :class:`threading.Lock` per WebDriver,
-so the event loop never blocks and two calls never interleave on one WebDriver (which
-also keeps ``switch_to.frame`` state consistent: a call enters the frames it needs and
-leaves the WebDriver on the top document). A cancel, a timeout or a shutdown does not wait
-for a call that hangs (a browser stuck in a script, a Grid that stopped answering): the
-call is abandoned at once, later calls on that session fail fast, and closing the session
-ends its browser from outside (its own Chromium is killed locally, and the WebDriver
-session is deleted over a separate connection), which makes the stuck call return.
+**Threads.** Every WebDriver call runs in a worker thread under the session's lock
+(:class:`~skyvern_core.browser.worker.LockedWorker`), so the event loop never blocks and
+two calls never interleave (which keeps ``switch_to.frame`` state consistent). A call that
+hangs is abandoned on a cancel; closing the session then ends its browser from outside
+(its own Chromium is killed locally, and the WebDriver session is deleted over a separate
+connection), which makes the stuck call return.
 
-Seeing follows the Playwright driver: ``snapshot.js`` runs through ``execute_script`` in
-the top document and, with ``switch_to.frame``, in every child frame (cross-origin ones
-included), with the same ids and locators. Acting is the same code as Playwright's:
-:class:`~skyvern_core.browser.actions.BrowserActions` on
-:class:`~skyvern_plugins.selenium.primitives.SeleniumPrimitives` (each primitive one call
-in the worker thread, entering the element's frame when the WebDriver is elsewhere). A new
-tab opened by an action is followed. Downloads go to
-``SessionOptions.artifact_dir/downloads`` (CDP ``Browser.setDownloadBehavior``) and are
-returned by :meth:`SeleniumSession.close`.
-
-What differs from Playwright:
-
-- **Recording.** Selenium's CDP bridge (``executeCdpCommand``) cannot receive events, so
-  there is no screencast. Instead a background thread takes a JPEG of the current tab
-  every half second (CDP ``Page.captureScreenshot``; unchanged frames are not stored again)
-  while no other call holds the WebDriver, and :meth:`SeleniumSession.close` encodes them
-  to a VP8 WebM with the system ``ffmpeg``. It shows the page between actions (a call in
-  progress holds the WebDriver, so a long navigation shows as a still). Without ffmpeg,
-  ``recording`` is None and ``SessionArtifacts.warnings`` says why.
-- **Settling.** Network requests cannot be observed; "settled" means the document is no
-  longer loading and its Resource Timing entries stopped changing for 150 ms, so every
-  action takes at least that long (Playwright returns at once when nothing was requested).
-- **Hidden checkboxes.** Where a click at a control's centre lands on its own ``<label>``
-  (a visually hidden checkbox under a styled label), the pointer clicks there
-  (``data["method"] == "label"``): ChromeDriver would call the native click intercepted.
-- **File choosers.** ``upload_file`` needs an ``<input type=file>`` (hidden ones are fine);
-  a page that opens a chooser without one cannot be served, as Selenium cannot intercept
-  the dialog.
-- **Proxies** with a user name and password are not supported (Chromium takes no proxy
-  credentials on its command line): the proxy is used without them and a warning says so.
-- **Remote downloads** are saved by the remote browser, so they reach ``artifact_dir``
-  only when it shares this machine's file system (a local Grid or ChromeDriver).
+Seeing and acting are :class:`~skyvern_core.browser.session.PrimitiveSession`'s, on
+:class:`~skyvern_plugins.selenium.primitives.SeleniumPrimitives`: ``snapshot.js`` runs
+through ``execute_script`` in every frame, entered with ``switch_to.frame``. Downloads go
+to ``SessionOptions.artifact_dir/downloads`` (CDP ``Browser.setDownloadBehavior``). What
+differs from the Playwright driver (the recording, settling, hidden checkboxes, file
+choosers, proxy credentials, remote downloads) is listed in the operations guide, "The
+Selenium driver".
 """
 
 from __future__ import annotations
@@ -71,7 +37,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +44,7 @@ import anyio
 import anyio.to_thread
 
 from skyvern_core.browser.chromium import LAUNCH_ARGS, find_chromium
+from skyvern_core.browser.worker import open_abandonable
 from skyvern_core.config import Settings
 from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
 from skyvern_core.protocols import SessionOptions
@@ -211,30 +177,13 @@ class SeleniumDriver:
         self, options: SessionOptions, profile: str | None, warnings: list[str]
     ) -> Any:
         """Start the browser in a thread; a cancel returns at once, and a browser that
-        starts after it is quit by that thread (nobody else would)."""
-        guard = threading.Lock()
-        state: dict[str, Any] = {"abandoned": False, "wd": None}
+        starts after it is quit (nobody else would)."""
 
-        def open_or_discard() -> Any:
-            wd = self._open(options, profile, warnings)
-            with guard:
-                state["wd"] = wd
-                abandoned = state["abandoned"]
-            if abandoned:
-                with contextlib.suppress(Exception):
-                    wd.quit()
-            return wd
+        def quit_quietly(wd: Any) -> None:
+            with contextlib.suppress(Exception):
+                wd.quit()
 
-        try:
-            return await anyio.to_thread.run_sync(open_or_discard, abandon_on_cancel=True)
-        except BaseException:
-            with guard:
-                state["abandoned"] = True
-                late = state["wd"]
-            if late is not None:  # it started just as the cancel came
-                with contextlib.suppress(Exception):
-                    threading.Thread(target=late.quit, daemon=True).start()
-            raise
+        return await open_abandonable(lambda: self._open(options, profile, warnings), quit_quietly)
 
     def _chrome_options(
         self, options: SessionOptions, profile: str | None, warnings: list[str]

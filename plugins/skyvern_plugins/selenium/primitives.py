@@ -2,8 +2,10 @@
 :class:`~skyvern_core.browser.actions.BrowserActions` builds every action on.
 
 Each primitive is one call of :meth:`SeleniumSession._run` (a worker thread holding the
-WebDriver's lock). An element handle is a :class:`SeleniumElement`: the ``WebElement`` and
-the frames it lives in, which the primitive enters first unless the WebDriver is there.
+WebDriver's lock). A frame handle is a :class:`SeleniumFrame`: the window, and the lookups
+of the ``<iframe>`` elements that lead to the frame from the top document. An element
+handle is a :class:`SeleniumElement`: the ``WebElement`` and its frame, which the primitive
+enters first unless the WebDriver is there.
 """
 
 from __future__ import annotations
@@ -13,57 +15,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from skyvern_core.browser.elements import ActionFailed, KnownElement, resolve_args
+from skyvern_core.browser import scripts as js
+from skyvern_core.browser.elements import ActionFailed
+from skyvern_core.browser.frames import SnapshotFrames
 from skyvern_core.browser.primitives import SETTLE_CAP, ClickIntercepted, UnknownKey
-from skyvern_core.browser.scripts import RESOLVE
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webelement import WebElement
 
     from skyvern_plugins.selenium.driver import SeleniumSession
 
-__all__ = ["SeleniumElement", "SeleniumPrimitives", "readable", "selenium_keys"]
+__all__ = [
+    "FrameSteps",
+    "SeleniumElement",
+    "SeleniumFrame",
+    "SeleniumPrimitives",
+    "readable",
+    "selenium_keys",
+]
 
-# Sets a value the way a person's edit would end up (the native setter, so frameworks that
-# track the value notice), for inputs that cannot be typed into key by key (dates, colours).
-_SET_VALUE = """(el, value) => {
-    const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype
-      : HTMLInputElement.prototype;
-    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
-    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
-    el.dispatchEvent(new Event('change', {bubbles: true}));
-    return el.value;
-}"""
-_INSERT_TEXT = """(el, text) => {
-    el.focus();
-    if (el.select) el.select();
-    document.execCommand('insertText', false, text);
-    return el.value;
-}"""
-_INPUT_TYPE = "(el) => (el.getAttribute('type') || '').toLowerCase()"
-# True when a click at the element's centre lands on its own <label> (a visually hidden
-# checkbox under a styled label): ChromeDriver calls that intercepted, a person does not.
-_LABEL_ON_TOP = """(el) => {
-    const r = el.getBoundingClientRect();
-    const x = Math.min(Math.max((r.left + r.right) / 2, 0), innerWidth - 1);
-    const y = Math.min(Math.max((r.top + r.bottom) / 2, 0), innerHeight - 1);
-    const root = el.getRootNode().elementFromPoint ? el.getRootNode() : document;
-    const hit = root.elementFromPoint(x, y);
-    return !!hit && hit !== el && !el.contains(hit) && hit.tagName === 'LABEL'
-      && hit.control === el;
-}"""
-_UNHIDE = """(el) => {
-    const before = el.getAttribute('style');
-    el.style.setProperty('display', 'block', 'important');
-    el.style.setProperty('visibility', 'visible', 'important');
-    el.style.setProperty('opacity', '1', 'important');
-    el.style.setProperty('width', '10px', 'important');
-    el.style.setProperty('height', '10px', 'important');
-    return before;
-}"""
-_RESTORE_STYLE = """(el, before) => {
-    if (before === null) el.removeAttribute('style'); else el.setAttribute('style', before);
-}"""
+FrameSteps = tuple[tuple[str, Any], ...]
+"""How to reach a frame from the top document: for each ``<iframe>`` on the way, a script
+and its argument that return it in its parent's document."""
+
 _SET_DIRECTLY = {"date", "time", "datetime-local", "month", "week", "color", "range"}
 """Input types Chromium's pickers take no typing for: their value is set instead."""
 
@@ -119,20 +93,29 @@ def selenium_keys(key: str) -> list[str] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class SeleniumFrame:
+    """A frame of a window: its window handle, and the steps to it from the top document."""
+
+    handle: str
+    steps: FrameSteps
+
+
+@dataclass(frozen=True, slots=True)
 class SeleniumElement:
-    """A ``WebElement`` and the locators of the frames it lives in, from the top."""
+    """A ``WebElement`` and the frame it lives in."""
 
     web: WebElement
-    chain: tuple[str, ...]
+    frame: SeleniumFrame
 
 
-class SeleniumPrimitives:
-    """:class:`~skyvern_core.browser.primitives.BrowserPrimitives` on the current tab of a
+class SeleniumPrimitives(SnapshotFrames[SeleniumElement, SeleniumFrame]):
+    """:class:`~skyvern_core.browser.primitives.DriverPrimitives` on the current tab of a
     :class:`~skyvern_plugins.selenium.driver.SeleniumSession`."""
 
     def __init__(self, session: SeleniumSession) -> None:
         from selenium.common.exceptions import WebDriverException
 
+        super().__init__()
         self.session = session
         self.errors: tuple[type[Exception], ...] = (WebDriverException,)
 
@@ -147,31 +130,84 @@ class SeleniumPrimitives:
         return isinstance(exc, StaleElementReferenceException)
 
     def _js(self, el: SeleniumElement, script: str, *args: Any) -> Any:
-        self.session._go(el.chain)
+        self.session._go(el.frame.steps)
         return self.session._js(script, el.web, *args)
 
-    # -- elements
+    def _enter(self, frame: SeleniumFrame) -> None:
+        """Into ``frame``; a frame that cannot be entered is Selenium's NoSuchFrame."""
+        from selenium.common.exceptions import NoSuchFrameException
 
-    async def element(self, element_id: str, known: KnownElement) -> SeleniumElement | None:
-        """Enter the element's frame (in the tab of the snapshot) and resolve it there."""
-        return await self.session._run(self._element, element_id, known)
-
-    def _element(self, element_id: str, known: KnownElement) -> SeleniumElement | None:
-        session = self.session
-        chain = session._chains.get(known.frame)
-        if chain is None:
-            return None
-        args = resolve_args(element_id, known, session._tokens.get(known.frame, ""))
         try:
-            if session.wd.current_window_handle != session._snapshot_handle:
+            self.session._go(frame.steps)
+        except ActionFailed as exc:
+            raise NoSuchFrameException(str(exc)) from exc
+
+    # -- frames
+
+    async def top_frame(self) -> SeleniumFrame:
+        """The top document of the current window (the last one left, if it was closed)."""
+
+        def run() -> SeleniumFrame:
+            self.session._top()
+            return SeleniumFrame(str(self.session.wd.current_window_handle), ())
+
+        return await self.session._run(run)
+
+    async def evaluate_frame(self, frame: SeleniumFrame, script: str, arg: Any = None) -> Any:
+        """``execute_script`` in the frame (entered first)."""
+
+        def run() -> Any:
+            self._enter(frame)
+            return self.session._js(script, arg)
+
+        return await self.session._run(run)
+
+    async def child_frame(
+        self, frame: SeleniumFrame, script: str, arg: Any = None
+    ) -> SeleniumFrame | None:
+        """Find the ``<iframe>`` in the frame and switch into it (the walk reads it next)."""
+
+        def run() -> SeleniumFrame | None:
+            session = self.session
+            self._enter(frame)
+            iframe = session._js(script, arg)
+            if iframe is None:
                 return None
-            session._enter(chain)
-            web = session._js(RESOLVE, args)
-        except ActionFailed:  # the frame is gone
-            return None
-        except self.errors:
-            return None
-        return SeleniumElement(web, tuple(chain)) if web is not None else None
+            session._here = None
+            session.wd.switch_to.frame(iframe)
+            child = SeleniumFrame(frame.handle, (*frame.steps, (script, arg)))
+            session._here = child.steps
+            return child
+
+        return await self.session._run(run)
+
+    async def element_in(
+        self, frame: SeleniumFrame, script: str, arg: Any = None
+    ) -> SeleniumElement | None:
+        """The element the script returns, while its window is the current one."""
+
+        def run() -> SeleniumElement | None:
+            session = self.session
+            if session.wd.current_window_handle != frame.handle:
+                return None
+            try:
+                session._go(frame.steps)
+            except ActionFailed:  # the frame is gone
+                return None
+            web = session._js(script, arg)
+            return SeleniumElement(web, frame) if web is not None else None
+
+        return await self.session._run(run)
+
+    async def capture(self) -> bytes:
+        """The viewport as a JPEG, from the compositor (see the session)."""
+        return await self.session._run(self.session._capture, jpeg=True)
+
+    async def tabs(self) -> list[str]:
+        """The open tabs' URLs, back on the top document (see the session)."""
+        return await self.session._run(self.session._tabs)
+
+    # -- elements
 
     async def evaluate(self, el: SeleniumElement, script: str, arg: Any = None) -> Any:
         """``execute_script`` in the element's frame."""
@@ -182,7 +218,7 @@ class SeleniumPrimitives:
     ) -> SeleniumElement | None:
         """``execute_script`` returning an element of the same frame."""
         web = await self.session._run(self._js, el, script, arg)
-        return SeleniumElement(web, el.chain) if web is not None else None
+        return SeleniumElement(web, el.frame) if web is not None else None
 
     async def evaluate_page(self, script: str, arg: Any = None) -> Any:
         """``execute_script`` in the top document."""
@@ -205,7 +241,7 @@ class SeleniumPrimitives:
         from selenium.webdriver.common.action_chains import ActionChains
 
         wd = self.session.wd
-        if force or self._js(el, _LABEL_ON_TOP):
+        if force or self._js(el, js.LABEL_ON_TOP):
             ActionChains(wd, duration=0).move_to_element(el.web).click().perform()
             return {} if force else {"method": "label"}
         try:
@@ -219,7 +255,7 @@ class SeleniumPrimitives:
         from selenium.webdriver.common.action_chains import ActionChains
 
         def run() -> None:
-            self.session._go(el.chain)
+            self.session._go(el.frame.steps)
             ActionChains(self.session.wd, duration=0).move_to_element(el.web).perform()
 
         await self.session._run(run)
@@ -229,12 +265,12 @@ class SeleniumPrimitives:
         ChromeDriver cannot type (outside the Basic Multilingual Plane: emoji)."""
 
         def run() -> None:
-            if self._js(el, _INPUT_TYPE) in _SET_DIRECTLY:
-                self._js(el, _SET_VALUE, text)
+            if self._js(el, js.INPUT_TYPE) in _SET_DIRECTLY:
+                self._js(el, js.SET_VALUE, text)
                 return
             el.web.clear()
             if any(ord(c) > 0xFFFF for c in text):
-                self._js(el, _INSERT_TEXT, text)
+                self._js(el, js.INSERT_TEXT, text)
             elif text:
                 el.web.send_keys(text)
 
@@ -246,7 +282,7 @@ class SeleniumPrimitives:
 
         def run() -> None:
             if el is not None:
-                self.session._go(el.chain)
+                self.session._go(el.frame.steps)
                 el.web.send_keys(text)
             else:
                 ActionChains(self.session.wd).send_keys(text).perform()
@@ -268,7 +304,7 @@ class SeleniumPrimitives:
         *modifiers, last = keys
         if el is not None:
             try:
-                self.session._go(el.chain)
+                self.session._go(el.frame.steps)
                 el.web.send_keys(*modifiers, last)
                 return
             except ElementNotInteractableException:
@@ -295,16 +331,16 @@ class SeleniumPrimitives:
         )
         from selenium.webdriver.remote.file_detector import UselessFileDetector
 
-        self.session._go(el.chain)
+        self.session._go(el.frame.steps)
         try:
             try:
                 el.web.send_keys(str(path))
             except ElementNotInteractableException:
-                style = self._js(el, _UNHIDE)
+                style = self._js(el, js.UNHIDE)
                 try:
                     el.web.send_keys(str(path))
                 finally:
-                    self._js(el, _RESTORE_STYLE, style)
+                    self._js(el, js.RESTORE_STYLE, style)
         except WebDriverException as exc:
             if not self.session.driver.remote or "unknown command" not in str(exc).lower():
                 raise

@@ -73,7 +73,7 @@ class StepOutcome:
     extracted: Any = None
     extracted_set: bool = False
     fatal: bool = False
-    decided_by: DecidedBy = DecidedBy.model
+    decided_by: DecidedBy | None = None
 
 
 # After a failed action, the fills of other fields still run (they do not depend on it and
@@ -458,7 +458,7 @@ class StepExecutor:
         )
         saved = await self.ctx.store.update_step(step.step_id, update)
         replayed = {}
-        if outcome.decided_by is DecidedBy.replay and outcome.ok:
+        if outcome.decided_by == DecidedBy.replay and outcome.ok:
             replayed["replayed_steps"] = self.ctx.task.replayed_steps + 1
         self.ctx.task = await self.ctx.store.update_task(
             self.ctx.task.task_id,

@@ -34,7 +34,8 @@ class LocatorBundle(BaseModel):
     attributes; ``css`` is its path inside its document, ``frame`` the locator of the
     iframe(s) it is in and ``shadow`` the paths of the shadow hosts above it; ``text`` is
     the text of the row or card it sits in; ``ordinal`` counts the elements of the same
-    role and name before it, ``index`` those of the same role.
+    role and name before it, ``alike`` all of them, ``index`` those of the same role
+    before it.
     """
 
     role: str
@@ -49,6 +50,7 @@ class LocatorBundle(BaseModel):
     shadow: list[str] = Field(default_factory=list)
     text: str = ""
     ordinal: int = Field(default=0, ge=0)
+    alike: int = Field(default=1, ge=1)
     index: int = Field(default=0, ge=0)
 
     def describe(self) -> str:

@@ -61,6 +61,7 @@ def bundle_for(element: Element, page: PageState, values: Mapping[str, str]) -> 
         shadow=shadow,
         text=template(element.context, values),
         ordinal=sum(1 for e in before if normalized_name(e.label, values) == name),
+        alike=sum(1 for e in same_role if normalized_name(e.label, values) == name) or 1,
         index=len(before),
     )
 
@@ -101,9 +102,7 @@ def find_element(bundle: LocatorBundle, page: PageState, values: Mapping[str, st
             return narrowed[0]
         if narrowed:
             pool = narrowed
-    if len(pool) > bundle.ordinal and len(pool) == sum(
-        1 for e in candidates if normalized_name(e.label, values) == wanted
-    ):
+    if len(pool) == bundle.alike > bundle.ordinal:
         # As many alike elements as when recorded: the same place among them.
         return pool[bundle.ordinal]
     raise NoMatch(f"{len(pool)} elements fit {bundle.describe()}; none is told apart")

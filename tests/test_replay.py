@@ -3,6 +3,7 @@ and the healing and demotion of one flow's entries over several runs (in-memory 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -290,3 +291,46 @@ async def test_a_step_healed_again_and_again_is_demoted_until_it_records_again()
     replay = await run.open()
     assert await run.step(replay, 0, page, FINISH) == DecidedBy.replay
     assert run.calls == 0
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_the_command_lists_and_clears_entries(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import anyio
+
+    from skyvern_core.cli import main
+    from skyvern_core.db.sqlstore import SQLStore
+    from skyvern_core.models import PageFingerprint, RecordedAction, ReplayEntry
+
+    monkeypatch.setenv("SKYVERN_DATA_DIR", str(tmp_path))
+
+    async def seed() -> None:
+        async with SQLStore(f"sqlite:///{tmp_path / 'skyvern.db'}") as store:
+            org = await store.get_or_create_organization("default")
+            entry = ReplayEntry(
+                entry_id=ids.new_id("replay"),
+                organization_id=org.organization_id,
+                flow_key="key:permits",
+                position=0,
+                start_url="https://permits.example.com/",
+                goal="Apply",
+                fingerprint=PageFingerprint(url_pattern="https://permits.example.com/", digest="d"),
+                actions=[RecordedAction(type="complete")],
+            )
+            await store.save_replay_flow(org.organization_id, "key:permits", [entry])
+
+    anyio.run(seed)
+    assert main(["replays", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(e["flow_key"], e["actions"]) for e in listed] == [("key:permits", ["complete"])]
+    assert main(["replays", "list"]) == 0
+    assert "key:permits  https://permits.example.com/  'Apply'" in capsys.readouterr().out
+    assert main(["replays", "clear", "--key", "key:other"]) == 0
+    assert capsys.readouterr().out.strip() == "Deleted 0 replay entries."
+    assert main(["replays", "clear"]) == 0
+    assert capsys.readouterr().out.strip() == "Deleted 1 replay entry."
+    assert main(["replays", "list", "--org", "o_nobody"]) == 2
+    assert "no organization 'o_nobody'" in capsys.readouterr().err

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 TEMPLATE = re.compile(r"\{\{payload:([^{}]+)\}\}")
-"""A payload value in a recorded text: ``{{payload:<path>}}``."""
+"""Finds each payload value in a recorded text, written ``{{payload:<path>}}``."""
 
 _PLACEHOLDER = re.compile(r"^\{\{\s*(secret|file):")
 _MIN_PART = 3  # shorter values are templated only where they are the whole text

@@ -176,8 +176,9 @@ class RunContext:
         payload = task.request.navigation_payload
         self.uploads = UploadResolver(self.s, payload)
         self.secrets = split_secrets(_files_as_placeholders(payload))[1]
+        # The run's replay (skyvern_core.replay: a FlowReplay, or a NoReplay for mode off),
+        # opened at the first step.
         self.replay: FlowReplay | NoReplay | None = None
-        """The run's replay (:mod:`skyvern_core.replay`), opened at the first step."""
 
     async def save(
         self,

@@ -182,15 +182,18 @@ async def test_a_second_run_replays_the_flow_without_the_model(
     )
     try:
         model_server.reset(*([model] * 10))
-        first = await agent.run(permit(sites, ADA, replay="auto"))
+        # Submissions gather over the session: each applicant by an email of this test.
+        ada = {**ADA, "email": f"ada.1.{store}@example.test"}
+        grace = {**GRACE, "email": f"grace.1.{store}@example.test"}
+        first = await agent.run(permit(sites, ada, replay="auto"))
         completed(first)
         assert decided(first) == ["model"] * 4
         assert len(model_server.requests) == 4 == len(first.steps)
         assert first.replayed_steps == 0 and first.input_token_count == 4 * 1100
-        assert_received(sites, ADA)
+        assert_received(sites, ada)
 
         model_server.reset(*([model] * 10))
-        second = await agent.run(permit(sites, GRACE, replay="auto"))
+        second = await agent.run(permit(sites, grace, replay="auto"))
         completed(second)
         assert model_server.requests == [], "the replay called the model"
         assert decided(second) == ["replay"] * 4
@@ -198,7 +201,7 @@ async def test_a_second_run_replays_the_flow_without_the_model(
         assert second.input_token_count == second.output_token_count == 0 and second.cost == 0
         assert all(s.input_token_count == 0 and s.cost == 0 for s in second.steps)
         # The city received the second applicant's values, not the first's.
-        assert_received(sites, GRACE)
+        assert_received(sites, grace)
         # Each replayed action was verified on the page as usual.
         assert all(r.success for s in second.steps for r in s.action_results)
         steps = await agent.list_steps(second.task_id)

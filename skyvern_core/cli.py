@@ -94,6 +94,14 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _replays(args: argparse.Namespace) -> int:
+    from skyvern_core.replay.admin import main_clear, main_list
+
+    if args.replays_command == "clear":
+        return main_clear(args.org, args.key)
+    return main_list(args.org, args.key, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skyvern-core`` command."""
     parser = argparse.ArgumentParser(
@@ -128,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, default=None, help="tasks at once (SKYVERN_CONCURRENCY)"
     )
     worker.set_defaults(func=_worker)
+    replays = sub.add_parser("replays", help="list or clear recorded replay entries")
+    replays_sub = replays.add_subparsers(dest="replays_command", required=True)
+    for name, text in (("list", "list recorded steps"), ("clear", "delete recorded steps")):
+        command = replays_sub.add_parser(name, help=text)
+        command.add_argument("--org", help="organization id (default: the embedded one)")
+        command.add_argument("--key", help="only this flow key")
+        if name == "list":
+            command.add_argument("--json", action="store_true", help="print JSON")
+        command.set_defaults(func=_replays)
     demo = sub.add_parser("demo", help="run a real task on a bundled job-application site")
     demo.set_defaults(func=_demo)
     return parser

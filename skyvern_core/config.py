@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -220,6 +220,20 @@ class Settings(BaseSettings):
     )
     totp_code_ttl: float = Field(
         default=600.0, gt=0, description="Seconds a pushed one-time code stays usable."
+    )
+
+    # Replays of recorded flows (skyvern_core.replay).
+    replay_mode: Literal["off", "auto", "only"] = Field(
+        default="off",
+        description="The replay mode of a task that does not give one: 'off' (the planner "
+        "decides every step), 'auto' (recorded steps run without the model where the page "
+        "matches, the others are healed) or 'only' (never the model).",
+    )
+    replay_demote_after: int = Field(
+        default=3,
+        ge=1,
+        description="Heals in a row after which a recorded step is demoted: it goes back to "
+        "the model until it records again.",
     )
 
     # Artifacts.

@@ -25,6 +25,7 @@ PREFIXES = {
     "artifact": "art",
     "delivery": "whd",
     "totp": "otp",
+    "replay": "rpl",
 }
 
 _lock = threading.Lock()

@@ -191,6 +191,8 @@ class PlanContext:
     errors: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
     previous_page: PageState | None = None
+    hint: str | None = None
+    """What the recorded step of this page meant to do, when a replay could not run it."""
 
 
 @dataclass(slots=True)

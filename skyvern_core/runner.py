@@ -284,5 +284,7 @@ class _Run:
             if outcome.terminate is not None:
                 return TaskStatus.terminated, outcome.terminate, extracted, has_extracted
             if outcome.complete:
+                if self.ctx.replay is not None:
+                    await self.ctx.replay.completed()
                 return TaskStatus.completed, None, extracted, has_extracted
             order, retry_index, errors = order + 1, 0, []

@@ -1,6 +1,6 @@
 """The store's protocols, one per concern, and the typed updates they take.
 
-A store keeps six kinds of records. Each concern has its own protocol, so that code needing
+A store keeps seven kinds of records. Each concern has its own protocol, so that code needing
 only part of a store says which part (the runner needs tasks, steps and artifact records;
 the webhook notifier tasks and deliveries; the one-time code resolver codes and tasks; the
 API's key check organizations):
@@ -13,13 +13,12 @@ API's key check organizations):
 * :class:`DeliveryStore` — webhook deliveries and their attempts.
 * :class:`ArtifactRecordStore` — the records of artifact files (the files themselves are
   kept by an :class:`~skyvern_core.protocols.ArtifactStore`).
+* :class:`ReplayStore` — recorded steps of flows, to replay without the model (one
+  organization's entries are never another's).
 
 :class:`Store` is all of them, with ``open`` and ``close``: what a ``store`` plugin's
 factory returns. Changes go in as :class:`TaskUpdate` and :class:`StepUpdate`, which name
 every field a caller may change; a field left out stays as it is.
-
-Recorded browser sessions to replay later will get a protocol of their own beside these
-when that feature exists; nothing in a store is reserved for it yet.
 """
 
 from __future__ import annotations
@@ -33,8 +32,10 @@ from skyvern_core.models import (
     Action,
     ActionResult,
     Artifact,
+    DecidedBy,
     DeliveryStatus,
     Organization,
+    ReplayEntry,
     Step,
     StepStatus,
     Task,
@@ -49,12 +50,14 @@ __all__ = [
     "ArtifactRecordStore",
     "DeliveryStore",
     "OrganizationStore",
+    "ReplayStore",
     "StepStore",
     "StepUpdate",
     "Store",
     "TaskStore",
     "TaskUpdate",
     "TotpStore",
+    "check_replay_flow",
     "finish_fields",
     "lease_delta",
     "next_modified",
@@ -124,7 +127,13 @@ class TaskUpdate(_Update):
 
     record_kind: ClassVar[str] = "task"
     required_values: ClassVar[frozenset[str]] = frozenset(
-        {"status", "action_screenshot_artifact_ids", "input_token_count", "output_token_count"}
+        {
+            "status",
+            "action_screenshot_artifact_ids",
+            "input_token_count",
+            "output_token_count",
+            "replayed_steps",
+        }
     )
 
     status: TaskStatus | None = None
@@ -137,6 +146,7 @@ class TaskUpdate(_Update):
     input_token_count: int | None = None
     output_token_count: int | None = None
     cost: float | None = None
+    replayed_steps: int | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
 
@@ -171,6 +181,7 @@ class StepUpdate(_Update):
     failure_reason: str | None = None
     page_url: str | None = None
     is_last: bool | None = None
+    decided_by: DecidedBy | None = None
 
 
 def finish_fields(
@@ -191,6 +202,28 @@ def finish_fields(
             f"finish_task takes {', '.join(doubled)} as its own argument(s), not in the update"
         )
     return final, fields
+
+
+def check_replay_flow(
+    organization_id: str, flow_key: str, entries: list[ReplayEntry]
+) -> list[ReplayEntry]:
+    """Check the arguments of :meth:`ReplayStore.save_replay_flow`: the entries by position
+    (ValueError for an entry of another organization or flow key, or a position given
+    twice)."""
+    seen: set[int] = set()
+    for entry in entries:
+        if not isinstance(entry, ReplayEntry):
+            raise TypeError(f"save_replay_flow takes ReplayEntry items, got {type(entry).__name__}")
+        if entry.organization_id != organization_id or entry.flow_key != flow_key:
+            raise ValueError(
+                f"replay entry {entry.entry_id!r} belongs to organization "
+                f"{entry.organization_id!r}, flow {entry.flow_key!r}; the flow saved is "
+                f"{flow_key!r} of {organization_id!r}"
+            )
+        if entry.position in seen:
+            raise ValueError(f"position {entry.position} is given twice in flow {flow_key!r}")
+        seen.add(entry.position)
+    return sorted(entries, key=lambda e: e.position)
 
 
 def next_modified(previous: datetime) -> datetime:
@@ -448,6 +481,32 @@ class TotpStore(Protocol):
 
 
 @runtime_checkable
+class ReplayStore(Protocol):
+    """Recorded steps of flows (:class:`~skyvern_core.models.ReplayEntry`), by organization
+    and flow key. An organization only ever reads, replaces or clears its own entries."""
+
+    async def save_replay_flow(
+        self, organization_id: str, flow_key: str, entries: list[ReplayEntry]
+    ) -> list[ReplayEntry]:
+        """Make ``entries`` the whole recorded flow ``flow_key`` of an existing organization,
+        in one transaction: the entries stored before under that key are replaced. Each
+        entry must name that organization and key, positions once each (ValueError)."""
+
+    async def put_replay_entry(self, entry: ReplayEntry) -> ReplayEntry:
+        """Store one entry of an existing organization, replacing the one at its flow key
+        and position if there is one."""
+
+    async def list_replay_entries(
+        self, organization_id: str, flow_key: str | None = None
+    ) -> list[ReplayEntry]:
+        """Return an organization's entries (of that flow, if given), by flow key then
+        position."""
+
+    async def delete_replay_entries(self, organization_id: str, flow_key: str | None = None) -> int:
+        """Delete an organization's entries (of that flow, if given); return how many."""
+
+
+@runtime_checkable
 class Store(
     TaskStore,
     StepStore,
@@ -455,6 +514,7 @@ class Store(
     ArtifactRecordStore,
     DeliveryStore,
     TotpStore,
+    ReplayStore,
     Protocol,
 ):
     """A whole store: every concern above, and a connection to open and close.

@@ -429,3 +429,39 @@ def test_create_app_leaves_its_agent_as_it_found_it(tmp_path: Path):
 
     own = anyio.run(read)
     assert own.screenshot_url is not None and own.screenshot_url.startswith("file://")
+
+
+def test_replay_field_steps_decided_by_and_the_replay_routes(api: Api):
+    # The planner types "Ada": the payload's value, kept as the template of its key.
+    body = {**BODY, "replay": "auto"}
+    first = api.wait(api.a.post("/tasks", json=body).json()["task_id"])
+    assert first["status"] == "completed" and first["replayed_steps"] == 0
+    assert first["request"]["replay"] == "auto"
+    steps = api.a.get(f"/tasks/{first['task_id']}/steps").json()
+    assert [s["decided_by"] for s in steps] == ["model", "model"]
+    asked = len(api.planner.contexts)
+    second = api.wait(
+        api.a.post("/tasks", json={**body, "navigation_payload": {"name": "Grace"}}).json()[
+            "task_id"
+        ]
+    )
+    assert second["status"] == "completed" and second["replayed_steps"] == 2
+    assert len(api.planner.contexts) == asked, "the replay asked the planner"
+    steps = api.a.get(f"/tasks/{second['task_id']}/steps").json()
+    assert [s["decided_by"] for s in steps] == ["replay", "replay"]
+    assert steps[0]["actions"][0]["text"] == "Grace"
+
+    listed = api.a.get("/replays").json()
+    assert [(e["position"], e["replays"]) for e in listed] == [(0, 1), (1, 1)]
+    assert listed[0]["actions"] == ['input_text textbox "Name"', 'click button "Submit"']
+    assert "Ada" not in json.dumps(listed)  # values stay templates
+    key = listed[0]["flow_key"]
+    assert api.b.get("/replays").json() == []
+    assert api.b.delete("/replays").json() == {"deleted": 0}
+    assert api.a.get("/replays/", params={"flow_key": "flow:other"}).json() == []
+    assert api.a.delete("/replays", params={"flow_key": key}).json() == {"deleted": 2}
+    assert api.a.get("/replays").json() == []
+
+    bad = api.a.post("/tasks", json={**BODY, "replay": "sometimes"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "replay"]

@@ -36,6 +36,9 @@ PAGES = [
     "news/print.html",
     "legacy/",
     "login/",
+    "permits/",
+    "permits/vehicle.html",
+    "permits/review.html",
 ]
 
 

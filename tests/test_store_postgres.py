@@ -473,6 +473,9 @@ async def test_migrated_schema_is_the_tables_module(
         ("tasks", "action_screenshot_artifact_ids"),
         ("steps", "actions"),
         ("steps", "action_results"),
+        ("replay_entries", "fingerprint"),
+        ("replay_entries", "actions"),
+        ("replay_entries", "extraction"),
     }
     assert {key for key, kind in types.items() if kind in ("json", "jsonb")} == json_columns
     assert {types[key] for key in json_columns} == {"jsonb"}

@@ -345,3 +345,37 @@ async def test_0002_database_gains_attempts_and_its_finished_tasks_reach_the_swe
         # Its webhook URL became a column: the sweeper finds it has no delivery.
         missing = await store.tasks_missing_delivery(utcnow())
         assert [t.task_id for t in missing] == ["tsk_1"]
+
+
+async def test_0003_database_gains_replays_and_keeps_its_steps(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    url = _url(path)
+    migrate.upgrade(url, "0003")
+    request = {"url": "https://example.com/", "navigation_goal": "Sign up"}
+    now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO organizations (organization_id, name, created_at) VALUES (?, ?, ?)",
+            ("o_1", "Acme", now),
+        )
+        conn.execute(
+            "INSERT INTO tasks (task_id, organization_id, status, request, max_steps,"
+            " action_screenshot_artifact_ids, input_token_count, output_token_count,"
+            " created_at, modified_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            ("tsk_1", "o_1", "completed", json.dumps(request), 5, "[]", 900, 60, now, now),
+        )
+        conn.execute(
+            'INSERT INTO steps (step_id, task_id, organization_id, status, "order",'
+            " retry_index, input_token_count, output_token_count, actions, action_results,"
+            " is_last, created_at, modified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ("stp_1", "tsk_1", "o_1", "completed", 0, 0, 900, 60, "[]", "[]", 1, now, now),
+        )
+    assert "replay_entries" not in _tables(path)
+    migrate.upgrade(url)
+    assert "replay_entries" in _tables(path)
+    async with SQLStore(url) as store:
+        task = await store.get_task("tsk_1")
+        assert (task.replayed_steps, task.input_token_count) == (0, 900)
+        (step,) = await store.list_steps("tsk_1")
+        assert step.decided_by is None and step.input_token_count == 900
+        assert await store.list_replay_entries("o_1") == []

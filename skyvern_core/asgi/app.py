@@ -365,6 +365,9 @@ def create_app(
         data = await agent.artifacts.read(artifact.uri)
         return Response(content=data, media_type=artifact.content_type)
 
+    from skyvern_core.asgi.replays import add_replay_routes
+
+    add_replay_routes(route, organization, agent)
     app.include_router(router)
 
     @app.exception_handler(_Unauthorized)

@@ -34,6 +34,8 @@ REQUEST_FIELDS = (
     "totp_verification_url",
     "totp_identifier",
 )
+# Extensions of the request, shown only when a task gives them.
+EXTRA_REQUEST_FIELDS = ("replay", "replay_key")
 
 
 class TaskRequestBody(TaskRequest):
@@ -78,6 +80,9 @@ class TaskDetails(BaseModel):
     output_token_count: int = 0
     cost: float | None = None
     proxy_note: str | None = None
+    replayed_steps: int = Field(
+        default=0, description="Steps decided by a replay, without the model (an extension)."
+    )
 
 
 class TaskListItem(TaskDetails):
@@ -116,6 +121,10 @@ class StepResponse(BaseModel):
     page_url: str | None = None
     actions: list[dict[str, Any]] = Field(default_factory=list)
     action_results: list[dict[str, Any]] = Field(default_factory=list)
+    decided_by: str | None = Field(
+        default=None,
+        description="How the step was decided: model, replay or healed (an extension).",
+    )
 
 
 class TotpBody(BaseModel):
@@ -139,7 +148,9 @@ def _request(task: Task) -> dict[str, Any]:
     data = task.request.model_dump(mode="json")
     # Secrets were given once, at creation: every answer after it shows their placeholders.
     data["navigation_payload"] = split_secrets(data.get("navigation_payload"))[0]
-    return {name: data.get(name) for name in REQUEST_FIELDS}
+    shown = {name: data.get(name) for name in REQUEST_FIELDS}
+    shown.update({name: data[name] for name in EXTRA_REQUEST_FIELDS if data.get(name) is not None})
+    return shown
 
 
 def task_details(task: Task) -> TaskDetails:
@@ -160,6 +171,7 @@ def task_details(task: Task) -> TaskDetails:
         output_token_count=task.output_token_count,
         cost=task.cost,
         proxy_note=task.proxy_note,
+        replayed_steps=task.replayed_steps,
     )
 
 

@@ -3,7 +3,8 @@
 :class:`SQLBase` opens and closes the database and runs transactions; the store's concerns
 are written on it in :mod:`~skyvern_core.db.sql_tasks` (tasks and the queue),
 :mod:`~skyvern_core.db.sql_records` (organizations and keys, steps, artifact records,
-one-time codes) and :mod:`~skyvern_core.db.sql_deliveries` (webhook deliveries), and put
+one-time codes), :mod:`~skyvern_core.db.sql_deliveries` (webhook deliveries) and
+:mod:`~skyvern_core.db.sql_replays` (recorded steps of flows), and put
 together as :class:`~skyvern_core.db.sqlstore.SQLStore`.
 """
 
@@ -31,6 +32,7 @@ from skyvern_core.db.tables import (
     ApiKeyRow,
     ArtifactRow,
     OrganizationRow,
+    ReplayEntryRow,
     StepRow,
     TaskRow,
     TotpCodeRow,
@@ -80,6 +82,7 @@ _artifacts = _table(ArtifactRow)
 _deliveries = _table(WebhookDeliveryRow)
 _attempts = _table(WebhookAttemptRow)
 _totp = _table(TotpCodeRow)
+_replays = _table(ReplayEntryRow)
 
 _FINAL = [s.value for s in TaskStatus if s.is_final]
 _UNFINISHED_STEP = [StepStatus.created.value, StepStatus.running.value]

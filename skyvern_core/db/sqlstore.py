@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from skyvern_core.db.sql_deliveries import SQLDeliveryStore
 from skyvern_core.db.sql_records import SQLRecordStore
+from skyvern_core.db.sql_replays import SQLReplayStore
 from skyvern_core.db.sql_tasks import SQLTaskStore
 from skyvern_core.db.sqlbase import SQLBase, driver_urls
 
 __all__ = ["SQLStore", "driver_urls"]
 
 
-class SQLStore(SQLTaskStore, SQLRecordStore, SQLDeliveryStore, SQLBase):
+class SQLStore(SQLTaskStore, SQLRecordStore, SQLDeliveryStore, SQLReplayStore, SQLBase):
     """The SQL store: SQLite for one machine, PostgreSQL (same class) for a fleet of workers.
 
     ``database_url`` is in the user form (``sqlite:///path/to.db``, ``postgresql://...``).

@@ -18,6 +18,7 @@ __all__ = [
     "ApiKeyRow",
     "ArtifactRow",
     "OrganizationRow",
+    "ReplayEntryRow",
     "StepRow",
     "TaskRow",
     "TotpCodeRow",
@@ -127,6 +128,7 @@ class TaskRow(SQLModel, table=True):
     input_token_count: int = 0
     output_token_count: int = 0
     cost: float | None = None
+    replayed_steps: int = 0
     worker_id: str | None = Field(default=None, max_length=255)
     lease_expires_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
@@ -157,6 +159,7 @@ class StepRow(SQLModel, table=True):
     failure_reason: str | None = None
     page_url: str | None = None
     is_last: bool = False
+    decided_by: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts()
     modified_at: datetime = _ts()
 
@@ -239,3 +242,38 @@ class TotpCodeRow(SQLModel, table=True):
     source_text_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
     used_at: datetime | None = _ts(nullable=True)
+
+
+class ReplayEntryRow(SQLModel, table=True):
+    """A row of ``replay_entries``: one recorded step of a flow of one organization."""
+
+    __tablename__ = "replay_entries"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "organization_id",
+            "flow_key",
+            "position",
+            name="uq_replay_entries_organization_id_flow_key_position",
+        ),
+        _fk("organization_id", "organizations.organization_id", "replay_entries"),
+    )
+
+    entry_id: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=64)
+    flow_key: str = Field(max_length=255)
+    position: int
+    start_url: str
+    goal: str
+    planner: str = Field(max_length=255)
+    fingerprint: dict[str, Any] = _json(nullable=False)
+    actions: list[dict[str, Any]] = _json(nullable=False)
+    reasoning: str
+    next_url_pattern: str | None = None
+    extraction: dict[str, Any] | None = _json()
+    source_task_id: str | None = Field(default=None, max_length=64)
+    replays: int = 0
+    heals: int = 0
+    heal_streak: int = 0
+    demoted: bool = False
+    created_at: datetime = _ts()
+    modified_at: datetime = _ts()

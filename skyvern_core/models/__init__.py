@@ -37,6 +37,7 @@ from skyvern_core.models.page import Element, ElementOption, PageState, PageText
 from skyvern_core.models.records import (
     Artifact,
     ArtifactKind,
+    DecidedBy,
     DeliveryStatus,
     Organization,
     Step,
@@ -45,7 +46,21 @@ from skyvern_core.models.records import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from skyvern_core.models.request import MAX_STEPS_LIMIT, InputLimits, ProxyLocation, TaskRequest
+from skyvern_core.models.replay import (
+    LocatorBundle,
+    PageFingerprint,
+    RecordedAction,
+    ReplayEntry,
+    ReplayExtraction,
+)
+from skyvern_core.models.request import (
+    MAX_STEPS_LIMIT,
+    REPLAY_KEY_CHARS,
+    InputLimits,
+    ProxyLocation,
+    ReplayMode,
+    TaskRequest,
+)
 from skyvern_core.models.request import check_http_url as check_http_url
 from skyvern_core.models.status import STEP_TRANSITIONS as STEP_TRANSITIONS
 from skyvern_core.models.status import TASK_TRANSITIONS as TASK_TRANSITIONS
@@ -60,6 +75,7 @@ from skyvern_core.models.status import task_predecessors as task_predecessors
 
 __all__ = [
     "MAX_STEPS_LIMIT",
+    "REPLAY_KEY_CHARS",
     "Action",
     "ActionResult",
     "ActionType",
@@ -68,6 +84,7 @@ __all__ = [
     "CheckAction",
     "ClickAction",
     "CompleteAction",
+    "DecidedBy",
     "Decision",
     "DeliveryStatus",
     "Element",
@@ -80,10 +97,16 @@ __all__ = [
     "InputLimits",
     "InputTextAction",
     "KeypressAction",
+    "LocatorBundle",
     "Organization",
+    "PageFingerprint",
     "PageState",
     "PageText",
     "ProxyLocation",
+    "RecordedAction",
+    "ReplayEntry",
+    "ReplayExtraction",
+    "ReplayMode",
     "ScrollAction",
     "SelectOptionAction",
     "Step",

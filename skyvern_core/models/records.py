@@ -16,6 +16,7 @@ from skyvern_core.models.status import StepStatus, TaskStatus, utcnow
 __all__ = [
     "Artifact",
     "ArtifactKind",
+    "DecidedBy",
     "DeliveryStatus",
     "Organization",
     "Step",
@@ -64,6 +65,16 @@ class Artifact(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class DecidedBy(StrEnum):
+    """How a step's actions were decided: by the planner (``model``), from a recorded
+    replay entry without the model (``replay``), or by the planner after the recorded step
+    no longer fitted the page (``healed``)."""
+
+    model = "model"
+    replay = "replay"
+    healed = "healed"
+
+
 class Step(BaseModel):
     """One round of see → decide → act. A retry is a new step with the same ``order``."""
 
@@ -85,6 +96,9 @@ class Step(BaseModel):
     failure_reason: str | None = None
     page_url: str | None = None
     is_last: bool = False
+    decided_by: DecidedBy | None = Field(
+        default=None, description="How the actions were decided; None until the step ran."
+    )
     created_at: datetime = Field(default_factory=utcnow)
     modified_at: datetime = Field(default_factory=utcnow)
 
@@ -118,6 +132,9 @@ class Task(BaseModel):
     input_token_count: int = 0
     output_token_count: int = 0
     cost: float | None = None
+    replayed_steps: int = Field(
+        default=0, ge=0, description="Steps of this run decided by a replay, without the model."
+    )
     worker_id: str | None = None
     lease_expires_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

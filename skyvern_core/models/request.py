@@ -15,8 +15,10 @@ from skyvern_core.schemacheck import check_patterns
 
 __all__ = [
     "MAX_STEPS_LIMIT",
+    "REPLAY_KEY_CHARS",
     "InputLimits",
     "ProxyLocation",
+    "ReplayMode",
     "TaskRequest",
     "check_http_url",
 ]
@@ -57,6 +59,25 @@ class ProxyLocation(StrEnum):
     US_FL = "US-FL"
     US_WA = "US-WA"
     NONE = "NONE"
+
+
+class ReplayMode(StrEnum):
+    """Whether a task reuses the recorded steps of its flow (see :mod:`skyvern_core.replay`).
+
+    ``off``: every step is decided by the planner and nothing is recorded. ``auto``: a step
+    whose page matches its recorded entry runs the recorded actions without the model; any
+    other step is decided by the planner (told what the recorded step meant to do), and the
+    flow is recorded when the task completes. ``only``: the model is never called; the task
+    fails at the first step that does not match its entry, saying what differed.
+    """
+
+    off = "off"
+    auto = "auto"
+    only = "only"
+
+
+REPLAY_KEY_CHARS = 200
+"""The longest ``replay_key`` a task may give."""
 
 
 def check_http_url(value: str, field: str) -> str:
@@ -138,6 +159,18 @@ class TaskRequest(BaseModel):
         gt=0,
         le=MAX_STEPS_LIMIT,
         description="Overrides the configured maximum number of steps.",
+    )
+    replay: ReplayMode | None = Field(
+        default=None,
+        description="Replay the recorded steps of this flow: off, auto or only; None takes "
+        "the deployment's replay_mode setting.",
+    )
+    replay_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=REPLAY_KEY_CHARS,
+        description="The flow's replay key, chosen by the caller; None builds it from the "
+        "start URL, the goals, the payload's keys, the schema and the planner.",
     )
 
     @field_validator("url")

@@ -241,6 +241,7 @@ class LLMPlanner:
             payload=json.dumps(payload, ensure_ascii=False) if payload not in (None, {}) else "",
             history=render_history(context.history),
             errors="; ".join(context.errors),
+            hint=context.hint or "",
             stuck=self._stuck_note(context),
             page=page_text,
         )

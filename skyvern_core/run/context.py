@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -27,6 +27,9 @@ from skyvern_core.secrets import split_secrets
 from skyvern_core.storage import ArtifactRecordStore, StepStore, TaskStore
 from skyvern_core.totp import TotpResolver
 from skyvern_core.uploads import UploadResolver, split_files
+
+if TYPE_CHECKING:
+    from skyvern_core.replay import FlowReplay, NoReplay
 
 __all__ = [
     "Backends",
@@ -173,6 +176,9 @@ class RunContext:
         payload = task.request.navigation_payload
         self.uploads = UploadResolver(self.s, payload)
         self.secrets = split_secrets(_files_as_placeholders(payload))[1]
+        # The run's replay (skyvern_core.replay: a FlowReplay, or a NoReplay for mode off),
+        # opened at the first step.
+        self.replay: FlowReplay | NoReplay | None = None
 
     async def save(
         self,

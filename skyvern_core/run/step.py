@@ -21,6 +21,7 @@ from skyvern_core.models import (
     ActionType,
     ArtifactKind,
     CompleteAction,
+    DecidedBy,
     Decision,
     PageState,
     Step,
@@ -32,6 +33,7 @@ from skyvern_core.models import (
 from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.perception.document import wants_links
 from skyvern_core.protocols import ExtractContext, PlanContext, ProxySettings, SessionOptions
+from skyvern_core.replay import NoReplay, open_replay
 from skyvern_core.run.context import RunContext, TaskFailure, describe_error, log
 from skyvern_core.schemacheck import schema_errors
 from skyvern_core.secrets import redact, reveal, reveal_action
@@ -71,6 +73,7 @@ class StepOutcome:
     extracted: Any = None
     extracted_set: bool = False
     fatal: bool = False
+    decided_by: DecidedBy | None = None
 
 
 # After a failed action, the fills of other fields still run (they do not depend on it and
@@ -211,11 +214,12 @@ class StepExecutor:
         await self._refuse_page(page.url)
         previous_page, self.ctx.last_page = self.ctx.last_page, page
         request = self.ctx.task.request
-        if not (request.navigation_goal or "").strip():
-            # Extraction only: nothing to navigate, extract from the start page.
-            decision = Decision(reasoning="extraction-only task", actions=[CompleteAction()])
-        else:
-            decision = await self.ctx.r.planner.decide(
+
+        async def plan(hint: str | None) -> Decision:
+            if not (request.navigation_goal or "").strip():
+                # Extraction only: nothing to navigate, extract from the start page.
+                return Decision(reasoning="extraction-only task", actions=[CompleteAction()])
+            return await self.ctx.r.planner.decide(
                 PlanContext(
                     task=self.ctx.task,
                     page=page,
@@ -224,8 +228,13 @@ class StepExecutor:
                     errors=list(errors),
                     secrets=dict(self.ctx.secrets),
                     previous_page=previous_page,
+                    hint=hint,
                 )
             )
+
+        if self.ctx.replay is None:
+            self.ctx.replay = await open_replay(self.ctx, TaskFailure)
+        decision, outcome.decided_by = await self.ctx.replay.decide(step, page, errors, plan)
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
         acted = False
@@ -386,9 +395,18 @@ class StepExecutor:
             return None
 
     async def _extract(self, page: PageState, outcome: StepOutcome) -> tuple[Any, dict[str, Any]]:
-        """The extracted information, and what the step records about it."""
-        schema = self.ctx.task.request.extracted_information_schema
+        """The extracted information, and what the step records about it (a replayed
+        step's, again, where the page's content is the recorded one)."""
         document = await self._read_document()
+        replay = self.ctx.replay or NoReplay()
+        return await replay.extraction(
+            page, document, lambda: self._extract_live(page, outcome, document)
+        )
+
+    async def _extract_live(
+        self, page: PageState, outcome: StepOutcome, document: str | None
+    ) -> tuple[Any, dict[str, Any]]:
+        schema = self.ctx.task.request.extracted_information_schema
         extraction = await self.ctx.r.planner.extract(
             ExtractContext(
                 task=self.ctx.task, page=page, secrets=dict(self.ctx.secrets), document=document
@@ -436,8 +454,12 @@ class StepExecutor:
             failure_reason=None if outcome.ok else outcome.reason,
             page_url=self.ctx.last_page.url if self.ctx.last_page else None,
             is_last=outcome.ok and (outcome.complete or outcome.terminate is not None),
+            decided_by=outcome.decided_by,
         )
         saved = await self.ctx.store.update_step(step.step_id, update)
+        replayed = {}
+        if outcome.decided_by == DecidedBy.replay and outcome.ok:
+            replayed["replayed_steps"] = self.ctx.task.replayed_steps + 1
         self.ctx.task = await self.ctx.store.update_task(
             self.ctx.task.task_id,
             TaskUpdate(
@@ -445,6 +467,9 @@ class StepExecutor:
                 output_token_count=self.ctx.usage.output_tokens,
                 cost=self.ctx.usage.cost,
                 action_screenshot_artifact_ids=self.ctx.action_shots,
+                **replayed,
             ),
         )
+        if self.ctx.replay is not None:
+            await self.ctx.replay.after_step(saved, outcome.ok, decision, outcome.results)
         return saved

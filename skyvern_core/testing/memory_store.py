@@ -18,6 +18,7 @@ from skyvern_core.models import (
     Artifact,
     DeliveryStatus,
     Organization,
+    ReplayEntry,
     Step,
     StepStatus,
     Task,
@@ -36,6 +37,7 @@ from skyvern_core.storage import (
     lease_delta,
     next_modified,
 )
+from skyvern_core.testing.memory_replays import MemoryReplays
 
 __all__ = ["MemoryStore"]
 
@@ -59,7 +61,7 @@ def _utc(value: Any) -> Any:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class MemoryStore:
+class MemoryStore(MemoryReplays):
     """A store in dictionaries, guarded by one lock; see the module docstring."""
 
     def __init__(self) -> None:
@@ -71,6 +73,7 @@ class MemoryStore:
         self._deliveries: dict[str, WebhookDelivery] = {}
         self._attempts: dict[str, list[WebhookAttempt]] = {}
         self._totp: dict[str, TotpCode] = {}
+        self._replays: dict[tuple[str, str, int], ReplayEntry] = {}
         self._lock = anyio.Lock()
 
     async def open(self) -> None:

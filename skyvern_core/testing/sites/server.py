@@ -270,6 +270,7 @@ ENDPOINTS: dict[str, _Endpoint] = {
     "/bills/pay": _Endpoint("PAY-", "/bills/paid.html", extras=backends.bill_payment),
     "/shop/api/cart": _Endpoint(json_reply=backends.cart_add),
     "/travel/book": _Endpoint("BK", "/travel/confirmation.html", extras=backends.travel_booking),
+    "/permits/apply": _Endpoint("PP-", "/permits/confirmation.html"),
 }
 """POST endpoints with behaviour; a POST anywhere else is recorded and answered 204."""
 
@@ -304,6 +305,7 @@ class FixtureSites:
         self.other_origin_base = ""
         self._login_sessions: dict[str, str] = {}  # session cookie -> username, before 2FA
         self._code_checks: dict[str, tuple[str, str]] = {}  # username -> ("code"|"secret", v)
+        self._variants: dict[str, str] = {}  # site -> the sub-folder it is served from now
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -380,6 +382,32 @@ class FixtureSites:
         """Forget every recorded submission."""
         with self._lock:
             self._submissions.clear()
+
+    # ------------------------------------------------------------------ site variants
+
+    def use_variant(self, site: str, variant: str | None) -> None:
+        """Serve ``site`` as its ``variant`` from now on, at the same URLs, the way a real
+        site changes overnight: the pages in the site's ``variant`` sub-folder (a
+        redesign: ``permits/redesign``) replace the site's own, the others stay. None
+        serves the site as it is again."""
+        if variant is not None and not (self.root / site / variant).is_dir():
+            raise KeyError(f"site {site!r} has no variant {variant!r}")
+        with self._lock:
+            if variant is None:
+                self._variants.pop(site, None)
+            else:
+                self._variants[site] = variant
+
+    def _variant_file(self, url_path: str) -> str | None:
+        """The file of the site's current variant for ``url_path``, if it has one."""
+        site, _, rest = url_path.lstrip("/").partition("/")
+        with self._lock:
+            variant = self._variants.get(site)
+        if variant is None:
+            return None
+        candidate = (self.root / site / variant / (rest or "index.html")).resolve()
+        inside = (self.root / site / variant).resolve() in candidate.parents
+        return str(candidate) if inside and candidate.is_file() else None
 
     # ------------------------------------------------------------------ login site
 
@@ -493,6 +521,10 @@ def _make_handler(sites: FixtureSites, origin: str) -> type[SimpleHTTPRequestHan
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(sites.root), **kwargs)
+
+        def translate_path(self, path: str) -> str:
+            """The file for a URL path: the site's current variant's, where it has one."""
+            return sites._variant_file(urlsplit(path).path) or super().translate_path(path)
 
         # Quiet: test output should not fill with access logs.
         def log_message(self, format: str, *args: Any) -> None:

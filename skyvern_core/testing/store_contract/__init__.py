@@ -28,6 +28,7 @@ from skyvern_core.testing.store_contract.records import (
     OrganizationContract,
     TotpContract,
 )
+from skyvern_core.testing.store_contract.replays import ReplayContract
 from skyvern_core.testing.store_contract.steps import StepContract
 from skyvern_core.testing.store_contract.tasks import TaskContract
 
@@ -36,6 +37,7 @@ __all__ = [
     "DeliveryContract",
     "OrganizationContract",
     "QueueContract",
+    "ReplayContract",
     "StepContract",
     "StoreContract",
     "TaskContract",
@@ -51,6 +53,7 @@ class StoreContract(
     ArtifactContract,
     DeliveryContract,
     TotpContract,
+    ReplayContract,
 ):
     """Tests every store must pass; subclasses provide the ``store`` fixture.
 

@@ -34,7 +34,15 @@ from rich.markup import escape
 from rich.status import Status
 
 from skyvern_core.errors import InvalidTransitionError, UsageError
-from skyvern_core.models import Step, StepStatus, Task, TaskRequest, TaskStatus, Usage
+from skyvern_core.models import (
+    MAX_STEPS_LIMIT,
+    Step,
+    StepStatus,
+    Task,
+    TaskRequest,
+    TaskStatus,
+    Usage,
+)
 from skyvern_core.present import (
     EXIT_STATUS,
     action_summary,
@@ -80,6 +88,10 @@ def load_json_option(value: str | None, option: str) -> Any:
 
 
 def _request(args: argparse.Namespace) -> TaskRequest:
+    if args.max_steps is not None and not 1 <= args.max_steps <= MAX_STEPS_LIMIT:
+        raise UsageError(
+            f"--max-steps must be a whole number from 1 to {MAX_STEPS_LIMIT}, got {args.max_steps}"
+        )
     fields: dict[str, Any] = {"url": args.url}
     if args.goal is not None:
         fields["navigation_goal"] = args.goal

@@ -109,7 +109,7 @@ def create_app(
     Building the app changes nothing on ``agent``: the app makes its own links for what it
     answers, and hands them to the agent (for webhooks) only while it runs the agent.
 
-    With ``ui`` the task viewer is mounted at ``/ui/`` (see :mod:`skyvern_core.asgi.ui`):
+    With ``ui`` the task viewer (``skyvern_core.asgi.ui``) is mounted at ``/ui/``:
     visitors sign in with an API key, unless ``ui_sign_in`` is False (for a server only
     this machine reaches, as ``skyvern-core ui`` runs it).
     """

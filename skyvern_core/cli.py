@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from skyvern_core.errors import UsageError
 from skyvern_core.plugins import BACKEND_KINDS, PluginRegistry
@@ -147,7 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(func=_replays)
     demo = sub.add_parser("demo", help="run a real task on a bundled job-application site")
     demo.set_defaults(func=_demo)
+    _add_viewer_commands(sub)
     return parser
+
+
+def _add_viewer_commands(sub: Any) -> None:
+    # run, tasks and ui live in modules of their own.
+    from skyvern_core.cli_run import add_run_parser
+    from skyvern_core.cli_tasks import add_tasks_parser
+    from skyvern_core.cli_ui import add_ui_parser
+
+    add_run_parser(sub)
+    add_tasks_parser(sub)
+    add_ui_parser(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

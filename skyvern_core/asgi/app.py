@@ -94,6 +94,8 @@ def create_app(
     workers: bool = True,
     title: str = "skyvern-core Tasks API",
     base_url: str | None = None,
+    ui: bool = True,
+    ui_sign_in: bool = True,
 ) -> FastAPI:
     """Build the app for ``agent``. With ``manage_agent`` the app starts and closes the
     agent in its lifespan (with ``workers``, tasks run in this process); else start it with
@@ -106,6 +108,10 @@ def create_app(
 
     Building the app changes nothing on ``agent``: the app makes its own links for what it
     answers, and hands them to the agent (for webhooks) only while it runs the agent.
+
+    With ``ui`` the task viewer (``skyvern_core.asgi.ui``) is mounted at ``/ui/``:
+    visitors sign in with an API key, unless ``ui_sign_in`` is False (for a server only
+    this machine reaches, as ``skyvern-core ui`` runs it).
     """
     settings = agent.settings
     links = ArtifactLinks(load_signing_key(settings), settings.artifact_url_ttl)
@@ -369,6 +375,11 @@ def create_app(
 
     add_replay_routes(route, organization, agent)
     app.include_router(router)
+
+    if ui:
+        from skyvern_core.asgi.ui import create_ui
+
+        app.mount("/ui", create_ui(agent, links, sign_in=ui_sign_in), name="ui")
 
     @app.exception_handler(_Unauthorized)
     async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:

@@ -131,6 +131,7 @@ _TASK_FIELDS = (
     "output_token_count",
     "cost",
     "proxy_note",
+    "replayed_steps",
 )
 
 _STEP_FIELDS = (
@@ -151,6 +152,7 @@ _STEP_FIELDS = (
     "page_url",
     "actions",
     "action_results",
+    "decided_by",
 )
 
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skyvern_core.testing.prompt import RUN_ROW
+from skyvern_core.testing.prompt import CHOICES, RUN_ROW
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache"
@@ -537,7 +537,7 @@ def our_entries(prompt: str) -> list[tuple[str, str]]:
     """Our prompt text as ``(kind, text)`` entries, kinds as in :func:`bu_render`."""
     out = []
     for line in prompt.split("\n"):
-        if _OUR_LABELLED.match(line) or _OUR_RUN_ROW.match(line):
+        if _OUR_LABELLED.match(line) or _OUR_RUN_ROW.match(line) or CHOICES.match(line):
             out.append(("el", line))
         elif _OUR_ELEMENT.match(line):
             out.append(("bare", line))

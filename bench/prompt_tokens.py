@@ -292,8 +292,8 @@ def report(rows: list[dict[str, Any]]) -> None:
         print(
             f"form pages ({len(forms)}): mean {mean_total:.0f} tokens per step (target <= "
             f"{TARGET_STEP}); page part ours/theirs over them {mean_ratio:.2f}x against the "
-            f"viewport +500 px, {full_ratio:.2f}x against the whole page (target <= "
-            f"{TARGET_PAGE_RATIO:.2f}x)"
+            f"viewport +500 px, {full_ratio:.3f}x against the whole page (target <= "
+            f"{TARGET_PAGE_RATIO:.2f}x: {'met' if full_ratio <= TARGET_PAGE_RATIO else 'MISSED'})"
         )
         counted = sum(r["page_counted"] for r in forms) / max(1, sum(r["theirs"] for r in forms))
         print(

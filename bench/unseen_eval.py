@@ -132,7 +132,7 @@ from perception import (  # noqa: E402
     isolated_home,
 )
 
-from skyvern_core.testing.prompt import RUN_ROW  # noqa: E402
+from skyvern_core.testing.prompt import CHOICES, RUN_ROW  # noqa: E402
 
 TARGET_NAMED = 0.95
 TARGET_TOKENS = 15_000
@@ -691,9 +691,9 @@ def _text_before(prompt: str) -> dict[str, str]:
         line = raw.strip()
         if not line or _PROMPT_PARTS.match(line) or re.match(r'^(row|group) "[^"]*":$', line):
             continue
-        ids = re.findall(r"(?:^|, |: )((?:f\d+\.)*e\d+)(?= |,|$)", line)
+        ids = re.findall(r"(?:^|, |: |^radio |^checkbox )((?:f\d+\.)*e\d+)(?= |,|$)", line)
         own = _OUR_ID.match(line)
-        if own or (RUN_ROW.match(raw) and ids):
+        if own or ((RUN_ROW.match(raw) or CHOICES.match(raw)) and ids):
             for key in ids if own is None else [own.group(1)]:
                 out.setdefault(key, " ".join(pending))
             pending = []

@@ -244,7 +244,7 @@ async def test_one_step_fills_a_form_longer_than_the_screen(
 
     assert task.status == TaskStatus.completed, [s.failure_reason for s in task.steps]
     first = model_server.user_text(0)
-    assert first.index("\nFurther down (scroll to reach; ") < first.index(' file "Resume/CV *"')
+    assert first.index("\nFurther down (scroll to reach") < first.index(' file "Resume/CV *"')
     # Step 0: everything filled and submitted; step 1: the confirmation, then extraction.
     assert len(task.steps) == 2
     assert [a.type for a in task.steps[0].actions][-1] == "click"

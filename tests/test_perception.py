@@ -679,7 +679,7 @@ def test_rows_in_view_and_alike_rows_further_down() -> None:
         '  e21 checkbox "Select BILL-2"',
         '  e22 button "More actions"',
     ]
-    down = lines.index("Further down (scroll to reach; 10):")
+    down = lines.index("Further down (scroll to reach):")
     assert lines[down + 1 : down + 4] == [
         "## Older bills",
         'each row below has: checkbox (its own name), button "More actions":',
@@ -787,7 +787,7 @@ def test_what_was_scrolled_past_is_further_up() -> None:
         '\n\nFurther up (scroll up to reach; 1):\ne1 link "All jobs"\n## Apply for this job\n'
         in text
     )
-    assert text.endswith('Further down (scroll to reach; 1):\ne3 button "Submit"')
+    assert text.endswith('Further down (scroll to reach):\ne3 button "Submit"')
 
 
 def test_build_page_state_puts_a_frame_where_its_iframe_is() -> None:

@@ -271,6 +271,8 @@ class _Lines:
         self.group = current
         kids = self.children.get(el.id, [])
         line = _element_line(el, terse=terse, grouped=bool(current), listed_options=bool(kids))
+        if self._join_choice(el, line, indent, bool(current) or bool(indent), kids):
+            return
         self._add(indent + line, "el", _key(el.label))
         self.listed.append(el)
         for kid in kids:
@@ -279,6 +281,40 @@ class _Lines:
             self.listed.append(kid)
         if kids:
             self.group = None
+
+    def _join_choice(
+        self, el: Element, line: str, indent: str, together: bool, kids: list[Element]
+    ) -> bool:
+        """The options of one group or row ("Mr", "Mrs", "Dr") share one line, its role said
+        once: ``radio e5 "Mr", e6 "Mrs" checked, e7 "Dr"``."""
+        own = f"{el.id} {el.role} "
+        last = self.listed[-1] if self.listed else None
+        if (
+            not together
+            or kids
+            or el.role not in _CHOICE_ROLES
+            or not el.label
+            or not line.startswith(own + '"')
+            or last is None
+            or last.role != el.role
+            or last.attributes.get("group") != el.attributes.get("group")
+            or not self.keys
+            or self.keys[-1][0] != "el"
+        ):
+            return False
+        before = self.lines[-1]
+        head = f"{indent}{last.id} {el.role} "
+        if before.startswith(head + '"'):
+            before = f"{indent}{el.role} {last.id} {before[len(head) :]}"
+        elif not before.startswith(f"{indent}{el.role} "):
+            return False
+        self.lines[-1] = f"{before}, {el.id} {line[len(own) :]}"
+        self.keys[-1] = ("el", _key(el.label))
+        self.listed.append(el)
+        return True
+
+
+_CHOICE_ROLES = frozenset({"radio", "checkbox"})
 
 
 class _Run:

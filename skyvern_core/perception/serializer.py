@@ -373,7 +373,9 @@ def serialize(
             where = "Further down" if not above else "Elsewhere on the page"
             lines.extend(["", f"{where} (scroll to reach): {counts}"])
         elif down or rest:
-            lines.extend(["", f"Further down (scroll to reach; {below_total - len(above)}):"])
+            # The count says how much is not listed; with everything listed it says nothing.
+            count = f"; {below_total - len(above)}" if rest else ""
+            lines.extend(["", f"Further down (scroll to reach{count}):"])
             lines.extend(down)
             if rest:
                 lines.append(f"…and {len(rest)} more: {counts}")

@@ -1921,7 +1921,8 @@
       var n = j - i;
       if (n >= 2 && n <= 6) {
         var star = /\s*\*$/.test(first.label) ? " *" : "";
-        var base = first.label.replace(/\s*\*$/, "");
+        // "Address:" is "Address" once its part follows.
+        var base = first.label.replace(/\s*\*$/, "").replace(/\s*:$/, "");
         var fmt = n === 3 ? DATE_FORMAT.exec(base) : null;
         var parts = fmt ? [fmt[1], fmt[2], fmt[3]].map(function (f) {
           return DATE_PART[f.toLowerCase()];

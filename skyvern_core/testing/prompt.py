@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from skyvern_core.perception.matching import match_option
 
-__all__ = ["RUN_ROW", "FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
+__all__ = ["CHOICES", "RUN_ROW", "FormFiller", "PromptElement", "prompt_elements", "prompt_facts"]
 
 _LINE = re.compile(
     r'^(?P<indent> *)(?P<id>(?:f\d+\.)?e\d+) (?P<role>[^\s"(]+)'
@@ -30,6 +30,9 @@ _RUN_PART = re.compile(
 )
 RUN_ROW = re.compile(r"^ +(?P<text>.*?): (?P<ids>(?:f\d+\.)?e\d+(?=[ ,]|$).*)$")
 """A row of a run of alike rows: ``  Wireless Mouse · $24.99: e40 "Wireless Mouse", e41``."""
+CHOICES = re.compile(r'^(?P<indent> *)(?P<role>radio|checkbox) (?P<items>(?:f\d+\.)?e\d+ ".*)$')
+"""The options of one group or row on one line: ``radio e5 "Mr", e6 "Mrs" checked``."""
+_CHOICE = re.compile(r'(?P<id>(?:f\d+\.)?e\d+) "(?P<label>[^"]*)"(?P<rest>[^,]*)')
 _RUN_ID = re.compile(r'(?P<id>(?:f\d+\.)?e\d+)(?: "(?P<label>[^"]*)")?')
 _FACTS = re.compile(r"^FACTS \(JSON\): (.*)$", re.MULTILINE)
 _REF = re.compile(r"<([a-z]+(?: \d+)?)>")
@@ -73,7 +76,8 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
     """The element lines of a step prompt, in order (an unnamed one, such as a row's
     checkbox named by its row, with the label ``""``), each with the row it sits under
     (``row "…":`` and the lines indented below it) and the element it is listed under
-    (a popup's options under their combobox). Rows of alike controls written
+    (a popup's options under their combobox). The options of one group on one line
+    (``radio e5 "Mr", e6 "Mrs"``) give one element each. Rows of alike controls written
     once (``each row below has: checkbox (its own name), button "Pay":`` then ``  BILL-7 ·
     $40.00: e52 "Select BILL-7", e53``) give one element per id."""
     out: list[PromptElement] = []
@@ -108,6 +112,21 @@ def prompt_elements(prompt: str) -> list[PromptElement]:
         if head:
             row = (len(head["indent"]), head["text"])
             parents = []
+            continue
+        choices = CHOICES.match(line)
+        if choices:
+            if row is not None and len(choices["indent"]) <= row[0]:
+                row = None
+            for item in _CHOICE.finditer(choices["items"]):
+                out.append(
+                    PromptElement(
+                        item["id"],
+                        choices["role"],
+                        item["label"],
+                        item["rest"],
+                        row[1] if row else "",
+                    )
+                )
             continue
         m = _LINE.match(line)
         if not m:

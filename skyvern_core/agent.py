@@ -315,9 +315,18 @@ class Agent:
         org_id = organization_id or self.organization_id
         assert org_id is not None
         limit = max_steps or req.max_steps
+        org = None
         if limit is None:
             org = await self.store.get_organization(org_id)
             limit = org.max_steps or self.settings.max_steps
+        max_cost, max_tokens = req.max_cost_usd, req.max_tokens
+        if max_cost is None or max_tokens is None:
+            from skyvern_core.limits import default_limits
+
+            org = org or await self.store.get_organization(org_id)
+            default_cost, default_tokens = default_limits(org, self.settings)
+            max_cost = default_cost if max_cost is None else max_cost
+            max_tokens = default_tokens if max_tokens is None else max_tokens
         if not 1 <= limit <= MAX_STEPS_LIMIT:
             raise UsageError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}, got {limit}")
         now = self.clock.now()
@@ -330,6 +339,8 @@ class Agent:
             max_steps=limit,
             created_at=now,
             modified_at=now,
+            max_cost_usd=max_cost,
+            max_tokens=max_tokens,
         )
         if claimed:
             task.worker_id = self.worker_id

@@ -64,7 +64,12 @@ def _scrape(args: argparse.Namespace) -> int:
 def _org_create(args: argparse.Namespace) -> int:
     from skyvern_core.server import create_org
 
-    made = create_org(args.name, max_steps=args.max_steps)
+    made = create_org(
+        args.name,
+        max_steps=args.max_steps,
+        max_cost_usd=args.max_cost_usd,
+        max_tokens=args.max_tokens,
+    )
     print(f"organization_id:         {made.organization_id}")
     print(f"name:                    {made.name}")
     print(f"api_key:                 {made.api_key}")
@@ -113,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     create = org_sub.add_parser("create", help="create an organization; print its key once")
     create.add_argument("name", help="the organization's name (unique)")
     create.add_argument("--max-steps", type=int, default=None, help="its step limit per task")
+    create.add_argument(
+        "--max-cost-usd", type=float, default=None, help="its model spend limit per task (USD)"
+    )
+    create.add_argument(
+        "--max-tokens", type=int, default=None, help="its model token limit per task"
+    )
     create.set_defaults(func=_org_create)
     serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")

@@ -36,6 +36,7 @@ from skyvern_core.errors import (
     NotFoundError,
     UsageError,
 )
+from skyvern_core.limits import limit_errors
 from skyvern_core.models import MAX_STEPS_LIMIT, TaskRequest
 from skyvern_core.netpolicy import BlockedURLError
 
@@ -250,6 +251,10 @@ def create_app(
             )
         except ValidationError as exc:
             return JSONResponse(status_code=422, content={"detail": _body_errors(exc)})
+        if request.max_cost_usd is not None or request.max_tokens is not None:
+            over = limit_errors(request, await agent.store.get_organization(org_id), settings)
+            if over:
+                return _invalid(["body", over[0][0]], over[0][1])
         if agent.artifact_url is not signed_url and not unlinked_warned:
             # Mounted, and the host started the agent without this app: its webhooks
             # carry the agent's own links, not this app's.

@@ -78,6 +78,10 @@ class TaskDetails(BaseModel):
     output_token_count: int = 0
     cost: float | None = None
     proxy_note: str | None = None
+    max_cost_usd: float | None = Field(
+        default=None, description="The task's cost limit in US dollars; null: none."
+    )
+    max_tokens: int | None = Field(default=None, description="The task's token limit; null: none.")
 
 
 class TaskListItem(TaskDetails):
@@ -160,6 +164,8 @@ def task_details(task: Task) -> TaskDetails:
         output_token_count=task.output_token_count,
         cost=task.cost,
         proxy_note=task.proxy_note,
+        max_cost_usd=task.max_cost_usd,
+        max_tokens=task.max_tokens,
     )
 
 

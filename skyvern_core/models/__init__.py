@@ -45,7 +45,14 @@ from skyvern_core.models.records import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from skyvern_core.models.request import MAX_STEPS_LIMIT, InputLimits, ProxyLocation, TaskRequest
+from skyvern_core.models.request import (
+    MAX_COST_USD_LIMIT,
+    MAX_STEPS_LIMIT,
+    MAX_TOKENS_LIMIT,
+    InputLimits,
+    ProxyLocation,
+    TaskRequest,
+)
 from skyvern_core.models.request import check_http_url as check_http_url
 from skyvern_core.models.status import STEP_TRANSITIONS as STEP_TRANSITIONS
 from skyvern_core.models.status import TASK_TRANSITIONS as TASK_TRANSITIONS
@@ -59,7 +66,9 @@ from skyvern_core.models.status import (
 from skyvern_core.models.status import task_predecessors as task_predecessors
 
 __all__ = [
+    "MAX_COST_USD_LIMIT",
     "MAX_STEPS_LIMIT",
+    "MAX_TOKENS_LIMIT",
     "Action",
     "ActionResult",
     "ActionType",

@@ -21,6 +21,7 @@ from skyvern_core.errors import (
     StoreError,
 )
 from skyvern_core.ids import new_id
+from skyvern_core.limits import TaskBudget
 from skyvern_core.models import Artifact, ArtifactKind, PageState, Step, Task, Usage
 from skyvern_core.protocols import ArtifactStore, BrowserDriver, BrowserSession, Notifier, Planner
 from skyvern_core.secrets import split_secrets
@@ -173,6 +174,8 @@ class RunContext:
         payload = task.request.navigation_payload
         self.uploads = UploadResolver(self.s, payload)
         self.secrets = split_secrets(_files_as_placeholders(payload))[1]
+        # None when the task has no cost or token limit.
+        self.budget = TaskBudget.for_task(task)
 
     async def save(
         self,

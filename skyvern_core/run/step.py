@@ -15,6 +15,7 @@ import anyio.lowlevel
 
 from skyvern_core.clock import TimeLimit, time_limit
 from skyvern_core.errors import BackendError, TOTPError
+from skyvern_core.limits import LimitExceeded
 from skyvern_core.models import (
     RUNNER_ACTIONS,
     ActionResult,
@@ -185,8 +186,11 @@ class StepExecutor:
                 # is never recorded completed.
                 outcome.ok, outcome.complete, outcome.terminate = False, False, None
                 outcome.reason = f"Step timed out after {self.s.step_timeout:g} s"
-        except TaskFailure as exc:
+        except (TaskFailure, LimitExceeded) as exc:
             outcome.ok, outcome.fatal, outcome.reason = False, True, str(exc)
+            spent = getattr(exc, "usage", None)
+            if isinstance(spent, Usage):
+                outcome.usage = outcome.usage + spent
         except Exception as exc:
             log.info(
                 "step %s failed: %s", step.step_id, exc, exc_info=not isinstance(exc, BackendError)
@@ -224,6 +228,7 @@ class StepExecutor:
                     errors=list(errors),
                     secrets=dict(self.ctx.secrets),
                     previous_page=previous_page,
+                    budget=self.ctx.budget,
                 )
             )
         outcome.decision = decision
@@ -391,7 +396,11 @@ class StepExecutor:
         document = await self._read_document()
         extraction = await self.ctx.r.planner.extract(
             ExtractContext(
-                task=self.ctx.task, page=page, secrets=dict(self.ctx.secrets), document=document
+                task=self.ctx.task,
+                page=page,
+                secrets=dict(self.ctx.secrets),
+                document=document,
+                budget=self.ctx.budget,
             )
         )
         outcome.usage = outcome.usage + extraction.usage
@@ -410,6 +419,7 @@ class StepExecutor:
                 errors=problems,
                 secrets=dict(self.ctx.secrets),
                 document=document,
+                budget=self.ctx.budget,
             )
         )
         outcome.usage = outcome.usage + retry.usage

@@ -155,6 +155,11 @@ class Agent:
         """The artifact store (built on first use)."""
         return self._backend("artifact_store")
 
+    @property
+    def driver(self) -> BrowserDriver:
+        """The browser driver (built on first use; started by its first session's run)."""
+        return self._backend("driver")
+
     async def _open(self) -> None:
         async with self._open_lock:
             if self._opened:

@@ -93,6 +93,13 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mcp(args: argparse.Namespace) -> int:
+    from skyvern_core.mcp import run_stdio
+
+    run_stdio(organization=args.organization)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from skyvern_core.demo import run_demo
 
@@ -139,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, default=None, help="tasks at once (SKYVERN_CONCURRENCY)"
     )
     worker.set_defaults(func=_worker)
+    mcp = sub.add_parser("mcp", help="serve the MCP server over stdio (for MCP clients)")
+    mcp.add_argument(
+        "--organization",
+        default="default",
+        help="the organization whose tasks the server runs and sees (made if new)",
+    )
+    mcp.set_defaults(func=_mcp)
     demo = sub.add_parser("demo", help="run a real task on a bundled job-application site")
     demo.set_defaults(func=_demo)
     return parser

@@ -33,6 +33,7 @@ from skyvern_core.config import check_base_url
 from skyvern_core.errors import (
     ArtifactError,
     InvalidTransitionError,
+    MissingExtraError,
     NotFoundError,
     UsageError,
 )
@@ -74,9 +75,14 @@ async def agent_lifespan(
     own back when the lifespan ends.
     """
     artifact_url = getattr(app.state, "artifact_url", None) if app is not None else None
+    mcp = getattr(app.state, "mcp", None) if app is not None else None
     await agent.start(workers=workers, artifact_url=artifact_url)
     try:
-        yield
+        if mcp is None:
+            yield
+        else:
+            async with mcp.running():
+                yield
     finally:
         await agent.aclose()
 
@@ -95,6 +101,7 @@ def create_app(
     workers: bool = True,
     title: str = "skyvern-core Tasks API",
     base_url: str | None = None,
+    mcp: bool | None = None,
 ) -> FastAPI:
     """Build the app for ``agent``. With ``manage_agent`` the app starts and closes the
     agent in its lifespan (with ``workers``, tasks run in this process); else start it with
@@ -107,6 +114,11 @@ def create_app(
 
     Building the app changes nothing on ``agent``: the app makes its own links for what it
     answers, and hands them to the agent (for webhooks) only while it runs the agent.
+
+    With ``mcp`` (None: when the ``mcp`` extra is installed) the app also serves the MCP
+    server over streamable HTTP at ``/mcp``, behind the same API keys
+    (:class:`skyvern_core.mcp.McpEndpoint`); it runs in the app's lifespan, or in
+    ``agent_lifespan(agent, app=app)``.
     """
     settings = agent.settings
     links = ArtifactLinks(load_signing_key(settings), settings.artifact_url_ttl)
@@ -371,12 +383,32 @@ def create_app(
         return Response(content=data, media_type=artifact.content_type)
 
     app.include_router(router)
+    _mount_mcp(app, agent, mcp)
 
     @app.exception_handler(_Unauthorized)
     async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content={"detail": exc.detail})
 
     return app
+
+
+def _mount_mcp(app: FastAPI, agent: Agent, wanted: bool | None) -> None:
+    """Serve the MCP endpoint at ``/mcp`` (and ``/mcp/``: no redirect for clients that
+    POST), if wanted; None: if the ``mcp`` extra is installed."""
+    from starlette.routing import Route
+
+    if wanted is False:
+        return
+    try:
+        from skyvern_core.mcp import McpEndpoint
+    except MissingExtraError:
+        if wanted:
+            raise
+        return
+    endpoint = McpEndpoint(agent)
+    app.state.mcp = endpoint
+    for path in ("/mcp", "/mcp/"):
+        app.router.routes.append(Route(path, endpoint, methods=["GET", "POST", "DELETE"]))
 
 
 class _Unauthorized(Exception):

@@ -324,3 +324,38 @@ def test_http_needs_an_api_key(served: Served):
         headers={**headers, "authorization": f"Bearer {served.acme.api_key}"},
     )
     assert bearer.status_code == 200, bearer.text
+
+
+async def test_http_a_run_the_client_abandons_is_canceled(served: Served, sites: FixtureSites):
+    progress = Progress()
+    async with served.client(served.acme.api_key) as client:
+        with anyio.move_on_after(60) as waited:
+            async with anyio.create_task_group() as group:
+
+                async def run() -> None:
+                    await client.call_tool(
+                        "run_task",
+                        quote_task(sites, "ada.mcp.abandon@example.test"),
+                        progress_callback=progress,
+                    )
+
+                group.start_soon(run)
+                while not progress.seen:  # the first step is done: abandon the call
+                    await anyio.sleep(0.05)
+                group.cancel_scope.cancel()
+        assert not waited.cancelled_caught
+        listing = (await client.call_tool("list_tasks", {})).structured_content
+        assert listing is not None
+        task_id = listing["tasks"][0]["task_id"]
+        with anyio.fail_after(60):
+            while True:
+                got = (await client.call_tool("get_task", {"task_id": task_id})).structured_content
+                assert got is not None
+                if got["status"] != "running":
+                    break
+                await anyio.sleep(0.2)
+    assert got["status"] == "canceled"
+    assert not any(
+        s.fields.get("email") == "ada.mcp.abandon@example.test"
+        for s in sites.submissions_to("/insurance/quote")
+    )

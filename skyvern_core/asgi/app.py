@@ -266,7 +266,10 @@ def create_app(
         if request.max_cost_usd is not None or request.max_tokens is not None:
             over = limit_errors(request, await agent.store.get_organization(org_id), settings)
             if over:
-                return _invalid(["body", over[0][0]], over[0][1])
+                detail = [
+                    {"loc": ["body", name], "msg": msg, "type": "value_error"} for name, msg in over
+                ]
+                return JSONResponse(status_code=422, content={"detail": detail})
         if agent.artifact_url is not signed_url and not unlinked_warned:
             # Mounted, and the host started the agent without this app: its webhooks
             # carry the agent's own links, not this app's.

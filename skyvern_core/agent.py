@@ -27,6 +27,7 @@ import anyio
 import anyio.abc
 
 from skyvern_core.backends import AgentBackends
+from skyvern_core.captcha.challenge import CaptchaSolver
 from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import UsageError
@@ -85,6 +86,7 @@ class Agent:
         organization: str = "default",
         on_event: EventCallback | None = None,
         clock: Clock | None = None,
+        captcha_solver: str | CaptchaSolver | None = None,
         **setting_overrides: Any,
     ) -> None:
         if settings is None:
@@ -117,6 +119,7 @@ class Agent:
                 "llm_provider": llm_provider,
                 "notifier": notifier,
                 "artifact_store": artifact_store,
+                "captcha_solver": captcha_solver,
             },
             describe=self._with_urls,
         )
@@ -184,7 +187,15 @@ class Agent:
             describe=self._with_urls,
             totp=TotpResolver(self.store, self.settings, clock=self.clock),
             clock=self.clock,
+            captcha_solver=self._captcha_solver(),
         )
+
+    def _captcha_solver(self) -> CaptchaSolver | None:
+        """The CAPTCHA solver given or configured; None when there is none."""
+        if self._parts.given.get("captcha_solver") is None and not self.settings.captcha_solver:
+            return None
+        solver: CaptchaSolver = self._backend("captcha_solver")
+        return solver
 
     # ------------------------------------------------------------------ lifecycle
 

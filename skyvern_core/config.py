@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     llm_provider: str = Field(default="litellm", description="LLM provider plugin.")
     notifier: str = Field(default="webhook", description="Notifier plugin.")
     artifact_store: str = Field(default="local", description="Artifact store plugin.")
+    captcha_solver: str | None = Field(
+        default=None,
+        description="CAPTCHA solver plugin; None: a task whose page shows a CAPTCHA is "
+        "terminated at once, the reason naming the challenge.",
+    )
     plugins: Annotated[list[str] | None, NoDecode] = Field(
         default=None,
         description="Load only these plugins (entry-point names); None loads every one.",

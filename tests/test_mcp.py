@@ -170,6 +170,8 @@ async def views_a_page(client: Client, sites: FixtureSites) -> None:
     image = shot.content[0]
     assert isinstance(image, ImageContent)
     assert base64.b64decode(image.data).startswith(b"\x89PNG")
+    guarded = await client.call_tool("view_page", {"url": sites.url("captcha/recaptcha.html")})
+    assert "CAPTCHA: reCAPTCHA v2 (site key 6LcFixture" in text(guarded)
     neither = await client.call_tool("get_screenshot", {})
     assert neither.is_error and "task_id or url" in text(neither)
 

@@ -30,6 +30,7 @@ from skyvern_core.asgi.schemas import (
     task_details,
     task_list_item,
 )
+from skyvern_core.captcha import Challenge, detect_challenges, page_evaluator
 from skyvern_core.errors import InvalidTransitionError, NotFoundError, SkyvernError
 from skyvern_core.limits import limit_errors
 from skyvern_core.models import Step, StepStatus, TaskRequest
@@ -305,9 +306,16 @@ class TaskTools:
         from skyvern_core.perception.serializer import count_tokens, serialize
 
         await self.organization_of(ctx)
-        page, _ = await self._open(url, screenshot=False)
+        page, _, challenges = await self._open(url, screenshot=False)
         prompt = serialize(page)
-        return f"{prompt}\n\nTokens: {count_tokens(prompt)}"
+        shown = f"{prompt}\n\nTokens: {count_tokens(prompt)}"
+        if challenges:
+            found = "; ".join(
+                c.describe() + ("" if c.kind.blocking else " (scores in the background)")
+                for c in challenges
+            )
+            shown += f"\nCAPTCHA: {found}"
+        return shown
 
     async def get_screenshot(
         self,
@@ -326,7 +334,7 @@ class TaskTools:
         if (task_id is None) == (url is None):
             raise _tool_error("give either task_id or url")
         if url is not None:
-            _, shot = await self._open(url, screenshot=True)
+            _, shot, _ = await self._open(url, screenshot=True)
             assert shot is not None
             return Image(data=shot, format="png")
         assert task_id is not None
@@ -344,9 +352,12 @@ class TaskTools:
         kind = artifact.content_type.removeprefix("image/") or "png"
         return Image(data=data, format=kind)
 
-    async def _open(self, url: str, *, screenshot: bool) -> tuple[Any, bytes | None]:
+    async def _open(
+        self, url: str, *, screenshot: bool
+    ) -> tuple[Any, bytes | None, list[Challenge]]:
         """Open ``url`` in a fresh session of the agent's driver (the URL policy applies,
-        to the address given and to where it led); its page state and a screenshot."""
+        to the address given and to where it led); its page state, a screenshot and the
+        CAPTCHA challenges it shows."""
         from skyvern_core.models import check_http_url
 
         settings = self.agent.settings
@@ -376,6 +387,10 @@ class TaskTools:
                     except BlockedURLError as exc:
                         raise _tool_error(str(exc)) from exc
                     shot = await session.screenshot() if screenshot else None
+                    evaluate = page_evaluator(session)
+                    challenges = (
+                        await detect_challenges(evaluate, page.url) if evaluate is not None else []
+                    )
             except SkyvernError as exc:
                 raise _tool_error(f"url: {exc}") from exc
             except TimeoutError as exc:
@@ -388,4 +403,4 @@ class TaskTools:
                         await session.close()
                     except Exception:
                         log.warning("could not close the page's session", exc_info=True)
-        return page, shot
+        return page, shot, challenges

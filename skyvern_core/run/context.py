@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import anyio
 
+from skyvern_core.captcha.guard import CaptchaGuard
 from skyvern_core.clock import Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import (
@@ -176,6 +177,7 @@ class RunContext:
         self.secrets = split_secrets(_files_as_placeholders(payload))[1]
         # None when the task has no cost or token limit.
         self.budget = TaskBudget.for_task(task)
+        self.captcha = CaptchaGuard(getattr(backends, "captcha_solver", None))
 
     async def save(
         self,

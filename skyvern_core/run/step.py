@@ -213,6 +213,18 @@ class StepExecutor:
             self.ctx.navigated = True
         page = await self.ctx.session.snapshot()
         await self._refuse_page(page.url)
+        checked = await self.ctx.captcha.check(self.ctx.session, page)
+        if checked.terminate is not None:
+            # No planner passes a CAPTCHA: end here rather than loop on the widget.
+            self.ctx.last_page = page
+            outcome.decision = Decision(
+                reasoning=checked.terminate, actions=[TerminateAction(reason=checked.terminate)]
+            )
+            outcome.terminate = checked.terminate
+            outcome.results.append(ActionResult(success=True))
+            return
+        if checked.solved:
+            page = await self.ctx.session.snapshot()  # the page with the answer in it
         previous_page, self.ctx.last_page = self.ctx.last_page, page
         request = self.ctx.task.request
         if not (request.navigation_goal or "").strip():

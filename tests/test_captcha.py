@@ -89,6 +89,10 @@ async def test_a_configured_solver_passes_the_challenge(
     # The solver was asked once, about the page's challenge, with what it needs.
     assert [c.kind for c in solver.calls] == [kind]
     challenge = solver.calls[0]
+    assert task.steps[0].reasoning is not None
+    assert task.steps[0].reasoning.startswith(
+        f"Solved {challenge.describe()} with the CAPTCHA solver 'FakeCaptchaSolver'."
+    )
     assert challenge.page_url == sites.url(f"captcha/{PAGES[kind]}")
     if kind is CaptchaKind.image:
         assert challenge.image is not None and challenge.image.startswith(b"<svg")

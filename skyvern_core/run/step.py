@@ -243,6 +243,13 @@ class StepExecutor:
                     budget=self.ctx.budget,
                 )
             )
+        if checked.solved:
+            # The step's record says what passed the challenge before the planner decided.
+            solved = "; ".join(c.describe() for c in checked.solved)
+            note = f"Solved {solved} with the CAPTCHA solver {self.ctx.captcha.solver_name!r}."
+            decision = decision.model_copy(
+                update={"reasoning": f"{note} {decision.reasoning}".strip()}
+            )
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
         acted = False

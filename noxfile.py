@@ -19,7 +19,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 PACKAGES = ["skyvern_core", "plugins", "tests", "examples", "docs", "scripts", "noxfile.py"]
 ROOT = Path(__file__).resolve().parent
-EXTRAS = ["playwright", "selenium", "llm", "postgres", "server"]
+EXTRAS = ["playwright", "selenium", "llm", "postgres", "server", "mcp"]
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -56,7 +56,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def wheel(session: nox.Session) -> None:
     """The wheel as users get it: built, then installed bare and with each extra alone
-    (playwright, selenium, llm, postgres, server), each in a fresh virtualenv, where
+    (playwright, selenium, llm, postgres, server, mcp), each in a fresh virtualenv, where
     ``scripts/check_wheel.py`` imports the package, runs ``skyvern-core --help`` and
     ``skyvern-core plugins``, and checks that every backend names its missing extra.
 

@@ -55,6 +55,7 @@ python_use_unqualified_type_names = True
 nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"(anyio|httpx|pydantic|pydantic_settings|pluggy|pytest|sqlalchemy|fastapi)\..*"),
+    (r"py:.*", r"mcp\..*"),
     (r"py:.*", r"httpcore\..*"),
     (r"py:.*", r"(pathlib|datetime|collections|collections\.abc|typing|enum|re|ssl|ipaddress)\..*"),
     (r"py:.*", r"(Path|datetime|Any|Self|Callable|Awaitable|Mapping|Sequence|Iterable)"),

@@ -19,7 +19,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-EXTRAS = ("playwright", "selenium", "llm", "postgres", "server")
+EXTRAS = ("playwright", "selenium", "llm", "postgres", "server", "mcp")
+IMPLIES = {"mcp": {"server"}}
+"""Extras that bring others along (the MCP server takes the Tasks API's shapes)."""
 BUILT_IN_PLUGINS = {
     "litellm",
     "llm_planner",
@@ -125,12 +127,24 @@ def backend_checks(data_dir: str) -> dict[str, tuple[Check, Check]]:
 
         create_app(agent(), base_url="http://127.0.0.1:8000")
 
+    async def mcp_missing() -> None:
+        import skyvern_core.mcp  # noqa: F401
+
+    async def mcp_present() -> None:
+        from skyvern_core.mcp import build_server, own_organization
+
+        built = agent()
+        server = build_server(built, own_organization(built))
+        names = {tool.name for tool in await server.list_tools()}
+        assert {"run_task", "view_page", "get_screenshot"} <= names, names
+
     return {
         "playwright": (lambda: start_driver("playwright"), playwright_present),
         "selenium": (lambda: start_driver("selenium"), selenium_present),
         "llm": (llm_missing, llm_present),
         "postgres": (postgres_missing, postgres_present),
         "server": (server, server),
+        "mcp": (mcp_missing, mcp_present),
     }
 
 
@@ -141,8 +155,9 @@ def check_backends(installed: str) -> None:
     from skyvern_core.errors import MissingExtraError
 
     with tempfile.TemporaryDirectory() as data_dir:
+        there = {installed, *IMPLIES.get(installed, ())}
         for extra, (missing, present) in backend_checks(data_dir).items():
-            if extra == installed:
+            if extra in there:
                 try:
                     anyio.run(present)
                 except Exception as exc:
@@ -159,7 +174,7 @@ def check_backends(installed: str) -> None:
             except Exception as exc:
                 fail(f"{extra}: not installed, and {type(exc).__name__}: {exc}")
             fail(f"{extra}: not installed, yet no MissingExtraError")
-    if installed != "server":
+    if "server" not in {installed, *IMPLIES.get(installed, ())}:
         served = command("serve", "--port", "8999")
         if served.returncode != 2 or "skyvern-core[server]" not in served.stderr:
             fail(f"serve without the server extra: {served.returncode} {served.stderr[-300:]}")

@@ -27,6 +27,7 @@ import anyio
 import anyio.abc
 
 from skyvern_core.backends import AgentBackends
+from skyvern_core.captcha.challenge import CaptchaSolver
 from skyvern_core.clock import SYSTEM_CLOCK, Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import UsageError
@@ -85,6 +86,7 @@ class Agent:
         organization: str = "default",
         on_event: EventCallback | None = None,
         clock: Clock | None = None,
+        captcha_solver: str | CaptchaSolver | None = None,
         **setting_overrides: Any,
     ) -> None:
         if settings is None:
@@ -117,6 +119,7 @@ class Agent:
                 "llm_provider": llm_provider,
                 "notifier": notifier,
                 "artifact_store": artifact_store,
+                "captcha_solver": captcha_solver,
             },
             describe=self._with_urls,
         )
@@ -155,6 +158,11 @@ class Agent:
         """The artifact store (built on first use)."""
         return self._backend("artifact_store")
 
+    @property
+    def driver(self) -> BrowserDriver:
+        """The browser driver (built on first use; started by its first session's run)."""
+        return self._backend("driver")
+
     async def _open(self) -> None:
         async with self._open_lock:
             if self._opened:
@@ -179,7 +187,15 @@ class Agent:
             describe=self._with_urls,
             totp=TotpResolver(self.store, self.settings, clock=self.clock),
             clock=self.clock,
+            captcha_solver=self._captcha_solver(),
         )
+
+    def _captcha_solver(self) -> CaptchaSolver | None:
+        """The CAPTCHA solver given or configured; None when there is none."""
+        if self._parts.given.get("captcha_solver") is None and not self.settings.captcha_solver:
+            return None
+        solver: CaptchaSolver = self._backend("captcha_solver")
+        return solver
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -315,9 +331,18 @@ class Agent:
         org_id = organization_id or self.organization_id
         assert org_id is not None
         limit = max_steps or req.max_steps
+        org = None
         if limit is None:
             org = await self.store.get_organization(org_id)
             limit = org.max_steps or self.settings.max_steps
+        max_cost, max_tokens = req.max_cost_usd, req.max_tokens
+        if max_cost is None or max_tokens is None:
+            from skyvern_core.limits import default_limits
+
+            org = org or await self.store.get_organization(org_id)
+            default_cost, default_tokens = default_limits(org, self.settings)
+            max_cost = default_cost if max_cost is None else max_cost
+            max_tokens = default_tokens if max_tokens is None else max_tokens
         if not 1 <= limit <= MAX_STEPS_LIMIT:
             raise UsageError(f"max_steps must be between 1 and {MAX_STEPS_LIMIT}, got {limit}")
         now = self.clock.now()
@@ -330,6 +355,8 @@ class Agent:
             max_steps=limit,
             created_at=now,
             modified_at=now,
+            max_cost_usd=max_cost,
+            max_tokens=max_tokens,
         )
         if claimed:
             task.worker_id = self.worker_id

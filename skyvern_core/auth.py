@@ -49,9 +49,15 @@ class NewOrganization:
 
 
 async def create_organization(
-    store: OrganizationStore, name: str, *, max_steps: int | None = None
+    store: OrganizationStore,
+    name: str,
+    *,
+    max_steps: int | None = None,
+    max_cost_usd: float | None = None,
+    max_tokens: int | None = None,
 ) -> NewOrganization:
-    """Create an organization with one API key and a webhook signing secret."""
+    """Create an organization with one API key and a webhook signing secret (and, if given,
+    its own step, cost and token limits per task)."""
     secret = secrets.token_hex(32)
     org = await store.create_organization(
         Organization(
@@ -59,6 +65,8 @@ async def create_organization(
             name=name,
             webhook_signing_secret=secret,
             max_steps=max_steps,
+            max_cost_usd=max_cost_usd,
+            max_tokens=max_tokens,
         )
     )
     key = new_api_key()

@@ -93,6 +93,7 @@ class AgentBackends:
             ("llm_provider", backends.get("llm_provider")),
             ("notifier", backends.get("notifier")),
             ("artifact_store", backends.get("artifact_store")),
+            ("captcha_solver", backends.get("captcha_solver")),
             ("store", backends.get("store")),
         ]
         closed: set[int] = set()

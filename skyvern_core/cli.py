@@ -65,7 +65,12 @@ def _scrape(args: argparse.Namespace) -> int:
 def _org_create(args: argparse.Namespace) -> int:
     from skyvern_core.server import create_org
 
-    made = create_org(args.name, max_steps=args.max_steps)
+    made = create_org(
+        args.name,
+        max_steps=args.max_steps,
+        max_cost_usd=args.max_cost_usd,
+        max_tokens=args.max_tokens,
+    )
     print(f"organization_id:         {made.organization_id}")
     print(f"name:                    {made.name}")
     print(f"api_key:                 {made.api_key}")
@@ -86,6 +91,13 @@ def _worker(args: argparse.Namespace) -> int:
     from skyvern_core.server import run_worker
 
     run_worker(concurrency=args.concurrency)
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from skyvern_core.mcp import run_stdio
+
+    run_stdio(organization=args.organization)
     return 0
 
 
@@ -122,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     create = org_sub.add_parser("create", help="create an organization; print its key once")
     create.add_argument("name", help="the organization's name (unique)")
     create.add_argument("--max-steps", type=int, default=None, help="its step limit per task")
+    create.add_argument(
+        "--max-cost-usd", type=float, default=None, help="its model spend limit per task (USD)"
+    )
+    create.add_argument(
+        "--max-tokens", type=int, default=None, help="its model token limit per task"
+    )
     create.set_defaults(func=_org_create)
     serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -146,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "list":
             command.add_argument("--json", action="store_true", help="print JSON")
         command.set_defaults(func=_replays)
+    mcp = sub.add_parser("mcp", help="serve the MCP server over stdio (for MCP clients)")
+    mcp.add_argument(
+        "--organization",
+        default="default",
+        help="the organization whose tasks the server runs and sees (made if new)",
+    )
+    mcp.set_defaults(func=_mcp)
     demo = sub.add_parser("demo", help="run a real task on a bundled job-application site")
     demo.set_defaults(func=_demo)
     _add_viewer_commands(sub)

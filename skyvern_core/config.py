@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     llm_provider: str = Field(default="litellm", description="LLM provider plugin.")
     notifier: str = Field(default="webhook", description="Notifier plugin.")
     artifact_store: str = Field(default="local", description="Artifact store plugin.")
+    captcha_solver: str | None = Field(
+        default=None,
+        description="CAPTCHA solver plugin; None: a task whose page shows a CAPTCHA is "
+        "terminated at once, the reason naming the challenge.",
+    )
     plugins: Annotated[list[str] | None, NoDecode] = Field(
         default=None,
         description="Load only these plugins (entry-point names); None loads every one.",
@@ -85,6 +90,18 @@ class Settings(BaseSettings):
     # Limits.
     max_steps: int = Field(default=10, gt=0, description="Steps per task, retries excluded.")
     max_retries: int = Field(default=3, ge=0, description="Retries of one failing step.")
+    max_cost_usd: float | None = Field(
+        default=None,
+        gt=0,
+        description="Model spend per task, in US dollars, for tasks and organizations that "
+        "set none; None: no limit. The model call that would pass it is not made.",
+    )
+    max_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Model tokens (input and output) per task, for tasks and organizations "
+        "that set none; None: no limit. The model call that would pass it is not made.",
+    )
     step_timeout: float = Field(default=180.0, gt=0, description="Seconds per step.")
     task_timeout: float = Field(default=1800.0, gt=0, description="Wall-clock seconds per task.")
     concurrency: int = Field(default=4, gt=0, description="Tasks run at once by the worker pool.")

@@ -32,6 +32,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "register_artifact_stores",
+    "register_captcha_solvers",
     "register_drivers",
     "register_llm_providers",
     "register_notifiers",
@@ -77,3 +78,9 @@ def register_notifiers(register: Register) -> None:
 @hookspec
 def register_artifact_stores(register: Register) -> None:
     """Register artifact store factories (``factory(ctx) -> ArtifactStore``)."""
+
+
+@hookspec
+def register_captcha_solvers(register: Register) -> None:
+    """Register CAPTCHA solver factories (``factory(ctx) -> CaptchaSolver``), chosen with
+    ``SKYVERN_CAPTCHA_SOLVER``."""

@@ -53,6 +53,7 @@ BACKEND_KINDS: dict[str, str] = {
     "llm_provider": "register_llm_providers",
     "notifier": "register_notifiers",
     "artifact_store": "register_artifact_stores",
+    "captcha_solver": "register_captcha_solvers",
 }
 """Backend kind → the hook that registers it."""
 

@@ -132,6 +132,8 @@ _TASK_FIELDS = (
     "cost",
     "proxy_note",
     "replayed_steps",
+    "max_cost_usd",
+    "max_tokens",
 )
 
 _STEP_FIELDS = (

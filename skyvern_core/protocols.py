@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from skyvern_core.models import (
     Action,
@@ -26,6 +26,9 @@ from skyvern_core.models import (
 # The store's protocols live in skyvern_core.storage, one per concern; the whole store is
 # still importable from here.
 from skyvern_core.storage import Store as Store
+
+if TYPE_CHECKING:
+    from skyvern_core.limits import TaskBudget
 
 __all__ = [
     "ArtifactStore",
@@ -193,6 +196,10 @@ class PlanContext:
     previous_page: PageState | None = None
     hint: str | None = None
     """What the recorded step of this page meant to do, when a replay could not run it."""
+    budget: TaskBudget | None = None
+    """The task's cost and token limits, with what it spent so far (None without limits).
+    A planner that calls a model sends each call through
+    :func:`~skyvern_core.limits.complete_within` with it."""
 
 
 @dataclass(slots=True)
@@ -209,6 +216,8 @@ class ExtractContext:
     errors: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
     document: str | None = None
+    budget: TaskBudget | None = None
+    """As :attr:`PlanContext.budget`."""
 
 
 @runtime_checkable

@@ -20,6 +20,7 @@ from typing import Any
 
 import anyio
 
+from skyvern_core.captcha.challenge import CaptchaSolver
 from skyvern_core.clock import SYSTEM_CLOCK, Clock, time_limit
 from skyvern_core.config import Settings
 from skyvern_core.errors import BackendError
@@ -73,6 +74,7 @@ class TaskRunner:
         describe: Callable[[Task], Awaitable[Task]] | None = None,
         totp: TotpResolver | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        captcha_solver: CaptchaSolver | None = None,
     ) -> None:
         self.store = store
         self.driver = driver
@@ -85,6 +87,7 @@ class TaskRunner:
         self.describe = describe
         self.totp = totp
         self.clock = clock
+        self.captcha_solver = captcha_solver
 
     async def run(self, task: Task, handle: RunHandle | None = None) -> Task:
         """Drive a task already claimed (status ``running``) to a final status, or back to

@@ -43,15 +43,27 @@ class OrgCreated:
 
 
 def create_org(
-    name: str, *, settings: Settings | None = None, max_steps: int | None = None
+    name: str,
+    *,
+    settings: Settings | None = None,
+    max_steps: int | None = None,
+    max_cost_usd: float | None = None,
+    max_tokens: int | None = None,
 ) -> OrgCreated:
-    """Create an organization in the configured store; return its key and secret."""
+    """Create an organization in the configured store (with its own limits per task, if
+    given); return its key and secret."""
 
     async def main() -> NewOrganization:
         agent = Agent(settings=settings or Settings())
         try:
             await agent.start(workers=False)
-            return await create_organization(agent.store, name, max_steps=max_steps)
+            return await create_organization(
+                agent.store,
+                name,
+                max_steps=max_steps,
+                max_cost_usd=max_cost_usd,
+                max_tokens=max_tokens,
+            )
         finally:
             await agent.aclose()
 

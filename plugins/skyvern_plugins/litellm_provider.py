@@ -19,6 +19,7 @@ import anyio
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError, LLMError, MissingExtraError
 from skyvern_core.hookspecs import Register, hookimpl
+from skyvern_core.limits import CallEstimate
 from skyvern_core.plugins import BackendContext
 from skyvern_core.protocols import LLMMessage, LLMRequest, LLMResponse
 
@@ -176,6 +177,25 @@ class LiteLLMProvider:
             cost=cost,
             model=getattr(response, "model", model),
         )
+
+    def _estimate(self, request: LLMRequest) -> CallEstimate:
+        messages = self._messages(request.messages, self.supports_images)
+        tokens = int(self.litellm.token_counter(model=self.model, messages=messages))
+        tokens += request.max_output_tokens or 0
+        try:
+            prompt_cost, _ = self.litellm.cost_per_token(
+                model=self.model, prompt_tokens=tokens, completion_tokens=0
+            )
+            cost: float | None = float(prompt_cost)
+        except Exception:
+            cost = None  # the model is not in the price list
+        return CallEstimate(tokens=tokens, cost=cost)
+
+    async def estimate(self, request: LLMRequest) -> CallEstimate:
+        """What ``request`` would cost before it is sent: its prompt counted with the
+        model's tokenizer (screenshots as the provider prices them) and priced from
+        litellm's bundled price list (``cost`` None where the model is not in it)."""
+        return await anyio.to_thread.run_sync(self._estimate, request)
 
     async def close(self) -> None:
         """Nothing to release (litellm keeps its own HTTP clients)."""

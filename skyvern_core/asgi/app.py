@@ -33,9 +33,11 @@ from skyvern_core.config import check_base_url
 from skyvern_core.errors import (
     ArtifactError,
     InvalidTransitionError,
+    MissingExtraError,
     NotFoundError,
     UsageError,
 )
+from skyvern_core.limits import limit_errors
 from skyvern_core.models import MAX_STEPS_LIMIT, TaskRequest
 from skyvern_core.netpolicy import BlockedURLError
 
@@ -73,9 +75,14 @@ async def agent_lifespan(
     own back when the lifespan ends.
     """
     artifact_url = getattr(app.state, "artifact_url", None) if app is not None else None
+    mcp = getattr(app.state, "mcp", None) if app is not None else None
     await agent.start(workers=workers, artifact_url=artifact_url)
     try:
-        yield
+        if mcp is None:
+            yield
+        else:
+            async with mcp.running():
+                yield
     finally:
         await agent.aclose()
 
@@ -96,6 +103,7 @@ def create_app(
     base_url: str | None = None,
     ui: bool = True,
     ui_sign_in: bool = True,
+    mcp: bool | None = None,
 ) -> FastAPI:
     """Build the app for ``agent``. With ``manage_agent`` the app starts and closes the
     agent in its lifespan (with ``workers``, tasks run in this process); else start it with
@@ -112,6 +120,10 @@ def create_app(
     With ``ui`` the task viewer (``skyvern_core.asgi.ui``) is mounted at ``/ui/``:
     visitors sign in with an API key, unless ``ui_sign_in`` is False (for a server only
     this machine reaches, as ``skyvern-core ui`` runs it).
+    With ``mcp`` (None: when the ``mcp`` extra is installed) the app also serves the MCP
+    server over streamable HTTP at ``/mcp``, behind the same API keys
+    (:class:`skyvern_core.mcp.McpEndpoint`); it runs in the app's lifespan, or in
+    ``agent_lifespan(agent, app=app)``.
     """
     settings = agent.settings
     links = ArtifactLinks(load_signing_key(settings), settings.artifact_url_ttl)
@@ -256,6 +268,13 @@ def create_app(
             )
         except ValidationError as exc:
             return JSONResponse(status_code=422, content={"detail": _body_errors(exc)})
+        if request.max_cost_usd is not None or request.max_tokens is not None:
+            over = limit_errors(request, await agent.store.get_organization(org_id), settings)
+            if over:
+                detail = [
+                    {"loc": ["body", name], "msg": msg, "type": "value_error"} for name, msg in over
+                ]
+                return JSONResponse(status_code=422, content={"detail": detail})
         if agent.artifact_url is not signed_url and not unlinked_warned:
             # Mounted, and the host started the agent without this app: its webhooks
             # carry the agent's own links, not this app's.
@@ -375,6 +394,7 @@ def create_app(
 
     add_replay_routes(route, organization, agent)
     app.include_router(router)
+    _mount_mcp(app, agent, mcp)
 
     if ui:
         from skyvern_core.asgi.ui import create_ui
@@ -386,6 +406,25 @@ def create_app(
         return JSONResponse(status_code=exc.status, content={"detail": exc.detail})
 
     return app
+
+
+def _mount_mcp(app: FastAPI, agent: Agent, wanted: bool | None) -> None:
+    """Serve the MCP endpoint at ``/mcp`` (and ``/mcp/``: no redirect for clients that
+    POST), if wanted; None: if the ``mcp`` extra is installed."""
+    from starlette.routing import Route
+
+    if wanted is False:
+        return
+    try:
+        from skyvern_core.mcp import McpEndpoint
+    except MissingExtraError:
+        if wanted:
+            raise
+        return
+    endpoint = McpEndpoint(agent)
+    app.state.mcp = endpoint
+    for path in ("/mcp", "/mcp/"):
+        app.router.routes.append(Route(path, endpoint, methods=["GET", "POST", "DELETE"]))
 
 
 class _Unauthorized(Exception):

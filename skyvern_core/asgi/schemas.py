@@ -83,6 +83,10 @@ class TaskDetails(BaseModel):
     replayed_steps: int = Field(
         default=0, description="Steps decided by a replay, without the model (an extension)."
     )
+    max_cost_usd: float | None = Field(
+        default=None, description="The task's cost limit in US dollars; null: none."
+    )
+    max_tokens: int | None = Field(default=None, description="The task's token limit; null: none.")
 
 
 class TaskListItem(TaskDetails):
@@ -172,6 +176,8 @@ def task_details(task: Task) -> TaskDetails:
         cost=task.cost,
         proxy_note=task.proxy_note,
         replayed_steps=task.replayed_steps,
+        max_cost_usd=task.max_cost_usd,
+        max_tokens=task.max_tokens,
     )
 
 

@@ -43,6 +43,11 @@ class PrimitiveSession(Generic[E, F]):
         self.primitives = primitives
         self._actions: BrowserActions[E] = BrowserActions(primitives)
 
+    async def evaluate_page(self, script: str, arg: Any = None) -> Any:
+        """Call ``script`` with ``arg`` in the top document of the current tab (as checks
+        outside the actions do: the CAPTCHA guard's)."""
+        return await self.primitives.evaluate_page(script, arg)
+
     async def goto(self, url: str) -> None:
         """Open ``url`` in the current tab; raise BrowserError if it cannot be opened."""
         error = await self.primitives.navigate(url)

@@ -84,6 +84,8 @@ class OrganizationRow(SQLModel, table=True):
     webhook_signing_secret: str | None = None
     max_steps: int | None = None
     created_at: datetime = _ts()
+    max_cost_usd: float | None = None
+    max_tokens: int | None = None
 
 
 class ApiKeyRow(SQLModel, table=True):
@@ -135,6 +137,8 @@ class TaskRow(SQLModel, table=True):
     modified_at: datetime = _ts()
     started_at: datetime | None = _ts(nullable=True)
     finished_at: datetime | None = _ts(nullable=True)
+    max_cost_usd: float | None = None
+    max_tokens: int | None = None
 
 
 class StepRow(SQLModel, table=True):

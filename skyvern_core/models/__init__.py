@@ -54,7 +54,9 @@ from skyvern_core.models.replay import (
     ReplayExtraction,
 )
 from skyvern_core.models.request import (
+    MAX_COST_USD_LIMIT,
     MAX_STEPS_LIMIT,
+    MAX_TOKENS_LIMIT,
     REPLAY_KEY_CHARS,
     InputLimits,
     ProxyLocation,
@@ -74,7 +76,9 @@ from skyvern_core.models.status import (
 from skyvern_core.models.status import task_predecessors as task_predecessors
 
 __all__ = [
+    "MAX_COST_USD_LIMIT",
     "MAX_STEPS_LIMIT",
+    "MAX_TOKENS_LIMIT",
     "REPLAY_KEY_CHARS",
     "Action",
     "ActionResult",

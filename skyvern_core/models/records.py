@@ -38,6 +38,12 @@ class Organization(BaseModel):
     webhook_signing_secret: str | None = Field(default=None, repr=False)
     max_steps: int | None = Field(default=None, description="Per-organization step limit.")
     created_at: datetime = Field(default_factory=utcnow)
+    max_cost_usd: float | None = Field(
+        default=None, gt=0, description="Per-organization cost limit per task (US dollars)."
+    )
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Per-organization token limit per task."
+    )
 
 
 class ArtifactKind(StrEnum):
@@ -145,6 +151,16 @@ class Task(BaseModel):
     recording_url: str | None = None
     action_screenshot_urls: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
+    max_cost_usd: float | None = Field(
+        default=None,
+        description="The task's cost limit (US dollars): its request's, else its "
+        "organization's, else the deployment's; None: no limit.",
+    )
+    max_tokens: int | None = Field(
+        default=None,
+        description="The task's token limit: its request's, else its organization's, else "
+        "the deployment's; None: no limit.",
+    )
 
     @property
     def url(self) -> str:

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from skyvern_core.schemacheck import check_patterns
 
 __all__ = [
+    "MAX_COST_USD_LIMIT",
     "MAX_STEPS_LIMIT",
+    "MAX_TOKENS_LIMIT",
     "REPLAY_KEY_CHARS",
     "InputLimits",
     "ProxyLocation",
@@ -26,6 +28,12 @@ __all__ = [
 
 MAX_STEPS_LIMIT = 10_000
 """The largest step limit a task may ask for."""
+
+MAX_COST_USD_LIMIT = 1_000_000.0
+"""The largest cost limit (US dollars) a task may ask for."""
+
+MAX_TOKENS_LIMIT = 1_000_000_000
+"""The largest token limit a task may ask for."""
 
 
 class ProxyLocation(StrEnum):
@@ -120,7 +128,8 @@ def _json_size(value: Any) -> int:
 class TaskRequest(BaseModel):
     """What a caller asks the agent to do: every field of the spec's task request.
 
-    ``max_steps`` is the Python equivalent of the HTTP header ``x-max-steps-override``.
+    ``max_steps`` is the Python equivalent of the HTTP header ``x-max-steps-override``;
+    ``max_cost_usd`` and ``max_tokens`` bound what the task's model calls may spend.
     Size limits (:class:`InputLimits`) apply when the request is validated with them in its
     context, as the agent does.
     """
@@ -171,6 +180,22 @@ class TaskRequest(BaseModel):
         max_length=REPLAY_KEY_CHARS,
         description="The flow's replay key, chosen by the caller; None builds it from the "
         "start URL, the goals, the payload's keys, the schema and the planner.",
+    )
+    max_cost_usd: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_COST_USD_LIMIT,
+        description="The most this task may spend on model calls, in US dollars: the call "
+        "that would pass it is not made, and the task fails with 'Max cost per task ($N) "
+        "exceeded'. Default: the organization's limit, else SKYVERN_MAX_COST_USD (none).",
+    )
+    max_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_TOKENS_LIMIT,
+        description="The most model tokens (input and output) this task may use: the call "
+        "that would pass it is not made, and the task fails with 'Max tokens per task (N) "
+        "exceeded'. Default: the organization's limit, else SKYVERN_MAX_TOKENS (none).",
     )
 
     @field_validator("url")

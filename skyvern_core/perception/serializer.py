@@ -374,8 +374,8 @@ def serialize(
             lines.extend(["", f"{where} (scroll to reach): {counts}"])
         elif down or rest:
             # The count says how much is not listed; with everything listed it says nothing.
-            count = f"; {below_total - len(above)}" if rest else ""
-            lines.extend(["", f"Further down (scroll to reach{count}):"])
+            unlisted = f"; {below_total - len(above)}" if rest else ""
+            lines.extend(["", f"Further down (scroll to reach{unlisted}):"])
             lines.extend(down)
             if rest:
                 lines.append(f"…and {len(rest)} more: {counts}")

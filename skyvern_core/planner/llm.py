@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from skyvern_core.config import Settings
 from skyvern_core.errors import LLMError
+from skyvern_core.limits import LimitExceeded, TaskBudget, complete_within
 from skyvern_core.models import (
     Action,
     ActionResult,
@@ -308,10 +309,13 @@ class LLMPlanner:
         schema: dict[str, Any] | None,
         name: str,
         parse: Any,
+        budget: TaskBudget | None = None,
     ) -> tuple[Any, Usage]:
         usage = Usage()
-        response = await self.llm.complete(
-            LLMRequest(messages=messages, response_schema=schema, schema_name=name)
+        response = await complete_within(
+            self.llm,
+            LLMRequest(messages=messages, response_schema=schema, schema_name=name),
+            budget,
         )
         usage = usage + _usage(response)
         try:
@@ -327,8 +331,11 @@ class LLMPlanner:
                     "the corrected JSON.",
                 ),
             ]
-            response = await self.llm.complete(
-                LLMRequest(messages=repair, response_schema=schema, schema_name=name)
+            response = await complete_within(
+                self.llm,
+                LLMRequest(messages=repair, response_schema=schema, schema_name=name),
+                budget,
+                spent=usage,
             )
             usage = usage + _usage(response)
             try:
@@ -351,6 +358,7 @@ class LLMPlanner:
             DECISION_SCHEMA,
             "decision",
             lambda text: parse_decision(text, context.page),
+            context.budget,
         )
         url = context.page.url
         done = repeated_steps(context.history, url, decision.actions, completed_only=True)
@@ -413,7 +421,9 @@ class LLMPlanner:
 
         if context.document is None:
             messages = self.extract_messages(context)
-            data, usage = await self._ask(messages, response_schema, "extraction", parse_json)
+            data, usage = await self._ask(
+                messages, response_schema, "extraction", parse_json, context.budget
+            )
             shown = serialize(context.page) + "\n" + context.page.content[:PAGE_CONTENT_CHARS]
             return Extraction(
                 data=unwrap(data), usage=usage, page_tokens=count_tokens(shown), source="page"
@@ -431,7 +441,7 @@ class LLMPlanner:
             async with limiter:
                 try:
                     data, spent[index] = await self._ask(
-                        messages, response_schema, "extraction", parse_json
+                        messages, response_schema, "extraction", parse_json, context.budget
                     )
                     answers[index] = unwrap(data)
                 except Exception as exc:  # reported below, with what every part cost
@@ -448,6 +458,9 @@ class LLMPlanner:
                 usage = usage + (failure.usage if isinstance(failure.usage, Usage) else Usage())
                 where = f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else ""
                 raise LLMError(f"{failure}{where}", usage=usage) from failure
+            if isinstance(failure, LimitExceeded):
+                # What the other parts spent is the step's too.
+                failure.usage = usage + failure.usage
             raise failure
         data = answers[0] if len(chunks) == 1 else merge_answers(schema, answers, chunks)
         return Extraction(

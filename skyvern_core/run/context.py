@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
+from skyvern_core.captcha.guard import CaptchaGuard
 from skyvern_core.clock import Clock
 from skyvern_core.config import Settings
 from skyvern_core.errors import (
@@ -21,6 +22,7 @@ from skyvern_core.errors import (
     StoreError,
 )
 from skyvern_core.ids import new_id
+from skyvern_core.limits import TaskBudget
 from skyvern_core.models import Artifact, ArtifactKind, PageState, Step, Task, Usage
 from skyvern_core.protocols import ArtifactStore, BrowserDriver, BrowserSession, Notifier, Planner
 from skyvern_core.secrets import split_secrets
@@ -179,6 +181,9 @@ class RunContext:
         # The run's replay (skyvern_core.replay: a FlowReplay, or a NoReplay for mode off),
         # opened at the first step.
         self.replay: FlowReplay | NoReplay | None = None
+        # None when the task has no cost or token limit.
+        self.budget = TaskBudget.for_task(task)
+        self.captcha = CaptchaGuard(getattr(backends, "captcha_solver", None))
 
     async def save(
         self,

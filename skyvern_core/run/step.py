@@ -15,6 +15,7 @@ import anyio.lowlevel
 
 from skyvern_core.clock import TimeLimit, time_limit
 from skyvern_core.errors import BackendError, TOTPError
+from skyvern_core.limits import LimitExceeded
 from skyvern_core.models import (
     RUNNER_ACTIONS,
     ActionResult,
@@ -188,8 +189,11 @@ class StepExecutor:
                 # is never recorded completed.
                 outcome.ok, outcome.complete, outcome.terminate = False, False, None
                 outcome.reason = f"Step timed out after {self.s.step_timeout:g} s"
-        except TaskFailure as exc:
+        except (TaskFailure, LimitExceeded) as exc:
             outcome.ok, outcome.fatal, outcome.reason = False, True, str(exc)
+            spent = getattr(exc, "usage", None)
+            if isinstance(spent, Usage):
+                outcome.usage = outcome.usage + spent
         except Exception as exc:
             log.info(
                 "step %s failed: %s", step.step_id, exc, exc_info=not isinstance(exc, BackendError)
@@ -212,6 +216,18 @@ class StepExecutor:
             self.ctx.navigated = True
         page = await self.ctx.session.snapshot()
         await self._refuse_page(page.url)
+        checked = await self.ctx.captcha.check(self.ctx.session, page)
+        if checked.terminate is not None:
+            # No planner passes a CAPTCHA: end here rather than loop on the widget.
+            self.ctx.last_page = page
+            outcome.decision = Decision(
+                reasoning=checked.terminate, actions=[TerminateAction(reason=checked.terminate)]
+            )
+            outcome.terminate = checked.terminate
+            outcome.results.append(ActionResult(success=True))
+            return
+        if checked.solved:
+            page = await self.ctx.session.snapshot()  # the page with the answer in it
         previous_page, self.ctx.last_page = self.ctx.last_page, page
         request = self.ctx.task.request
 
@@ -229,12 +245,20 @@ class StepExecutor:
                     secrets=dict(self.ctx.secrets),
                     previous_page=previous_page,
                     hint=hint,
+                    budget=self.ctx.budget,
                 )
             )
 
         if self.ctx.replay is None:
             self.ctx.replay = await open_replay(self.ctx, TaskFailure)
         decision, outcome.decided_by = await self.ctx.replay.decide(step, page, errors, plan)
+        if checked.solved:
+            # The step's record says what passed the challenge before the planner decided.
+            solved = "; ".join(c.describe() for c in checked.solved)
+            note = f"Solved {solved} with the CAPTCHA solver {self.ctx.captcha.solver_name!r}."
+            decision = decision.model_copy(
+                update={"reasoning": f"{note} {decision.reasoning}".strip()}
+            )
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
         acted = False
@@ -409,7 +433,11 @@ class StepExecutor:
         schema = self.ctx.task.request.extracted_information_schema
         extraction = await self.ctx.r.planner.extract(
             ExtractContext(
-                task=self.ctx.task, page=page, secrets=dict(self.ctx.secrets), document=document
+                task=self.ctx.task,
+                page=page,
+                secrets=dict(self.ctx.secrets),
+                document=document,
+                budget=self.ctx.budget,
             )
         )
         outcome.usage = outcome.usage + extraction.usage
@@ -428,6 +456,7 @@ class StepExecutor:
                 errors=problems,
                 secrets=dict(self.ctx.secrets),
                 document=document,
+                budget=self.ctx.budget,
             )
         )
         outcome.usage = outcome.usage + retry.usage

@@ -6,6 +6,8 @@
 - :class:`MemoryArtifactStore` and :class:`RecordingNotifier` keep what they get.
 - :class:`MemoryStore` keeps tasks and steps in memory.
 - :class:`FakeClock` moves forward when slept on, so waits and leases take no real time.
+- :class:`FakeCaptchaSolver` answers the fixture site's CAPTCHA challenges like a solving
+  service (:mod:`skyvern_core.testing.captcha`).
 - :mod:`skyvern_core.testing.prompt` reads the step prompt's element lines and facts, for a
   fake model that decides from what it is sent.
 - :class:`~skyvern_core.testing.store_contract.StoreContract` is the test suite every
@@ -15,12 +17,14 @@
 from __future__ import annotations
 
 from skyvern_core.testing.artifacts import MemoryArtifactStore, RecordingNotifier
+from skyvern_core.testing.captcha import FakeCaptchaSolver
 from skyvern_core.testing.clock import FakeClock
 from skyvern_core.testing.driver import FakePage, InMemoryDriver, InMemorySession, element
 from skyvern_core.testing.memory_store import MemoryStore
 from skyvern_core.testing.planner import ScriptedLLM, ScriptedPlanner
 
 __all__ = [
+    "FakeCaptchaSolver",
     "FakeClock",
     "FakePage",
     "InMemoryDriver",

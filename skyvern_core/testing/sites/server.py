@@ -256,6 +256,30 @@ def _login_verify(sub: Submission, sites: FixtureSites) -> _Redirect:
     return _Redirect(f"/login/account.html?ref={sub.reference}")
 
 
+_CAPTCHA_PAGES = {
+    "recaptcha_v2": "recaptcha.html",
+    "recaptcha_v3": "recaptcha-v3.html",
+    "hcaptcha": "hcaptcha.html",
+    "turnstile": "turnstile.html",
+    "image": "image.html",
+}
+
+
+def _captcha_check(sub: Submission, sites: FixtureSites) -> _Redirect:
+    """The CAPTCHA pages' backend: a request goes through only with its challenge passed
+    (see :mod:`skyvern_core.testing.captcha`), else back to its page with an error."""
+    from skyvern_core.testing.captcha import check_submission
+
+    kind = sub.fields.get("challenge", "")
+    page = _CAPTCHA_PAGES.get(kind, "recaptcha.html")
+    if not check_submission(kind, sub.fields):
+        sub.extra["captcha"] = "failed"
+        return _Redirect(f"/captcha/{page}?error=captcha")
+    sub.extra["captcha"] = "passed"
+    sub.reference = "CB-" + str(secrets.randbelow(900000) + 100000)
+    return _Redirect(f"/captcha/done.html?ref={sub.reference}")
+
+
 ENDPOINTS: dict[str, _Endpoint] = {
     "/jobs/apply": _Endpoint("JA-", "/jobs/confirmation.html"),
     "/shadow/register": _Endpoint("SR-", "/shadow/welcome.html"),
@@ -271,6 +295,7 @@ ENDPOINTS: dict[str, _Endpoint] = {
     "/shop/api/cart": _Endpoint(json_reply=backends.cart_add),
     "/travel/book": _Endpoint("BK", "/travel/confirmation.html", extras=backends.travel_booking),
     "/permits/apply": _Endpoint("PP-", "/permits/confirmation.html"),
+    "/captcha/submit": _Endpoint(route=_captcha_check),
 }
 """POST endpoints with behaviour; a POST anywhere else is recorded and answered 204."""
 

@@ -102,6 +102,23 @@ class TaskContract:
         assert got.created_at == T0 + timedelta(microseconds=123456)
         _assert_utc(got)
 
+    async def test_cost_and_token_limits_round_trip(self, store: Store) -> None:
+        """An organization's limits and a task's are kept as given (None: no limit)."""
+        org = Organization(
+            organization_id=ids.new_id("organization"),
+            name="Capped",
+            max_cost_usd=0.75,
+            max_tokens=120_000,
+        )
+        assert await store.create_organization(org) == org
+        assert await store.get_organization(org.organization_id) == org
+        limited = await store.create_task(_task(org, max_cost_usd=0.5, max_tokens=90_000))
+        got = await store.get_task(limited.task_id)
+        assert (got.max_cost_usd, got.max_tokens) == (0.5, 90_000)
+        free = await store.create_task(_task(org))
+        got = await store.get_task(free.task_id)
+        assert (got.max_cost_usd, got.max_tokens) == (None, None)
+
     async def test_create_task_needs_an_existing_organization(self, store: Store) -> None:
         ghost = Organization(organization_id=ids.new_id("organization"), name="ghost")
         with pytest.raises(NotFoundError):

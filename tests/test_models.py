@@ -177,6 +177,27 @@ def test_size_limits_apply_with_the_agents_limits_in_the_context():
         )
 
 
+def test_a_large_valid_extraction_is_not_failed_for_the_time_the_rest_of_the_check_takes():
+    import time
+
+    from skyvern_core.schemacheck import schema_errors
+
+    fields = [f"field_{n}" for n in range(12)]
+    item = {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string", "pattern": r"^BILL-\d+$"},
+            **{name: {"type": "string", "minLength": 1, "maxLength": 40} for name in fields},
+        },
+        "required": ["number", *fields],
+    }
+    rows = [{"number": f"BILL-{n}", **{name: "Acme" for name in fields}} for n in range(2000)]
+    started = time.monotonic()
+    assert schema_errors(rows, {"type": "array", "items": item}, timeout=0.08) == []
+    # The whole check takes longer than the patterns' budget; only the searches count.
+    assert time.monotonic() - started > 0.08
+
+
 def test_schema_errors_bound_the_time_of_patterns():
     import time
 

@@ -124,7 +124,7 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
 
     library: ClassVar[str] = "browser"
     """The library's calls in errors ("an earlier WebDriver call has not returned")."""
-    driver_name: ClassVar[str] = "this"
+    driver_name: ClassVar[str] = "browser"
     """The driver in warnings ("the Selenium driver records no traces")."""
     primitives: ThreadedPrimitives[W]
 

@@ -13,10 +13,13 @@
 - :mod:`~skyvern_core.browser.verify`: the rules that check an action's effect;
 - :mod:`~skyvern_core.browser.scripts`: the JavaScript evaluated in the page;
 - :mod:`~skyvern_core.browser.elements`: elements of the last snapshot, key names, helpers;
-- :mod:`~skyvern_core.browser.chromium`: the Chromium the drivers launch (flags, CDP
+- :mod:`~skyvern_core.browser.chromium`: the Chromium the drivers launch (flags, profile, CDP
   screenshots, refused requests, downloads, ending it by force);
 - :mod:`~skyvern_core.browser.video`: ffmpeg for recordings, a recording of screenshots;
-- :mod:`~skyvern_core.browser.worker`: calls of a synchronous library in worker threads.
+- :mod:`~skyvern_core.browser.worker`: calls of a synchronous library in worker threads;
+- :mod:`~skyvern_core.browser.threaded` and :mod:`~skyvern_core.browser.threaded_primitives`:
+  a session and its primitives on a synchronous, WebDriver-style library (Selenium), which
+  supplies only its blocking calls and its input primitives.
 """
 
 from __future__ import annotations

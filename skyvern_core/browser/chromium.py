@@ -1,6 +1,6 @@
-"""The Chromium both browser drivers launch: where it is, its flags, its screenshots over
-the DevTools protocol (CDP), the requests it refuses, its downloads folder, and ending it
-by force."""
+"""The Chromium both browser drivers launch: where it is, its flags and profile
+preferences, its screenshots over the DevTools protocol (CDP), the requests it refuses,
+its downloads folder, and ending it by force."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError
 from skyvern_core.netpolicy import browser_url_patterns, refused_without_lookup
+from skyvern_core.protocols import SessionOptions
 
 __all__ = [
     "JPEG_QUALITY",
@@ -25,11 +26,13 @@ __all__ = [
     "PARTIAL_SUFFIXES",
     "CdpSession",
     "capture_params",
+    "command_line",
     "find_chromium",
     "finished_downloads",
     "full_page_params",
     "guard_requests",
     "kill_profile_processes",
+    "profile_prefs",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,48 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 """Chromium flags: nothing phones home (the machine's network may be closed)."""
+
+
+def command_line(
+    options: SessionOptions, *, headless: bool, profile: str | None, warnings: list[str]
+) -> list[str]:
+    """The flags of a Chromium started for one session (by a driver that launches it
+    through its command line): :data:`LAUNCH_ARGS`, the session's window size, user agent
+    and proxy, and ``profile`` as its user data folder. What the command line cannot carry
+    (proxy credentials) is told in ``warnings``."""
+    width, height = options.viewport
+    # Chromium refuses to start as root with its sandbox, and containers often lack the
+    # namespaces it needs; Playwright launches without it by default too.
+    args = [*LAUNCH_ARGS, "--no-sandbox", f"--window-size={width},{height}"]
+    if headless:
+        args.append("--headless=new")
+    if profile:
+        args.append(f"--user-data-dir={profile}")
+    if options.user_agent:
+        args.append(f"--user-agent={options.user_agent}")
+    if options.proxy is not None:
+        args.append(f"--proxy-server={options.proxy.server}")
+        if options.proxy.bypass:
+            args.append(f"--proxy-bypass-list={options.proxy.bypass}")
+        if options.proxy.username or options.proxy.password:
+            warnings.append(
+                "the proxy's user name and password are not used: Chromium takes no proxy "
+                "credentials on its command line"
+            )
+    return args
+
+
+def profile_prefs(downloads: Path) -> dict[str, Any]:
+    """The preferences of a session's Chromium profile: downloads go to ``downloads``
+    without asking, and no password manager prompts."""
+    return {
+        "download.default_directory": str(downloads),
+        "download.prompt_for_download": False,
+        # A PDF is a download, as with Playwright, not a page of the built-in viewer.
+        "plugins.always_open_pdf_externally": True,
+        "credentials_enable_service": False,
+        "profile.password_manager_enabled": False,
+    }
 
 
 def find_chromium(settings: Settings, playwright_executable: str | None) -> str | None:

@@ -34,6 +34,7 @@ __all__ = [
     "ClickIntercepted",
     "DriverPrimitives",
     "UnknownKey",
+    "note_downloads",
 ]
 
 E = TypeVar("E")
@@ -45,6 +46,13 @@ QUIET_WINDOW = 0.15
 """Seconds without network activity that count as settled."""
 NAVIGATION_TIMEOUT = 30.0
 """Seconds a navigation may take before the driver stops waiting for the page to load."""
+
+
+def note_downloads(data: dict[str, Any], paths: list[str]) -> None:
+    """Put the files an action downloaded in its result's data: ``data["download"]`` is
+    the path of one file, or the list of several."""
+    if paths:
+        data["download"] = paths[0] if len(paths) == 1 else paths
 
 
 class ClickIntercepted(Exception):

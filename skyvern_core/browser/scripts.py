@@ -50,6 +50,7 @@ __all__ = [
     "SELECTED_LABELS",
     "SELECT_CONTENTS",
     "SELECT_INDEX",
+    "SETTLE_PROBE",
     "SET_VALUE",
     "SNAPSHOT",
     "SNAPSHOT_API",
@@ -526,3 +527,7 @@ PAGE_SIZE = """() => { const d = document.documentElement, b = document.body || 
     return [Math.max(d.scrollWidth, b.scrollWidth, innerWidth),
       Math.max(d.scrollHeight, b.scrollHeight, innerHeight)]; }"""
 """The whole page's size in CSS pixels (for a full-page screenshot)."""
+SETTLE_PROBE = (
+    "() => [document.readyState, performance.getEntriesByType('resource').length, location.href]"
+)
+"""What changes while a page is still loading: its state, its resources so far, its URL."""

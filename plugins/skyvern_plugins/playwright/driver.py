@@ -27,7 +27,12 @@ from skyvern_core.browser.chromium import (
     find_chromium,
     guard_requests,
 )
-from skyvern_core.browser.primitives import NAVIGATION_TIMEOUT, QUIET_WINDOW, SETTLE_CAP
+from skyvern_core.browser.primitives import (
+    NAVIGATION_TIMEOUT,
+    QUIET_WINDOW,
+    SETTLE_CAP,
+    note_downloads,
+)
 from skyvern_core.browser.scripts import SNAPSHOT
 from skyvern_core.browser.session import PrimitiveSession
 from skyvern_core.browser.video import browsers_path, ensure_ffmpeg
@@ -301,9 +306,7 @@ class PlaywrightSession(PrimitiveSession[Any, Any]):
             return
         pending, self._pending_downloads = self._pending_downloads, []
         done = await asyncio.gather(*pending, return_exceptions=True)
-        paths = [str(p) for p in done if isinstance(p, Path)]
-        if paths:
-            data["download"] = paths[0] if len(paths) == 1 else paths
+        note_downloads(data, [str(p) for p in done if isinstance(p, Path)])
 
     # ------------------------------------------------------------------ protocol
 

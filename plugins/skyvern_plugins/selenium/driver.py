@@ -14,17 +14,9 @@ its own WebDriver session and its own Chromium with a fresh profile (a temporary
 ``--user-data-dir`` locally): sessions never share cookies, storage or tabs, at the price of
 a browser start (about half a second locally) per session.
 
-**Threads.** Every WebDriver call runs in a worker thread under the session's lock
-(:class:`~skyvern_core.browser.worker.LockedWorker`), so the event loop never blocks and
-two calls never interleave (which keeps ``switch_to.frame`` state consistent). A call that
-hangs is abandoned on a cancel; closing the session then ends its browser from outside
-(its own Chromium is killed locally, and the WebDriver session is deleted over a separate
-connection), which makes the stuck call return.
-
-Seeing and acting are :class:`~skyvern_core.browser.session.PrimitiveSession`'s, on
-:class:`~skyvern_plugins.selenium.primitives.SeleniumPrimitives`: ``snapshot.js`` runs
-through ``execute_script`` in every frame, entered with ``switch_to.frame``. Downloads go
-to ``SessionOptions.artifact_dir/downloads`` (CDP ``Browser.setDownloadBehavior``). What
+Sessions are :class:`~skyvern_plugins.selenium.session.SeleniumSession`: a
+:class:`~skyvern_core.browser.threaded.ThreadedSession` (worker threads, frames, tabs,
+downloads, the recording, a close that ends a stuck browser) on WebDriver's calls. What
 differs from the Playwright driver (the recording, settling, hidden checkboxes, file
 choosers, proxy credentials, remote downloads) is listed in the operations guide, "The
 Selenium driver".
@@ -33,7 +25,6 @@ Selenium driver".
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import tempfile
@@ -43,7 +34,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from skyvern_core.browser.chromium import LAUNCH_ARGS, find_chromium
+from skyvern_core.browser.chromium import command_line, find_chromium, profile_prefs
 from skyvern_core.browser.worker import open_abandonable
 from skyvern_core.config import Settings
 from skyvern_core.errors import BrowserError, ConfigurationError, MissingExtraError
@@ -53,8 +44,6 @@ from skyvern_plugins.selenium.primitives import selenium_keys as _selenium_keys 
 from skyvern_plugins.selenium.session import SeleniumSession
 
 __all__ = ["SeleniumDriver", "SeleniumSession", "find_chromedriver"]
-
-log = logging.getLogger(__name__)
 
 SELENIUM_ENV = {"SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
 """Set process-wide before Selenium is used: no Selenium Manager downloads, no statistics."""
@@ -92,6 +81,11 @@ def find_chromedriver(browser: str | None = None) -> str:
         "no chromedriver found: install one matching the browser (e.g. apt-get install "
         "chromium-driver) or set SE_CHROMEDRIVER"
     )
+
+
+def _quit(wd: Any) -> None:
+    with contextlib.suppress(Exception):
+        wd.quit()
 
 
 # --------------------------------------------------------------------------- the driver
@@ -157,7 +151,9 @@ class SeleniumDriver:
         warnings: list[str] = []
         profile = None if self.remote else tempfile.mkdtemp(prefix="skyvern-selenium-")
         try:
-            wd = await self._open_abandonable(options, profile, warnings)
+            # A cancel returns at once; a browser that starts after it is quit (nobody else
+            # would).
+            wd = await open_abandonable(lambda: self._open(options, profile, warnings), _quit)
         except BaseException:
             if profile:
                 shutil.rmtree(profile, ignore_errors=True)
@@ -173,18 +169,6 @@ class SeleniumDriver:
         self.sessions.append(session)
         return session
 
-    async def _open_abandonable(
-        self, options: SessionOptions, profile: str | None, warnings: list[str]
-    ) -> Any:
-        """Start the browser in a thread; a cancel returns at once, and a browser that
-        starts after it is quit (nobody else would)."""
-
-        def quit_quietly(wd: Any) -> None:
-            with contextlib.suppress(Exception):
-                wd.quit()
-
-        return await open_abandonable(lambda: self._open(options, profile, warnings), quit_quietly)
-
     def _chrome_options(
         self, options: SessionOptions, profile: str | None, warnings: list[str]
     ) -> Any:
@@ -192,39 +176,11 @@ class SeleniumDriver:
         chrome = webdriver.ChromeOptions()
         if self._browser:
             chrome.binary_location = self._browser
-        width, height = options.viewport
-        # Chromium refuses to start as root with its sandbox, and containers often lack the
-        # namespaces it needs; Playwright launches without it by default too.
-        args = [*LAUNCH_ARGS, "--no-sandbox", f"--window-size={width},{height}"]
-        if self.settings.headless:
-            args.append("--headless=new")
-        if profile:
-            args.append(f"--user-data-dir={profile}")
-        if options.user_agent:
-            args.append(f"--user-agent={options.user_agent}")
-        if options.proxy is not None:
-            args.append(f"--proxy-server={options.proxy.server}")
-            if options.proxy.bypass:
-                args.append(f"--proxy-bypass-list={options.proxy.bypass}")
-            if options.proxy.username or options.proxy.password:
-                warnings.append(
-                    "the proxy's user name and password are not used: Chromium under "
-                    "Selenium takes no proxy credentials"
-                )
-        for arg in args:
+        headless = self.settings.headless
+        for arg in command_line(options, headless=headless, profile=profile, warnings=warnings):
             chrome.add_argument(arg)
         downloads = (options.artifact_dir / "downloads").resolve()
-        chrome.add_experimental_option(
-            "prefs",
-            {
-                "download.default_directory": str(downloads),
-                "download.prompt_for_download": False,
-                # A PDF is a download, as with Playwright, not a page of the built-in viewer.
-                "plugins.always_open_pdf_externally": True,
-                "credentials_enable_service": False,
-                "profile.password_manager_enabled": False,
-            },
-        )
+        chrome.add_experimental_option("prefs", profile_prefs(downloads))
         # DOMContentLoaded, as the Playwright driver waits for; the rest settles afterwards.
         chrome.page_load_strategy = "eager"
         # Dialogs (alert, confirm) are dismissed, as Playwright does when no one listens.

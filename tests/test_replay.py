@@ -293,6 +293,81 @@ async def test_a_step_healed_again_and_again_is_demoted_until_it_records_again()
     assert run.calls == 0
 
 
+class _Loading:
+    """A browser session whose page is still changing when an action settled quickly: it
+    shows ``pages`` one per snapshot, and the last for good once it has settled fully."""
+
+    def __init__(self, *pages: PageState) -> None:
+        self.quiet_window = 0.15
+        self.pages = list(pages)
+        self.settles = 0
+        self.snapshots: list[bool] = []  # with a screenshot, or not
+
+    async def settle(self) -> None:
+        self.settles += 1
+        del self.pages[:-1]
+
+    async def snapshot(self, *, screenshot: bool = True) -> PageState:
+        self.snapshots.append(screenshot)
+        page = self.pages[0] if len(self.pages) == 1 else self.pages.pop(0)
+        return page.model_copy(update={"screenshot": b"png" if screenshot else None})
+
+
+async def test_a_replayed_step_settles_quickly_and_a_page_not_yet_as_recorded_settles_fully() -> (
+    None
+):
+    store = MemoryStore()
+    org = await store.get_or_create_organization("Acme")
+    form = _form(_el("e1", "textbox", "Name"), _el("e2", "button", "Next"))
+    first = _Run(store, org, ReplayMode.auto, {"name": "Ada"})
+    replay = await first.open()
+    # Nothing recorded yet: the page is seen as always, with its screenshot.
+    session = _Loading(form)
+    assert (await replay.look(_step(first, 0), session)).screenshot == b"png"
+    with replay.acting(session, replayed=True):
+        assert session.quiet_window == 0.15
+    assert session.snapshots == [True]
+    assert await first.step(replay, 0, form, _fill_and_go(form, "e1", "e2")) == DecidedBy.model
+    assert await first.step(replay, 1, DONE, FINISH) == DecidedBy.model
+    await replay.completed()
+
+    run = _Run(store, org, ReplayMode.only, {"name": "Grace"})
+    replay = await run.open()
+    # The first page as recorded: replayed on a snapshot without a screenshot.
+    session = _Loading(form)
+    page = await replay.look(_step(run, 0), session)
+    assert session.snapshots == [False] and session.settles == 0
+    with replay.acting(session, replayed=True):
+        assert session.quiet_window == 0
+    assert session.quiet_window == 0.15
+    # The next page, a moment after it loaded, lacks its link: settled fully and seen
+    # again in full, it is as recorded, and replayed.
+    session.pages = [_form(url=DONE.url), DONE]
+    page = await replay.look(_step(run, 1), session)
+    assert session.snapshots == [False, False, True] and session.settles == 1
+    assert page.elements == DONE.elements
+    assert await run.step(replay, 1, page, FINISH) == DecidedBy.replay
+    assert run.calls == 0
+    # Extraction reads the page once it has settled fully, only after a quick settle.
+    with replay.acting(session, replayed=False):
+        pass
+    await replay.settle(session)
+    assert session.settles == 1
+    with replay.acting(session, replayed=True):
+        pass
+    await replay.settle(session)
+    assert session.settles == 2
+
+
+def _step(run: _Run, order: int) -> Step:
+    return Step(
+        step_id=ids.new_id("step"),
+        task_id=run.task.task_id,
+        organization_id=run.org.organization_id,
+        order=order,
+    )
+
+
 # --------------------------------------------------------------------------- command line
 
 

@@ -210,6 +210,37 @@ async def test_a_second_run_replays_the_flow_without_the_model(
         await agent.aclose()
 
 
+async def test_a_page_that_is_not_ready_when_it_has_loaded_is_still_replayed(
+    model_server: LLMServer,
+    sites: FixtureSites,
+    chromium_executable: str,
+    tmp_path: Path,
+    redesign: None,
+) -> None:
+    # The vehicle page shows its zone field a moment after its load event: a replayed
+    # step's quick settle sees it without the field, and only once the page has settled
+    # fully is it the recorded page.
+    sites.use_variant("permits", "late")
+    agent = agent_for(model_server, tmp_path, chromium_executable)
+    try:
+        model_server.reset(*([model] * 10))
+        ada = {**ADA, "email": "ada.late@example.test"}
+        grace = {**GRACE, "email": "grace.late@example.test"}
+        first = await agent.run(permit(sites, ada, replay="auto"))
+        completed(first)
+        assert decided(first) == ["model"] * 4
+        assert_received(sites, ada)
+
+        model_server.reset(*([model] * 10))
+        second = await agent.run(permit(sites, grace, replay="only"))
+        completed(second)
+        assert model_server.requests == [], "the replay called the model"
+        assert decided(second) == ["replay"] * 4
+        assert_received(sites, grace)
+    finally:
+        await agent.aclose()
+
+
 async def test_a_changed_site_sends_only_the_changed_steps_to_the_model(
     model_server: LLMServer,
     sites: FixtureSites,

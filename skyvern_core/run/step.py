@@ -33,7 +33,13 @@ from skyvern_core.models import (
 )
 from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.perception.document import wants_links
-from skyvern_core.protocols import ExtractContext, PlanContext, ProxySettings, SessionOptions
+from skyvern_core.protocols import (
+    ExtractContext,
+    PlanContext,
+    ProxySettings,
+    SessionOptions,
+    SettlingSession,
+)
 from skyvern_core.replay import NoReplay, open_replay
 from skyvern_core.run.context import RunContext, TaskFailure, describe_error, log
 from skyvern_core.schemacheck import schema_errors
@@ -211,10 +217,16 @@ class StepExecutor:
         if self.ctx.session is None:
             await self.open_session()
         assert self.ctx.session is not None
+        session = self.ctx.session
+        if self.ctx.replay is None:
+            self.ctx.replay = await open_replay(self.ctx, TaskFailure)
+        replay = self.ctx.replay
         if not self.ctx.navigated:
-            await self.ctx.session.goto(self.ctx.task.request.url)
+            # With steps recorded, the start page settles as a replayed step's pages do.
+            with replay.acting(session, replayed=True):
+                await session.goto(self.ctx.task.request.url)
             self.ctx.navigated = True
-        page = await self.ctx.session.snapshot()
+        page = await replay.look(step, session)
         await self._refuse_page(page.url)
         checked = await self.ctx.captcha.check(self.ctx.session, page)
         if checked.terminate is not None:
@@ -249,9 +261,7 @@ class StepExecutor:
                 )
             )
 
-        if self.ctx.replay is None:
-            self.ctx.replay = await open_replay(self.ctx, TaskFailure)
-        decision, outcome.decided_by = await self.ctx.replay.decide(step, page, errors, plan)
+        decision, outcome.decided_by = await replay.decide(step, page, errors, plan)
         if checked.solved:
             # The step's record says what passed the challenge before the planner decided.
             solved = "; ".join(c.describe() for c in checked.solved)
@@ -261,6 +271,15 @@ class StepExecutor:
             )
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
+        with replay.acting(session, replayed=outcome.decided_by is DecidedBy.replay):
+            await self._act(step, decision, page, outcome)
+
+    async def _act(
+        self, step: Step, decision: Decision, page: PageState, outcome: StepOutcome
+    ) -> None:
+        """Carry out the step's actions in order, into ``outcome``."""
+        assert self.ctx.session is not None
+        request = self.ctx.task.request
         acted = False
         failed: list[tuple[Any, ActionResult]] = []
         for index, action in enumerate(decision.actions):
@@ -421,11 +440,18 @@ class StepExecutor:
     async def _extract(self, page: PageState, outcome: StepOutcome) -> tuple[Any, dict[str, Any]]:
         """The extracted information, and what the step records about it (a replayed
         step's, again, where the page's content is the recorded one)."""
-        document = await self._read_document()
         replay = self.ctx.replay or NoReplay()
-        return await replay.extraction(
-            page, document, lambda: self._extract_live(page, outcome, document)
-        )
+        await replay.settle(self.ctx.session)
+        document = await self._read_document()
+
+        async def live() -> tuple[Any, dict[str, Any]]:
+            seen = page
+            if seen.screenshot is None and isinstance(self.ctx.session, SettlingSession):
+                # A replayed step's page was seen without its screenshot; the model's is.
+                seen = await self.ctx.session.snapshot()
+            return await self._extract_live(seen, outcome, document)
+
+        return await replay.extraction(page, document, live)
 
     async def _extract_live(
         self, page: PageState, outcome: StepOutcome, document: str | None

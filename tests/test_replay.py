@@ -4,11 +4,13 @@ and the healing and demotion of one flow's entries over several runs (in-memory 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from skyvern_core import ids
+from skyvern_core import Agent, TaskStatus, ids
+from skyvern_core.errors import ArtifactError
 from skyvern_core.models import (
     ActionResult,
     ClickAction,
@@ -21,6 +23,7 @@ from skyvern_core.models import (
     PageState,
     ReplayMode,
     Step,
+    StepStatus,
     Task,
     TaskRequest,
 )
@@ -38,6 +41,13 @@ from skyvern_core.replay import (
     shown_payload,
     template,
     url_pattern,
+)
+from skyvern_core.testing import (
+    FakePage,
+    InMemoryDriver,
+    MemoryArtifactStore,
+    ScriptedPlanner,
+    element,
 )
 from skyvern_core.testing.memory_store import MemoryStore
 
@@ -409,3 +419,72 @@ def test_the_command_lists_and_clears_entries(
     assert capsys.readouterr().out.strip() == "Deleted 1 replay entry."
     assert main(["replays", "list", "--org", "o_nobody"]) == 2
     assert "no organization 'o_nobody'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+class _Disk(MemoryArtifactStore):
+    """An artifact store whose disk fills up when told."""
+
+    full = False
+
+    async def put(self, key: str, data: Any, *, content_type: str) -> str:
+        if self.full:
+            raise ArtifactError("disk full")
+        return await super().put(key, data, content_type=content_type)
+
+
+async def test_a_replayed_step_keeps_its_screenshots_or_fails_saying_why(
+    make_agent: Callable[..., Agent],
+) -> None:
+    start, done = "https://jobs.example.test/apply", "https://jobs.example.test/thanks"
+    site = [
+        FakePage(
+            url=start,
+            title="Apply",
+            elements=[
+                element("e1", "textbox", "Full name"),
+                element("e2", "textbox", "Email"),
+                element("e3", "button", "Submit application"),
+            ],
+            submit={"e3": done},
+        ),
+        FakePage(url=done, title="Thanks", elements=[element("e1", "link", "Home")]),
+    ]
+    fill = [
+        InputTextAction(element_id="e1", text="Chris"),
+        InputTextAction(element_id="e2", text="chris@example.test"),
+        ClickAction(element_id="e3"),
+    ]
+    disk = _Disk()
+    agent = make_agent(
+        driver=InMemoryDriver(site),
+        planner=ScriptedPlanner([fill, [CompleteAction()]]),
+        artifact_store=disk,
+    )
+    request = TaskRequest(
+        url=start,
+        navigation_goal="Apply for the job",
+        navigation_payload={"name": "Chris", "email": "chris@example.test"},
+        replay="auto",
+    )
+    try:
+        first = await agent.run(request)
+        assert first.status == TaskStatus.completed
+        second = await agent.run(request.model_copy(update={"replay": "only"}))
+        assert second.status == TaskStatus.completed
+        assert [s.decided_by for s in second.steps] == [DecidedBy.replay] * 2
+        # Every action's screenshot is kept, under the id its result names.
+        kept = {a.artifact_id for a in await agent.store.list_artifacts(second.task_id)}
+        named = [r.screenshot_artifact_id for r in second.steps[0].action_results]
+        assert len(named) == 3 and set(named) <= kept
+
+        disk.full = True
+        third = await agent.run(request.model_copy(update={"replay": "only"}))
+        assert third.status == TaskStatus.failed
+        assert third.steps[0].status == StepStatus.failed
+        assert third.steps[0].failure_reason == "Artifact store error: disk full"
+        assert "failed their check: Artifact store error: disk full" in (third.failure_reason or "")
+    finally:
+        await agent.aclose()

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio.abc
 import anyio.lowlevel
 
 from skyvern_core.clock import TimeLimit, time_limit
 from skyvern_core.errors import BackendError, TOTPError
+from skyvern_core.ids import new_id
 from skyvern_core.limits import LimitExceeded
 from skyvern_core.models import (
     RUNNER_ACTIONS,
@@ -140,6 +142,41 @@ def failure_reason(failed: list[tuple[Any, ActionResult]], not_run: list[Any]) -
             for a in not_run
         )
     return reason
+
+
+class _Saves:
+    """Action screenshots being kept while the step goes on: each is written under an id
+    chosen at once, all of them before the step is recorded (:attr:`group` ends with
+    them); the first that failed fails the step once its actions are done."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.group: anyio.abc.TaskGroup
+        self.errors: list[Exception] = []
+
+    def start(self, name: str, shot: bytes, step_id: str) -> str:
+        """Start keeping ``shot`` as the action screenshot ``name``; its artifact id."""
+        artifact_id = new_id("artifact")
+        self.group.start_soon(self._save, name, shot, step_id, artifact_id)
+        return artifact_id
+
+    async def _save(self, name: str, shot: bytes, step_id: str, artifact_id: str) -> None:
+        try:
+            await self.ctx.save(
+                ArtifactKind.action_screenshot,
+                name,
+                shot,
+                "image/png",
+                step_id=step_id,
+                artifact_id=artifact_id,
+            )
+        except Exception as exc:
+            self.errors.append(exc)
+
+    def raise_first(self) -> None:
+        """Raise the first failure to keep a screenshot, if any."""
+        if self.errors:
+            raise self.errors[0]
 
 
 class StepExecutor:
@@ -271,13 +308,28 @@ class StepExecutor:
             )
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
-        with replay.acting(session, replayed=outcome.decided_by is DecidedBy.replay):
-            await self._act(step, decision, page, outcome)
+        replayed = outcome.decided_by is DecidedBy.replay
+        with replay.acting(session, replayed=replayed):
+            if not replayed:
+                await self._act(step, decision, page, outcome, None)
+                return
+            # A replayed step keeps its action screenshots while its next action runs.
+            saves = _Saves(self.ctx)
+            async with anyio.create_task_group() as saves.group:
+                await self._act(step, decision, page, outcome, saves)
+            saves.raise_first()
 
     async def _act(
-        self, step: Step, decision: Decision, page: PageState, outcome: StepOutcome
+        self,
+        step: Step,
+        decision: Decision,
+        page: PageState,
+        outcome: StepOutcome,
+        saves: _Saves | None,
     ) -> None:
-        """Carry out the step's actions in order, into ``outcome``."""
+        """Carry out the step's actions in order, into ``outcome`` (``saves``: where the
+        action screenshots are kept meanwhile; None: each is kept before the next
+        action)."""
         assert self.ctx.session is not None
         request = self.ctx.task.request
         acted = False
@@ -324,15 +376,16 @@ class StepExecutor:
             # Before the screenshot: a refused page must not reach an artifact.
             await self._refuse_page(result.data.get("url"))
             shot = await self.ctx.session.screenshot()
-            artifact = await self.ctx.save(
-                ArtifactKind.action_screenshot,
-                f"{step.step_id}/action_{index}.png",
-                shot,
-                "image/png",
-                step_id=step.step_id,
-            )
-            result = result.model_copy(update={"screenshot_artifact_id": artifact.artifact_id})
-            shots = [artifact.artifact_id, *self.ctx.action_shots]
+            name = f"{step.step_id}/action_{index}.png"
+            if saves is not None:
+                artifact_id = saves.start(name, shot, step.step_id)
+            else:
+                artifact = await self.ctx.save(
+                    ArtifactKind.action_screenshot, name, shot, "image/png", step_id=step.step_id
+                )
+                artifact_id = artifact.artifact_id
+            result = result.model_copy(update={"screenshot_artifact_id": artifact_id})
+            shots = [artifact_id, *self.ctx.action_shots]
             self.ctx.action_shots = shots[:ACTION_SCREENSHOTS_KEPT]
             outcome.results.append(result)
             if not result.success:

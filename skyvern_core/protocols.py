@@ -46,6 +46,7 @@ __all__ = [
     "ProxySettings",
     "SessionArtifacts",
     "SessionOptions",
+    "SettlingSession",
 ]
 
 
@@ -118,6 +119,26 @@ class DocumentReader(Protocol):
         """The whole current page — every frame, open shadow roots, below the fold — as
         compact structured text (the format of :mod:`skyvern_core.perception.document`);
         with ``links``, links as ``[text](url)``."""
+
+
+@runtime_checkable
+class SettlingSession(Protocol):
+    """A browser session whose actions' wait for the page can be shortened (optional).
+
+    Replays use it: a replayed step's actions settle once the page has loaded with no
+    request in flight (``quiet_window`` 0), and its next page is seen without a
+    screenshot while it may still be replayed; a page that is not is settled fully and
+    seen again, screenshot and all.
+    """
+
+    quiet_window: float
+    """Seconds without a request that count as settled after an action."""
+
+    async def settle(self) -> None:
+        """Wait as an action does for the page to settle, with the full quiet window."""
+
+    async def snapshot(self, *, screenshot: bool = True) -> PageState:
+        """What the page shows now (``screenshot`` False: without its screenshot)."""
 
 
 @runtime_checkable

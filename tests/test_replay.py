@@ -4,11 +4,13 @@ and the healing and demotion of one flow's entries over several runs (in-memory 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from skyvern_core import ids
+from skyvern_core import Agent, TaskStatus, ids
+from skyvern_core.errors import ArtifactError
 from skyvern_core.models import (
     ActionResult,
     ClickAction,
@@ -21,6 +23,7 @@ from skyvern_core.models import (
     PageState,
     ReplayMode,
     Step,
+    StepStatus,
     Task,
     TaskRequest,
 )
@@ -38,6 +41,13 @@ from skyvern_core.replay import (
     shown_payload,
     template,
     url_pattern,
+)
+from skyvern_core.testing import (
+    FakePage,
+    InMemoryDriver,
+    MemoryArtifactStore,
+    ScriptedPlanner,
+    element,
 )
 from skyvern_core.testing.memory_store import MemoryStore
 
@@ -293,6 +303,81 @@ async def test_a_step_healed_again_and_again_is_demoted_until_it_records_again()
     assert run.calls == 0
 
 
+class _Loading:
+    """A browser session whose page is still changing when an action settled quickly: it
+    shows ``pages`` one per snapshot, and the last for good once it has settled fully."""
+
+    def __init__(self, *pages: PageState) -> None:
+        self.quiet_window = 0.15
+        self.pages = list(pages)
+        self.settles = 0
+        self.snapshots: list[bool] = []  # with a screenshot, or not
+
+    async def settle(self) -> None:
+        self.settles += 1
+        del self.pages[:-1]
+
+    async def snapshot(self, *, screenshot: bool = True) -> PageState:
+        self.snapshots.append(screenshot)
+        page = self.pages[0] if len(self.pages) == 1 else self.pages.pop(0)
+        return page.model_copy(update={"screenshot": b"png" if screenshot else None})
+
+
+async def test_a_replayed_step_settles_quickly_and_a_page_not_yet_as_recorded_settles_fully() -> (
+    None
+):
+    store = MemoryStore()
+    org = await store.get_or_create_organization("Acme")
+    form = _form(_el("e1", "textbox", "Name"), _el("e2", "button", "Next"))
+    first = _Run(store, org, ReplayMode.auto, {"name": "Ada"})
+    replay = await first.open()
+    # Nothing recorded yet: the page is seen as always, with its screenshot.
+    session = _Loading(form)
+    assert (await replay.look(_step(first, 0), session)).screenshot == b"png"
+    with replay.acting(session, replayed=True):
+        assert session.quiet_window == 0.15
+    assert session.snapshots == [True]
+    assert await first.step(replay, 0, form, _fill_and_go(form, "e1", "e2")) == DecidedBy.model
+    assert await first.step(replay, 1, DONE, FINISH) == DecidedBy.model
+    await replay.completed()
+
+    run = _Run(store, org, ReplayMode.only, {"name": "Grace"})
+    replay = await run.open()
+    # The first page as recorded: replayed on a snapshot without a screenshot.
+    session = _Loading(form)
+    page = await replay.look(_step(run, 0), session)
+    assert session.snapshots == [False] and session.settles == 0
+    with replay.acting(session, replayed=True):
+        assert session.quiet_window == 0
+    assert session.quiet_window == 0.15
+    # The next page, a moment after it loaded, lacks its link: settled fully and seen
+    # again in full, it is as recorded, and replayed.
+    session.pages = [_form(url=DONE.url), DONE]
+    page = await replay.look(_step(run, 1), session)
+    assert session.snapshots == [False, False, True] and session.settles == 1
+    assert page.elements == DONE.elements
+    assert await run.step(replay, 1, page, FINISH) == DecidedBy.replay
+    assert run.calls == 0
+    # Extraction reads the page once it has settled fully, only after a quick settle.
+    with replay.acting(session, replayed=False):
+        pass
+    await replay.settle(session)
+    assert session.settles == 1
+    with replay.acting(session, replayed=True):
+        pass
+    await replay.settle(session)
+    assert session.settles == 2
+
+
+def _step(run: _Run, order: int) -> Step:
+    return Step(
+        step_id=ids.new_id("step"),
+        task_id=run.task.task_id,
+        organization_id=run.org.organization_id,
+        order=order,
+    )
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -334,3 +419,72 @@ def test_the_command_lists_and_clears_entries(
     assert capsys.readouterr().out.strip() == "Deleted 1 replay entry."
     assert main(["replays", "list", "--org", "o_nobody"]) == 2
     assert "no organization 'o_nobody'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+class _Disk(MemoryArtifactStore):
+    """An artifact store whose disk fills up when told."""
+
+    full = False
+
+    async def put(self, key: str, data: Any, *, content_type: str) -> str:
+        if self.full:
+            raise ArtifactError("disk full")
+        return await super().put(key, data, content_type=content_type)
+
+
+async def test_a_replayed_step_keeps_its_screenshots_or_fails_saying_why(
+    make_agent: Callable[..., Agent],
+) -> None:
+    start, done = "https://jobs.example.test/apply", "https://jobs.example.test/thanks"
+    site = [
+        FakePage(
+            url=start,
+            title="Apply",
+            elements=[
+                element("e1", "textbox", "Full name"),
+                element("e2", "textbox", "Email"),
+                element("e3", "button", "Submit application"),
+            ],
+            submit={"e3": done},
+        ),
+        FakePage(url=done, title="Thanks", elements=[element("e1", "link", "Home")]),
+    ]
+    fill = [
+        InputTextAction(element_id="e1", text="Chris"),
+        InputTextAction(element_id="e2", text="chris@example.test"),
+        ClickAction(element_id="e3"),
+    ]
+    disk = _Disk()
+    agent = make_agent(
+        driver=InMemoryDriver(site),
+        planner=ScriptedPlanner([fill, [CompleteAction()]]),
+        artifact_store=disk,
+    )
+    request = TaskRequest(
+        url=start,
+        navigation_goal="Apply for the job",
+        navigation_payload={"name": "Chris", "email": "chris@example.test"},
+        replay="auto",
+    )
+    try:
+        first = await agent.run(request)
+        assert first.status == TaskStatus.completed
+        second = await agent.run(request.model_copy(update={"replay": "only"}))
+        assert second.status == TaskStatus.completed
+        assert [s.decided_by for s in second.steps] == [DecidedBy.replay] * 2
+        # Every action's screenshot is kept, under the id its result names.
+        kept = {a.artifact_id for a in await agent.store.list_artifacts(second.task_id)}
+        named = [r.screenshot_artifact_id for r in second.steps[0].action_results]
+        assert len(named) == 3 and set(named) <= kept
+
+        disk.full = True
+        third = await agent.run(request.model_copy(update={"replay": "only"}))
+        assert third.status == TaskStatus.failed
+        assert third.steps[0].status == StepStatus.failed
+        assert third.steps[0].failure_reason == "Artifact store error: disk full"
+        assert "failed their check: Artifact store error: disk full" in (third.failure_reason or "")
+    finally:
+        await agent.aclose()

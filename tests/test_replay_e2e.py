@@ -23,7 +23,7 @@ import pytest
 
 from skyvern_core import Agent, TaskRequest, TaskStatus
 from skyvern_core.db.sqlstore import SQLStore
-from skyvern_core.models import DecidedBy, Task
+from skyvern_core.models import RUNNER_ACTIONS, DecidedBy, Task
 from skyvern_core.testing.prompt import FormFiller, prompt_elements, prompt_facts
 from skyvern_core.testing.sites import FixtureSites, Submission
 from skyvern_core.testing.sites.server import LOGIN_USERS
@@ -202,10 +202,51 @@ async def test_a_second_run_replays_the_flow_without_the_model(
         assert all(s.input_token_count == 0 and s.cost == 0 for s in second.steps)
         # The city received the second applicant's values, not the first's.
         assert_received(sites, grace)
-        # Each replayed action was verified on the page as usual.
+        # Each replayed action was verified on the page as usual, and left its screenshot.
         assert all(r.success for s in second.steps for r in s.action_results)
+        shots = {a.artifact_id: a for a in await agent.store.list_artifacts(second.task_id)}
+        taken = [
+            r.screenshot_artifact_id
+            for s in second.steps
+            for a, r in zip(s.actions, s.action_results, strict=True)
+            if a.type not in RUNNER_ACTIONS
+        ]
+        assert len(taken) == 11 and all(i in shots and shots[i].step_id for i in taken)
+        for i in taken:
+            assert (await agent.artifacts.read(shots[i].uri)).startswith(b"\x89PNG")
         steps = await agent.list_steps(second.task_id)
         assert [s.decided_by for s in steps] == [DecidedBy.replay] * 4
+    finally:
+        await agent.aclose()
+
+
+async def test_a_page_that_is_not_ready_when_it_has_loaded_is_still_replayed(
+    model_server: LLMServer,
+    sites: FixtureSites,
+    chromium_executable: str,
+    tmp_path: Path,
+    redesign: None,
+) -> None:
+    # The vehicle page shows its zone field a moment after its load event: a replayed
+    # step's quick settle sees it without the field, and only once the page has settled
+    # fully is it the recorded page.
+    sites.use_variant("permits", "late")
+    agent = agent_for(model_server, tmp_path, chromium_executable)
+    try:
+        model_server.reset(*([model] * 10))
+        ada = {**ADA, "email": "ada.late@example.test"}
+        grace = {**GRACE, "email": "grace.late@example.test"}
+        first = await agent.run(permit(sites, ada, replay="auto"))
+        completed(first)
+        assert decided(first) == ["model"] * 4
+        assert_received(sites, ada)
+
+        model_server.reset(*([model] * 10))
+        second = await agent.run(permit(sites, grace, replay="only"))
+        completed(second)
+        assert model_server.requests == [], "the replay called the model"
+        assert decided(second) == ["replay"] * 4
+        assert_received(sites, grace)
     finally:
         await agent.aclose()
 

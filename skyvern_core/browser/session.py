@@ -19,7 +19,7 @@ import anyio
 from skyvern_core.browser.actions import BrowserActions
 from skyvern_core.browser.elements import known_elements
 from skyvern_core.browser.frames import read_frames, snapshot_frames
-from skyvern_core.browser.primitives import DriverPrimitives
+from skyvern_core.browser.primitives import QUIET_WINDOW, DriverPrimitives
 from skyvern_core.errors import BrowserError
 from skyvern_core.models import Action, ActionResult, PageState
 from skyvern_core.perception import build_page_state
@@ -39,6 +39,12 @@ class PrimitiveSession(Generic[E, F]):
     seeing the page becomes a :class:`~skyvern_core.errors.BrowserError`.
     """
 
+    quiet_window: float = QUIET_WINDOW
+    """Seconds without a request that count as settled after an action, for drivers whose
+    settle watches requests. 0 (a replayed step's actions): settled once the page has
+    loaded and no request is in flight; the replay checks the page that follows against
+    its recording, and settles fully before it calls that page different."""
+
     def __init__(self, primitives: DriverPrimitives[E, F]) -> None:
         self.primitives = primitives
         self._actions: BrowserActions[E] = BrowserActions(primitives)
@@ -54,13 +60,28 @@ class PrimitiveSession(Generic[E, F]):
         if error:
             raise BrowserError(error)
 
-    async def snapshot(self) -> PageState:
-        """Run the snapshot script in every frame of the current tab and merge the results,
-        with a viewport screenshot and the open tabs."""
-        p = self.primitives
+    async def settle(self) -> None:
+        """Wait as an action does for the page to settle, with the full quiet window
+        whatever :attr:`quiet_window` is now."""
+        window, self.quiet_window = self.quiet_window, QUIET_WINDOW
         try:
-            # The browser takes the picture while the page runs the script.
-            raws, shot = await _both(lambda: snapshot_frames(p), p.capture)
+            await self.primitives.settle()
+        except self.primitives.errors as exc:
+            raise BrowserError(f"could not read the page: {self.primitives.readable(exc)}") from exc
+        finally:
+            self.quiet_window = window
+
+    async def snapshot(self, *, screenshot: bool = True) -> PageState:
+        """Run the snapshot script in every frame of the current tab and merge the results,
+        with a viewport screenshot (unless ``screenshot`` is False) and the open tabs."""
+        p = self.primitives
+        shot: bytes | None = None
+        try:
+            if screenshot:
+                # The browser takes the picture while the page runs the script.
+                raws, shot = await _both(lambda: snapshot_frames(p), p.capture)
+            else:
+                raws = await snapshot_frames(p)
             url = await p.url()
             tabs = await p.tabs()
         except p.errors as exc:

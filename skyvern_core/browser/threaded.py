@@ -13,8 +13,8 @@ driver's session supplies (the abstract methods of :class:`ThreadedSession`):
   an ancestor, else down from the nearest known ancestor;
 - tabs are followed by window handle: an action that opens one moves there, one that
   closes the current tab moves to the last one left;
-- a page has settled when its document has loaded and no new resource arrived for
-  :data:`~skyvern_core.browser.primitives.QUIET_WINDOW` seconds;
+- a page has settled when its document has loaded and no new resource arrived for the
+  session's ``quiet_window`` (:data:`~skyvern_core.browser.primitives.QUIET_WINDOW`, 0.15 s);
 - Chromium writes downloads into ``artifact_dir/downloads`` (CDP
   ``Browser.setDownloadBehavior``); they are taken once complete;
 - screenshots come from Chromium's compositor over CDP, and the recording is a
@@ -51,7 +51,7 @@ from skyvern_core.browser.chromium import (
     kill_profile_processes,
 )
 from skyvern_core.browser.elements import ActionFailed
-from skyvern_core.browser.primitives import QUIET_WINDOW, SETTLE_CAP, note_downloads
+from skyvern_core.browser.primitives import SETTLE_CAP, note_downloads
 from skyvern_core.browser.scripts import PAGE_SIZE, SETTLE_PROBE
 from skyvern_core.browser.session import PrimitiveSession
 from skyvern_core.browser.video import ScreenshotRecorder
@@ -357,7 +357,7 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
             now = time.monotonic()
             if state != last:
                 last, since = state, now
-            elif state is not None and state[0] != "loading" and now - since >= QUIET_WINDOW:
+            elif state is not None and state[0] != "loading" and now - since >= self.quiet_window:
                 return
             if now >= deadline:
                 return

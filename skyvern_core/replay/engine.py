@@ -5,13 +5,21 @@ whose replay mode is ``off``: the planner decides every step, as without this pa
 The step executor asks it for each step's decision, hands it the outcome, and lets it
 run the extraction; the runner tells it when the task completed, and the flow is then
 recorded.
+
+A replayed step's actions settle quickly: once the page has loaded and no request is in
+flight, without the quiet moment an action otherwise waits for (see
+:attr:`~skyvern_core.browser.session.PrimitiveSession.quiet_window`). The page that
+follows must match its recording to be replayed in turn; one that does not is given the
+full settle and looked at again before it counts as different (:meth:`FlowReplay.look`),
+so the planner, and a heal's comparison, see the page as settled as ever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +37,7 @@ from skyvern_core.models import (
     Usage,
     utcnow,
 )
+from skyvern_core.protocols import SettlingSession
 from skyvern_core.replay.fingerprint import differences, page_fingerprint
 from skyvern_core.replay.keys import flow_key, normalize_url, planner_signature, url_pattern
 from skyvern_core.replay.locate import NoMatch
@@ -68,6 +77,19 @@ class NoReplay:
     """A run without replay: every step goes to the planner, nothing is recorded."""
 
     replayed = 0
+
+    @contextlib.contextmanager
+    def acting(self, session: Any, replayed: bool) -> Iterator[None]:
+        """Actions settle as usual."""
+        yield
+
+    async def look(self, step: Step, session: Any) -> PageState:
+        """The page's snapshot."""
+        page: PageState = await session.snapshot()
+        return page
+
+    async def settle(self, session: Any) -> None:
+        """Nothing to wait for: actions settled fully."""
 
     async def decide(
         self, step: Step, page: PageState, errors: list[str], plan: Plan
@@ -142,6 +164,9 @@ class FlowReplay:
         self.traces: list[_Trace] = []
         self._trace: _Trace | None = None
         self._failed: dict[int, set[str]] = {}
+        # The last actions settled quickly: the page has loaded, but its quiet moment
+        # was not waited for.
+        self._unsettled = False
 
     # ------------------------------------------------------------------ deciding
 
@@ -162,25 +187,87 @@ class FlowReplay:
     def _where(self, step: Step, page: PageState) -> str:
         return f"step {step.order + 1} ({url_pattern(page.url)})"
 
+    # ------------------------------------------------------------------ settling
+
+    @contextlib.contextmanager
+    def acting(self, session: Any, replayed: bool) -> Iterator[None]:
+        """Carry out actions on ``session``: a replayed step's (``replayed``; also the
+        opening of the start URL when steps are recorded) settle quickly, others as
+        usual. A session that does not say how it settles settles as usual."""
+        quick = replayed and bool(self.entries) and isinstance(session, SettlingSession)
+        self._unsettled = quick
+        if not quick:
+            yield
+            return
+        window = session.quiet_window
+        session.quiet_window = 0.0
+        try:
+            yield
+        finally:
+            session.quiet_window = window
+
+    async def look(self, step: Step, session: Any) -> PageState:
+        """The page to decide ``step`` on. While steps are recorded, it is first seen
+        without a screenshot (nobody looks at it when the step is replayed); a page that
+        cannot be replayed is seen again in full, once it has settled fully if the last
+        actions settled quickly, so the planner sees it as it always does."""
+        if not self.entries or not isinstance(session, SettlingSession):
+            page: PageState = await session.snapshot()
+            return page
+        page = await session.snapshot(screenshot=False)
+        if self._replayable(step, page):
+            return page
+        await self.settle(session)
+        return await session.snapshot()
+
+    async def settle(self, session: Any) -> None:
+        """Settle fully before the page is read for extraction, if the last actions
+        settled quickly."""
+        if self._unsettled and isinstance(session, SettlingSession):
+            self._unsettled = False
+            await session.settle()
+
+    def _fits(
+        self, step: Step, page: PageState
+    ) -> tuple[PageFingerprint, set[str], list[ReplayEntry]]:
+        """The page's fingerprint, the entries that failed at this step, and the others
+        recorded on a page with the same fingerprint."""
+        fingerprint = page_fingerprint(page, self.values)
+        failed = self._failed.get(step.order, set())
+        fits = [
+            e
+            for e in self.entries
+            if e.fingerprint.digest == fingerprint.digest and e.entry_id not in failed
+        ]
+        return fingerprint, failed, fits
+
+    def _replayable(self, step: Step, page: PageState) -> bool:
+        """Whether :meth:`decide` would replay ``step`` on ``page``."""
+        _, failed, fits = self._fits(step, page)
+        if not fits or (failed and self.mode is ReplayMode.only):
+            return False
+        entry = self._nearest(fits)
+        if entry.demoted:
+            return False
+        try:
+            replayed_actions(entry, page, self.values)
+        except NoMatch:
+            return False
+        return True
+
     async def decide(
         self, step: Step, page: PageState, errors: list[str], plan: Plan
     ) -> tuple[Decision, DecidedBy]:
         """This step's decision: the recorded actions where the page matches its entry and
         every element is found once; else the planner's, told what the recorded step
         meant to do (``only``: the task fails instead, saying what differed)."""
-        fingerprint = page_fingerprint(page, self.values)
+        fingerprint, failed, fits = self._fits(step, page)
         trace = self._trace = _Trace(step=step, page=page, fingerprint=fingerprint)
-        failed = self._failed.get(step.order, set())
         if failed and self.mode is ReplayMode.only:
             raise self._fail(
                 f"Replay only: {self._where(step, page)} ran its recorded actions and they "
                 f"failed their check: {'; '.join(errors) or 'no reason given'}"
             )
-        fits = [
-            e
-            for e in self.entries
-            if e.fingerprint.digest == fingerprint.digest and e.entry_id not in failed
-        ]
         hint: ReplayEntry | None = None
         if fits:
             entry = self._nearest(fits)

@@ -193,14 +193,16 @@ class RunContext:
         content_type: str,
         *,
         step_id: str | None = None,
+        artifact_id: str | None = None,
     ) -> Artifact:
-        """Keep ``data`` in the artifact store under the task's folder and record it."""
+        """Keep ``data`` in the artifact store under the task's folder and record it (as
+        ``artifact_id``, when the caller chose the id beforehand)."""
         key = f"{self.task.task_id}/{name}"
         uri = await self.r.artifacts.put(key, data, content_type=content_type)
         size = len(data) if isinstance(data, bytes) else _size(uri, data)
         return await self.store.add_artifact(
             Artifact(
-                artifact_id=new_id("artifact"),
+                artifact_id=artifact_id or new_id("artifact"),
                 task_id=self.task.task_id,
                 organization_id=self.task.organization_id,
                 step_id=step_id,

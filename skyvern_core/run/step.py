@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio.abc
 import anyio.lowlevel
 
 from skyvern_core.clock import TimeLimit, time_limit
 from skyvern_core.errors import BackendError, TOTPError
+from skyvern_core.ids import new_id
 from skyvern_core.limits import LimitExceeded
 from skyvern_core.models import (
     RUNNER_ACTIONS,
@@ -33,7 +35,13 @@ from skyvern_core.models import (
 )
 from skyvern_core.netpolicy import BlockedURLError, check_url
 from skyvern_core.perception.document import wants_links
-from skyvern_core.protocols import ExtractContext, PlanContext, ProxySettings, SessionOptions
+from skyvern_core.protocols import (
+    ExtractContext,
+    PlanContext,
+    ProxySettings,
+    SessionOptions,
+    SettlingSession,
+)
 from skyvern_core.replay import NoReplay, open_replay
 from skyvern_core.run.context import RunContext, TaskFailure, describe_error, log
 from skyvern_core.schemacheck import schema_errors
@@ -136,6 +144,41 @@ def failure_reason(failed: list[tuple[Any, ActionResult]], not_run: list[Any]) -
     return reason
 
 
+class _Saves:
+    """Action screenshots being kept while the step goes on: each is written under an id
+    chosen at once, all of them before the step is recorded (:attr:`group` ends with
+    them); the first that failed fails the step once its actions are done."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.group: anyio.abc.TaskGroup
+        self.errors: list[Exception] = []
+
+    def start(self, name: str, shot: bytes, step_id: str) -> str:
+        """Start keeping ``shot`` as the action screenshot ``name``; its artifact id."""
+        artifact_id = new_id("artifact")
+        self.group.start_soon(self._save, name, shot, step_id, artifact_id)
+        return artifact_id
+
+    async def _save(self, name: str, shot: bytes, step_id: str, artifact_id: str) -> None:
+        try:
+            await self.ctx.save(
+                ArtifactKind.action_screenshot,
+                name,
+                shot,
+                "image/png",
+                step_id=step_id,
+                artifact_id=artifact_id,
+            )
+        except Exception as exc:
+            self.errors.append(exc)
+
+    def raise_first(self) -> None:
+        """Raise the first failure to keep a screenshot, if any."""
+        if self.errors:
+            raise self.errors[0]
+
+
 class StepExecutor:
     """Carries out the steps of one run, on the run's shared
     :class:`~skyvern_core.run.context.RunContext`."""
@@ -211,10 +254,16 @@ class StepExecutor:
         if self.ctx.session is None:
             await self.open_session()
         assert self.ctx.session is not None
+        session = self.ctx.session
+        if self.ctx.replay is None:
+            self.ctx.replay = await open_replay(self.ctx, TaskFailure)
+        replay = self.ctx.replay
         if not self.ctx.navigated:
-            await self.ctx.session.goto(self.ctx.task.request.url)
+            # With steps recorded, the start page settles as a replayed step's pages do.
+            with replay.acting(session, replayed=True):
+                await session.goto(self.ctx.task.request.url)
             self.ctx.navigated = True
-        page = await self.ctx.session.snapshot()
+        page = await replay.look(step, session)
         await self._refuse_page(page.url)
         checked = await self.ctx.captcha.check(self.ctx.session, page)
         if checked.terminate is not None:
@@ -249,9 +298,7 @@ class StepExecutor:
                 )
             )
 
-        if self.ctx.replay is None:
-            self.ctx.replay = await open_replay(self.ctx, TaskFailure)
-        decision, outcome.decided_by = await self.ctx.replay.decide(step, page, errors, plan)
+        decision, outcome.decided_by = await replay.decide(step, page, errors, plan)
         if checked.solved:
             # The step's record says what passed the challenge before the planner decided.
             solved = "; ".join(c.describe() for c in checked.solved)
@@ -261,6 +308,30 @@ class StepExecutor:
             )
         outcome.decision = decision
         outcome.usage = outcome.usage + decision.usage
+        replayed = outcome.decided_by is DecidedBy.replay
+        with replay.acting(session, replayed=replayed):
+            if not replayed:
+                await self._act(step, decision, page, outcome, None)
+                return
+            # A replayed step keeps its action screenshots while its next action runs.
+            saves = _Saves(self.ctx)
+            async with anyio.create_task_group() as saves.group:
+                await self._act(step, decision, page, outcome, saves)
+            saves.raise_first()
+
+    async def _act(
+        self,
+        step: Step,
+        decision: Decision,
+        page: PageState,
+        outcome: StepOutcome,
+        saves: _Saves | None,
+    ) -> None:
+        """Carry out the step's actions in order, into ``outcome`` (``saves``: where the
+        action screenshots are kept meanwhile; None: each is kept before the next
+        action)."""
+        assert self.ctx.session is not None
+        request = self.ctx.task.request
         acted = False
         failed: list[tuple[Any, ActionResult]] = []
         for index, action in enumerate(decision.actions):
@@ -305,15 +376,16 @@ class StepExecutor:
             # Before the screenshot: a refused page must not reach an artifact.
             await self._refuse_page(result.data.get("url"))
             shot = await self.ctx.session.screenshot()
-            artifact = await self.ctx.save(
-                ArtifactKind.action_screenshot,
-                f"{step.step_id}/action_{index}.png",
-                shot,
-                "image/png",
-                step_id=step.step_id,
-            )
-            result = result.model_copy(update={"screenshot_artifact_id": artifact.artifact_id})
-            shots = [artifact.artifact_id, *self.ctx.action_shots]
+            name = f"{step.step_id}/action_{index}.png"
+            if saves is not None:
+                artifact_id = saves.start(name, shot, step.step_id)
+            else:
+                artifact = await self.ctx.save(
+                    ArtifactKind.action_screenshot, name, shot, "image/png", step_id=step.step_id
+                )
+                artifact_id = artifact.artifact_id
+            result = result.model_copy(update={"screenshot_artifact_id": artifact_id})
+            shots = [artifact_id, *self.ctx.action_shots]
             self.ctx.action_shots = shots[:ACTION_SCREENSHOTS_KEPT]
             outcome.results.append(result)
             if not result.success:
@@ -421,11 +493,18 @@ class StepExecutor:
     async def _extract(self, page: PageState, outcome: StepOutcome) -> tuple[Any, dict[str, Any]]:
         """The extracted information, and what the step records about it (a replayed
         step's, again, where the page's content is the recorded one)."""
-        document = await self._read_document()
         replay = self.ctx.replay or NoReplay()
-        return await replay.extraction(
-            page, document, lambda: self._extract_live(page, outcome, document)
-        )
+        await replay.settle(self.ctx.session)
+        document = await self._read_document()
+
+        async def live() -> tuple[Any, dict[str, Any]]:
+            seen = page
+            if seen.screenshot is None and isinstance(self.ctx.session, SettlingSession):
+                # A replayed step's page was seen without its screenshot; the model's is.
+                seen = await self.ctx.session.snapshot()
+            return await self._extract_live(seen, outcome, document)
+
+        return await replay.extraction(page, document, live)
 
     async def _extract_live(
         self, page: PageState, outcome: StepOutcome, document: str | None

@@ -27,12 +27,7 @@ from skyvern_core.browser.chromium import (
     find_chromium,
     guard_requests,
 )
-from skyvern_core.browser.primitives import (
-    NAVIGATION_TIMEOUT,
-    QUIET_WINDOW,
-    SETTLE_CAP,
-    note_downloads,
-)
+from skyvern_core.browser.primitives import NAVIGATION_TIMEOUT, SETTLE_CAP, note_downloads
 from skyvern_core.browser.scripts import SNAPSHOT
 from skyvern_core.browser.session import PrimitiveSession
 from skyvern_core.browser.video import browsers_path, ensure_ffmpeg
@@ -280,13 +275,17 @@ class PlaywrightSession(PrimitiveSession[Any, Any]):
         return target
 
     async def _settle(self, cap: float = SETTLE_CAP) -> None:
-        """Wait until the page has loaded and no request is in flight for a moment."""
+        """Wait until the page has loaded and no request is in flight for a moment
+        (:attr:`quiet_window`; without one, until the load event and no request)."""
         deadline = time.monotonic() + cap
+        window = self.quiet_window
         with contextlib.suppress(Exception):
-            await self.page.wait_for_load_state("domcontentloaded", timeout=cap * 1000)
+            await self.page.wait_for_load_state(
+                "domcontentloaded" if window else "load", timeout=cap * 1000
+            )
         while time.monotonic() < deadline:
             quiet = time.monotonic() - self._last_request
-            if not self._inflight and quiet >= QUIET_WINDOW:
+            if not self._inflight and quiet >= window:
                 return
             await asyncio.sleep(0.03)
 

@@ -11,6 +11,9 @@ cart, the airport search of the travel site's autocomplete).
   cart named by the ``th_cart`` cookie; ``GET /shop/api/cart`` returns that cart.
 - SkyReach (``travel/``): ``GET /travel/api/cities?q=ber`` (or ``?code=BER``) finds
   airports; ``POST /travel/book`` issues a six-character booking reference.
+- City of Riverton permits (``permits/``): ``GET /permits/api/zones`` lists the permit
+  zones after a short pause, as a slow lookup would (the ``late`` variant's vehicle page
+  shows its zone field once they came).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import datetime as dt
 import http.cookies
 import re
 import secrets
+import time
 import unicodedata
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -219,6 +223,16 @@ def _fold(text: str) -> str:
     """Lower case without accents, so "san jose" finds "San José"."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+ZONES_PAUSE = 0.3
+"""Seconds ``GET /permits/api/zones`` takes to answer."""
+
+
+def zones(_query: dict[str, list[str]], _cookies: str, _sites: FixtureSites) -> dict[str, Any]:
+    """``GET /permits/api/zones``: the permit zones, after :data:`ZONES_PAUSE`."""
+    time.sleep(ZONES_PAUSE)
+    return {"zones": ["Zone A - Old Town", "Zone B - Riverside", "Zone C - Hillcrest"]}
 
 
 def cities(query: dict[str, list[str]], _cookies: str, _sites: FixtureSites) -> dict[str, Any]:

@@ -302,6 +302,7 @@ ENDPOINTS: dict[str, _Endpoint] = {
 GET_ENDPOINTS: dict[str, Callable[[dict[str, list[str]], str, FixtureSites], Any]] = {
     "/shop/api/cart": backends.cart_get,
     "/travel/api/cities": backends.cities,
+    "/permits/api/zones": backends.zones,
 }
 """JSON APIs the pages call with GET: ``(query, cookie header, sites) -> JSON value``."""
 

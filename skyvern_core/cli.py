@@ -115,6 +115,17 @@ def _replays(args: argparse.Namespace) -> int:
     return main_list(args.org, args.key, as_json=args.json)
 
 
+def _profiles(args: argparse.Namespace) -> int:
+    from skyvern_core.profiles import main_delete, main_list, new_profile_key
+
+    if args.profiles_command == "key":
+        print(new_profile_key())
+        return 0
+    if args.profiles_command == "delete":
+        return main_delete(args.org, args.name)
+    return main_list(args.org, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skyvern-core`` command."""
     parser = argparse.ArgumentParser(
@@ -164,6 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "list":
             command.add_argument("--json", action="store_true", help="print JSON")
         command.set_defaults(func=_replays)
+    profiles = sub.add_parser("profiles", help="list or delete browser profiles")
+    profiles_sub = profiles.add_subparsers(dest="profiles_command", required=True)
+    listing = profiles_sub.add_parser("list", help="list the browser profiles")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    delete = profiles_sub.add_parser("delete", help="delete a browser profile")
+    delete.add_argument("name", help="the profile's name")
+    for command in (listing, delete):
+        command.add_argument("--org", help="organization id (default: the embedded one)")
+        command.set_defaults(func=_profiles)
+    key = profiles_sub.add_parser("key", help="print a new key for SKYVERN_PROFILE_KEY")
+    key.set_defaults(func=_profiles)
     mcp = sub.add_parser("mcp", help="serve the MCP server over stdio (for MCP clients)")
     mcp.add_argument(
         "--organization",

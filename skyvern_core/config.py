@@ -271,6 +271,22 @@ class Settings(BaseSettings):
         description="Key for artifact links; default: one kept in data_dir/artifact-key.",
     )
 
+    # Browser profiles (a task's browser_profile).
+    profile_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Key that encrypts browser profiles at rest (a Fernet key: `skyvern-core "
+        "profiles key` prints a new one); several, comma-separated, to rotate: the first "
+        "encrypts, any decrypts. Default: one kept in data_dir/profile-key; set the same on "
+        "every process of a fleet.",
+    )
+    profile_wait: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds a task waits at its start for a browser profile another task is "
+        "using; past that it fails, naming the task that holds it.",
+    )
+
     # Where tasks, webhooks and TOTP URLs may point.
     refuse_private_networks: bool | None = Field(
         default=None,

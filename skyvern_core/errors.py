@@ -5,11 +5,13 @@ The hierarchy separates a caller's mistake from a failure at run time::
     SkyvernError
     ├── WebhookVerificationError   a received webhook is not authentic (or too old)
     ├── LostClaimError             this worker no longer holds the task it was running
+    ├── LostProfileError           this task no longer holds the browser profile it saves
     ├── UsageError                 the caller asked for something invalid
     │   ├── ConfigurationError     settings or backend choice that cannot work
     │   │   └── MissingExtraError  an optional dependency is not installed
     │   ├── UnknownBackendError    no plugin registered a backend by that name
     │   ├── InvalidTransitionError a status change the lifecycle forbids
+    │   ├── ProfileInUseError      a browser profile another task holds
     │   └── NotFoundError          no such task / step / organization (or not yours)
     └── BackendError               a backend failed while doing its work
         ├── BrowserError           the browser driver
@@ -35,9 +37,11 @@ __all__ = [
     "InvalidTransitionError",
     "LLMError",
     "LostClaimError",
+    "LostProfileError",
     "MissingExtraError",
     "NotFoundError",
     "NotifierError",
+    "ProfileInUseError",
     "SkyvernError",
     "StoreError",
     "TOTPError",
@@ -71,6 +75,19 @@ class LostClaimError(SkyvernError):
         self.task_id = task_id
         self.worker_id = worker_id
         super().__init__(f"worker {worker_id!r} no longer holds task {task_id!r}")
+
+
+class LostProfileError(SkyvernError):
+    """A task tried to save a browser profile it no longer holds: its hold lapsed (another
+    task may have taken the profile since) or the profile was deleted. Nothing is written."""
+
+    def __init__(self, name: str, holder_task_id: str) -> None:
+        self.name = name
+        self.holder_task_id = holder_task_id
+        super().__init__(
+            f"task {holder_task_id} no longer holds browser profile {name!r} "
+            "(its hold lapsed, or the profile was deleted): its state is not saved"
+        )
 
 
 class UsageError(SkyvernError):
@@ -112,6 +129,16 @@ class InvalidTransitionError(UsageError):
         self.current = current
         self.new = new
         super().__init__(f"a {kind} cannot go from {current!r} to {new!r}")
+
+
+class ProfileInUseError(UsageError):
+    """A browser profile is held by another task (which restored it and has not yet saved
+    it back): it cannot be taken or deleted until that task ends or its hold lapses."""
+
+    def __init__(self, name: str, holder_task_id: str) -> None:
+        self.name = name
+        self.holder_task_id = holder_task_id
+        super().__init__(f"browser profile {name!r} is in use by task {holder_task_id}")
 
 
 class NotFoundError(UsageError):

@@ -47,6 +47,7 @@ __all__ = [
     "SessionArtifacts",
     "SessionOptions",
     "SettlingSession",
+    "StorageKeeper",
 ]
 
 
@@ -74,6 +75,9 @@ class SessionOptions:
     record_trace: bool = False
     viewport: tuple[int, int] = (1280, 800)
     user_agent: str | None = None
+    storage_state: dict[str, Any] | None = None
+    """Cookies and local storage to start with (a browser profile's), in the shape of
+    :meth:`skyvern_core.models.StorageState.playwright`; None starts empty."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -105,6 +109,17 @@ class BrowserSession(Protocol):
 
     async def close(self) -> SessionArtifacts:
         """Close the context; return the recording, trace and downloads it produced."""
+
+
+@runtime_checkable
+class StorageKeeper(Protocol):
+    """A browser session that can give back its cookies and local storage, so a browser
+    profile can be saved when its task ends (optional: without it, a task naming a profile
+    fails at its start, saying the driver keeps no profiles)."""
+
+    async def storage_state(self) -> dict[str, Any]:
+        """The session's cookies, and the local storage of the origins it saw, in the shape
+        of :meth:`skyvern_core.models.StorageState.playwright`."""
 
 
 @runtime_checkable

@@ -26,6 +26,7 @@ from skyvern_core.config import Settings
 from skyvern_core.errors import BackendError
 from skyvern_core.ids import new_id
 from skyvern_core.models import Step, StepStatus, Task, TaskStatus
+from skyvern_core.profiles import ProfileUnavailable, take_profile
 from skyvern_core.protocols import ArtifactStore, BrowserDriver, Notifier, Planner
 from skyvern_core.run.context import (
     EventCallback,
@@ -40,7 +41,7 @@ from skyvern_core.run.context import (
 from skyvern_core.run.finish import Finisher
 from skyvern_core.run.lease import LeaseKeeper, renew_interval
 from skyvern_core.run.step import StepExecutor, failure_reason, goes_on_after_failure
-from skyvern_core.storage import StepUpdate
+from skyvern_core.storage import ProfileStore, StepUpdate
 from skyvern_core.totp import TotpResolver
 
 __all__ = [
@@ -238,6 +239,21 @@ class _Run:
         errors: list[str] = []
         extracted: Any = None
         has_extracted = False
+        name = self.task.request.browser_profile
+        if name and self.ctx.profile is None:
+            # Before the first step, so the wait for a profile in use is not a step's time.
+            if not isinstance(self.store, ProfileStore):
+                store = type(self.store).__name__
+                reason = (
+                    f"browser_profile needs a store that keeps browser profiles; {store} does not"
+                )
+                return TaskStatus.failed, reason, None, False
+            try:
+                self.ctx.profile = await take_profile(
+                    self.store, self.s, self.task.organization_id, name, self.task.task_id
+                )
+            except ProfileUnavailable as exc:
+                return TaskStatus.failed, str(exc), None, False
         while True:
             if self.handle.releasing:
                 raise Released()

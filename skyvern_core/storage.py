@@ -1,6 +1,6 @@
 """The store's protocols, one per concern, and the typed updates they take.
 
-A store keeps seven kinds of records. Each concern has its own protocol, so that code needing
+A store keeps eight kinds of records. Each concern has its own protocol, so that code needing
 only part of a store says which part (the runner needs tasks, steps and artifact records;
 the webhook notifier tasks and deliveries; the one-time code resolver codes and tasks; the
 API's key check organizations):
@@ -15,6 +15,8 @@ API's key check organizations):
   kept by an :class:`~skyvern_core.protocols.ArtifactStore`).
 * :class:`ReplayStore` — recorded steps of flows, to replay without the model (one
   organization's entries are never another's).
+* :class:`ProfileStore` — named browser profiles of an organization (sealed cookies and
+  local storage), each held by one task at a time.
 
 :class:`Store` is all of them, with ``open`` and ``close``: what a ``store`` plugin's
 factory returns. Changes go in as :class:`TaskUpdate` and :class:`StepUpdate`, which name
@@ -32,6 +34,7 @@ from skyvern_core.models import (
     Action,
     ActionResult,
     Artifact,
+    BrowserProfile,
     DecidedBy,
     DeliveryStatus,
     Organization,
@@ -50,6 +53,7 @@ __all__ = [
     "ArtifactRecordStore",
     "DeliveryStore",
     "OrganizationStore",
+    "ProfileStore",
     "ReplayStore",
     "StepStore",
     "StepUpdate",
@@ -507,6 +511,52 @@ class ReplayStore(Protocol):
 
 
 @runtime_checkable
+class ProfileStore(Protocol):
+    """Named browser profiles (:class:`~skyvern_core.models.BrowserProfile`) of an
+    organization, held by one task at a time.
+
+    A task takes a profile's hold (:meth:`claim_profile`) before it restores it, and gives
+    it back when it saves (:meth:`save_profile`) or drops it (:meth:`release_profile`). A
+    hold names the task and lapses at ``until``, so a worker that died never keeps a
+    profile forever. An organization only ever sees its own profiles.
+    """
+
+    async def claim_profile(
+        self, organization_id: str, name: str, holder: str, *, now: datetime, until: datetime
+    ) -> BrowserProfile:
+        """Take the hold of profile ``name`` for task ``holder`` until ``until``, in one
+        transaction, creating an empty profile (no state, version 0) if there is none;
+        return it with its sealed state. The holder that has it already renews it.
+        :class:`~skyvern_core.errors.ProfileInUseError` if another task's hold is live at
+        ``now``; NotFoundError for an unknown organization."""
+
+    async def save_profile(
+        self, organization_id: str, name: str, holder: str, sealed_state: str, *, now: datetime
+    ) -> BrowserProfile:
+        """Write the profile's sealed state (``version + 1``, ``saved_by_task_id``) and end
+        ``holder``'s hold, in one transaction. Only the holder whose hold is live at ``now``
+        may: :class:`~skyvern_core.errors.ProfileInUseError` when another task holds it,
+        :class:`~skyvern_core.errors.LostProfileError` when nobody does (the hold lapsed, or
+        the profile was deleted); nothing is written then."""
+
+    async def release_profile(self, organization_id: str, name: str, holder: str) -> bool:
+        """End ``holder``'s hold without saving; False if it did not hold the profile."""
+
+    async def get_profile(self, organization_id: str, name: str) -> BrowserProfile:
+        """Return a profile (with its sealed state) or raise NotFoundError."""
+
+    async def list_profiles(self, organization_id: str) -> list[BrowserProfile]:
+        """Return an organization's profiles by name (without their sealed state)."""
+
+    async def delete_profile(
+        self, organization_id: str, name: str, *, now: datetime | None = None
+    ) -> None:
+        """Delete a profile. NotFoundError if there is none;
+        :class:`~skyvern_core.errors.ProfileInUseError` while a task's hold is live at
+        ``now`` (default: the current time)."""
+
+
+@runtime_checkable
 class Store(
     TaskStore,
     StepStore,
@@ -515,6 +565,7 @@ class Store(
     DeliveryStore,
     TotpStore,
     ReplayStore,
+    ProfileStore,
     Protocol,
 ):
     """A whole store: every concern above, and a connection to open and close.

@@ -465,3 +465,51 @@ def test_replay_field_steps_decided_by_and_the_replay_routes(api: Api):
     bad = api.a.post("/tasks", json={**BODY, "replay": "sometimes"})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "replay"]
+
+
+def test_the_profile_routes_list_delete_and_keep_organizations_apart(api: Api):
+    from datetime import timedelta
+
+    from skyvern_core.models import utcnow
+
+    # This driver keeps no profiles: the task says so, and gives the profile back.
+    task = api.wait(
+        api.a.post("/tasks", json={**BODY, "browser_profile": "bank"}).json()["task_id"]
+    )
+    assert task["status"] == "failed"
+    assert "keep no browser profiles" in task["failure_reason"]
+    assert task["request"]["browser_profile"] == "bank"
+    (listed,) = api.a.get("/profiles").json()
+    assert listed["name"] == "bank" and listed["holder_task_id"] is None
+    assert "sealed_state" not in listed
+    assert api.b.get("/profiles").json() == []
+    assert api.b.delete("/profiles/bank").status_code == 404
+
+    async def hold() -> None:
+        store = SQLStore(api.agent.settings.database_url or "")
+        await store.open()
+        now = utcnow()
+        org = api.acme.organization.organization_id
+        await store.claim_profile(org, "bank", "tsk_busy", now=now, until=now + timedelta(hours=1))
+        await store.close()
+
+    anyio.run(hold)
+    busy = api.a.delete("/profiles/bank")
+    assert busy.status_code == 409 and "in use by task tsk_busy" in busy.json()["detail"]
+    assert api.a.get("/profiles").json()[0]["holder_task_id"] == "tsk_busy"
+
+    async def release() -> None:
+        store = SQLStore(api.agent.settings.database_url or "")
+        await store.open()
+        await store.release_profile(api.acme.organization.organization_id, "bank", "tsk_busy")
+        await store.close()
+
+    anyio.run(release)
+    assert api.a.delete("/profiles/bank").status_code == 204
+    assert api.a.get("/profiles").json() == []
+    assert api.a.delete("/profiles/bank").status_code == 404
+    assert api.a.delete("/profiles/not%20a%20name").status_code == 422
+    bad = api.a.post("/tasks", json={**BODY, "browser_profile": "../../etc"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "browser_profile"]
+    assert "browser_profile must be 1 to 64 letters" in bad.json()["detail"][0]["msg"]

@@ -97,7 +97,7 @@ async def runs_a_quote_with_progress(client: Client, sites: FixtureSites, email:
     listed = await client.list_tools()
     assert {t.name for t in listed.tools} == TOOLS
     run = next(t for t in listed.tools if t.name == "run_task")
-    assert {"url", "navigation_goal", "max_cost_usd", "max_tokens"} <= set(
+    assert {"url", "navigation_goal", "max_cost_usd", "max_tokens", "browser_profile"} <= set(
         run.input_schema["properties"]
     )
 
@@ -145,6 +145,7 @@ async def refuses_bad_input_naming_the_field(client: Client, sites: FixtureSites
             "extracted_information_schema:",
         ),
         ({**go, "max_tokens": 0}, "max_tokens:"),
+        ({**go, "browser_profile": "../bank"}, "browser_profile:"),
         ({**go, "max_steps": 99}, "max_steps:"),
         ({**go, "max_steps": "many"}, "max_steps"),
     ]

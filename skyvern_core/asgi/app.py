@@ -393,6 +393,9 @@ def create_app(
     from skyvern_core.asgi.replays import add_replay_routes
 
     add_replay_routes(route, organization, agent)
+    from skyvern_core.asgi.profiles import add_profile_routes
+
+    add_profile_routes(route, organization, agent)
     app.include_router(router)
     _mount_mcp(app, agent, mcp)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from pathlib import Path
@@ -12,57 +11,18 @@ from urllib.parse import urlencode
 
 from skyvern_core.config import Settings
 from skyvern_core.errors import ConfigurationError
+from skyvern_core.keys import kept_key
 
 __all__ = ["ArtifactLinks", "load_signing_key"]
 
 
 def load_signing_key(settings: Settings) -> bytes:
     """The key that signs artifact links: the setting, else one kept in the data folder
-    (so links stay valid across restarts).
-
-    Processes that start at once agree on one key: each writes a candidate to a file of its
-    own and links it into place, which succeeds for the first only (a link never replaces a
-    file); everyone then reads the file that won.
-    """
+    (so links stay valid across restarts; :func:`~skyvern_core.keys.kept_key`)."""
     if settings.artifact_signing_secret:
         return settings.artifact_signing_secret.encode()
     path = Path(settings.data_dir) / "artifact-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".artifact-key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        # Created 0600 and written whole before it is linked: nobody sees half a key.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_bytes(32).hex())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass  # another process won: its key is the one
-            except OSError:
-                # A file system without hard links: exclusive creation decides instead.
-                _create_exclusive(path, tmp.read_text())
-        finally:
-            tmp.unlink(missing_ok=True)
-    return _read_key(path)
-
-
-def _create_exclusive(path: Path, text: str) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-
-
-def _read_key(path: Path) -> bytes:
-    # Only the exclusive-creation fallback can show a file not written yet: wait a moment.
-    for _ in range(50):
-        text = path.read_text().strip()
-        if text:
-            break
-        time.sleep(0.01)
+    text = kept_key(path, lambda: secrets.token_bytes(32).hex())
     try:
         key = bytes.fromhex(text)
     except ValueError:

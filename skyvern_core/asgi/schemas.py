@@ -35,7 +35,7 @@ REQUEST_FIELDS = (
     "totp_identifier",
 )
 # Extensions of the request, shown only when a task gives them.
-EXTRA_REQUEST_FIELDS = ("replay", "replay_key")
+EXTRA_REQUEST_FIELDS = ("replay", "replay_key", "browser_profile")
 
 
 class TaskRequestBody(TaskRequest):

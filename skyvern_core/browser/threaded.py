@@ -54,6 +54,7 @@ from skyvern_core.browser.elements import ActionFailed
 from skyvern_core.browser.primitives import SETTLE_CAP, note_downloads
 from skyvern_core.browser.scripts import PAGE_SIZE, SETTLE_PROBE
 from skyvern_core.browser.session import PrimitiveSession
+from skyvern_core.browser.storage import READ_LOCAL_STORAGE, cookies_from_cdp, restore_commands
 from skyvern_core.browser.video import ScreenshotRecorder
 from skyvern_core.browser.worker import LockedWorker
 from skyvern_core.errors import BrowserError
@@ -245,6 +246,8 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
 
     def _begin_sync(self) -> None:
         self._prepare()
+        for method, params in restore_commands(self.options.storage_state or {}):
+            self._cdp(method, params)  # a profile's cookies and local storage
         self._handles = self._windows()
         self._download_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -397,6 +400,26 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
         finally:
             with contextlib.suppress(Exception):
                 await self._run(self._top)
+
+    async def storage_state(self) -> dict[str, Any]:
+        """The cookies, and the local storage of each open tab's origin (to save a browser
+        profile, :mod:`skyvern_core.browser.storage`)."""
+        return await self._run(self._storage_state)
+
+    def _storage_state(self) -> dict[str, Any]:
+        cookies = cookies_from_cdp(self._cdp("Network.getAllCookies", {}).get("cookies") or [])
+        origins: dict[str, list[dict[str, str]]] = {}
+        current = self._current_window()
+        for handle in self._windows():
+            self._to_window(handle)
+            found = self._execute(READ_LOCAL_STORAGE)
+            if found and found[0] != "null" and found[0] not in origins:
+                origins[found[0]] = [{"name": k, "value": v} for k, v in found[1]]
+        self._to_window(current)
+        return {
+            "cookies": cookies,
+            "origins": [{"origin": o, "localStorage": items} for o, items in origins.items()],
+        }
 
     # ------------------------------------------------------------------ screenshots
 

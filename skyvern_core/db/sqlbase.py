@@ -4,7 +4,8 @@
 are written on it in :mod:`~skyvern_core.db.sql_tasks` (tasks and the queue),
 :mod:`~skyvern_core.db.sql_records` (organizations and keys, steps, artifact records,
 one-time codes), :mod:`~skyvern_core.db.sql_deliveries` (webhook deliveries) and
-:mod:`~skyvern_core.db.sql_replays` (recorded steps of flows), and put
+:mod:`~skyvern_core.db.sql_replays` (recorded steps of flows) and
+:mod:`~skyvern_core.db.sql_profiles` (browser profiles), and put
 together as :class:`~skyvern_core.db.sqlstore.SQLStore`.
 """
 
@@ -31,6 +32,7 @@ from skyvern_core.db import migrate
 from skyvern_core.db.tables import (
     ApiKeyRow,
     ArtifactRow,
+    BrowserProfileRow,
     OrganizationRow,
     ReplayEntryRow,
     StepRow,
@@ -83,6 +85,7 @@ _deliveries = _table(WebhookDeliveryRow)
 _attempts = _table(WebhookAttemptRow)
 _totp = _table(TotpCodeRow)
 _replays = _table(ReplayEntryRow)
+_profiles = _table(BrowserProfileRow)
 
 _FINAL = [s.value for s in TaskStatus if s.is_final]
 _UNFINISHED_STEP = [StepStatus.created.value, StepStatus.running.value]

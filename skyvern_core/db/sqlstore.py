@@ -22,6 +22,7 @@ row that writer committed, so the loser matches nothing and checks the lifecycle
 from __future__ import annotations
 
 from skyvern_core.db.sql_deliveries import SQLDeliveryStore
+from skyvern_core.db.sql_profiles import SQLProfileStore
 from skyvern_core.db.sql_records import SQLRecordStore
 from skyvern_core.db.sql_replays import SQLReplayStore
 from skyvern_core.db.sql_tasks import SQLTaskStore
@@ -30,7 +31,9 @@ from skyvern_core.db.sqlbase import SQLBase, driver_urls
 __all__ = ["SQLStore", "driver_urls"]
 
 
-class SQLStore(SQLTaskStore, SQLRecordStore, SQLDeliveryStore, SQLReplayStore, SQLBase):
+class SQLStore(
+    SQLTaskStore, SQLRecordStore, SQLDeliveryStore, SQLReplayStore, SQLProfileStore, SQLBase
+):
     """The SQL store: SQLite for one machine, PostgreSQL (same class) for a fleet of workers.
 
     ``database_url`` is in the user form (``sqlite:///path/to.db``, ``postgresql://...``).

@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "ApiKeyRow",
     "ArtifactRow",
+    "BrowserProfileRow",
     "OrganizationRow",
     "ReplayEntryRow",
     "StepRow",
@@ -279,5 +280,24 @@ class ReplayEntryRow(SQLModel, table=True):
     heals: int = 0
     heal_streak: int = 0
     demoted: bool = False
+    created_at: datetime = _ts()
+    modified_at: datetime = _ts()
+
+
+class BrowserProfileRow(SQLModel, table=True):
+    """A row of ``browser_profiles``: one named browser profile of one organization, its
+    state sealed (encrypted before it reaches the store)."""
+
+    __tablename__ = "browser_profiles"
+    __table_args__ = (_fk("organization_id", "organizations.organization_id", "browser_profiles"),)
+
+    organization_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(primary_key=True, max_length=64)
+    sealed_state: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    version: int = 0
+    size: int = 0
+    saved_by_task_id: str | None = Field(default=None, max_length=64)
+    holder_task_id: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
     modified_at: datetime = _ts()

@@ -123,6 +123,7 @@ MaxSteps = Annotated[
 ]
 MaxCost = Annotated[float | None, _described("max_cost_usd")]
 MaxTokens = Annotated[int | None, _described("max_tokens")]
+BrowserProfileName = Annotated[str | None, _described("browser_profile")]
 TaskId = Annotated[str, Field(description="The task's id (tsk_...).")]
 
 
@@ -199,6 +200,7 @@ class TaskTools:
         max_steps: MaxSteps = None,
         max_cost_usd: MaxCost = None,
         max_tokens: MaxTokens = None,
+        browser_profile: BrowserProfileName = None,
     ) -> TaskDetails:
         """Run a browser task to its end and return its details (status, extracted
         information, failure reason, tokens and cost). A progress notification follows
@@ -252,6 +254,7 @@ class TaskTools:
         max_steps: MaxSteps = None,
         max_cost_usd: MaxCost = None,
         max_tokens: MaxTokens = None,
+        browser_profile: BrowserProfileName = None,
     ) -> dict[str, str]:
         """Queue a browser task and return its id at once (follow it with get_task)."""
         fields = dict(locals())

@@ -197,6 +197,21 @@ class TaskRequest(BaseModel):
         "that would pass it is not made, and the task fails with 'Max tokens per task (N) "
         "exceeded'. Default: the organization's limit, else SKYVERN_MAX_TOKENS (none).",
     )
+    browser_profile: str | None = Field(
+        default=None,
+        description="A browser profile of the organization (1 to 64 letters, digits, - or _): "
+        "its cookies and local storage are restored when the task starts and saved when it "
+        "ends, so a second task starts signed in. A task waits while another one uses it.",
+    )
+
+    @field_validator("browser_profile")
+    @classmethod
+    def _profile_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from skyvern_core.models.profiles import check_profile_name
+
+        return check_profile_name(value)
 
     @field_validator("url")
     @classmethod

@@ -79,7 +79,9 @@ async def clear_entries(
     return await store.delete_replay_entries(organization_id, flow_key)
 
 
-async def _with_store(organization_id: str | None, work: Any) -> Any:
+async def with_configured_store(organization_id: str | None, work: Any) -> Any:
+    """``await work(store, organization_id)`` on the configured store (the embedded
+    organization when none is given), for the command line."""
     from skyvern_core.agent import Agent
     from skyvern_core.config import Settings
 
@@ -104,7 +106,7 @@ def main_list(organization_id: str | None, flow_key: str | None, *, as_json: boo
     async def work(store: ReplayStore, org: str) -> list[ReplayEntrySummary]:
         return await list_entries(store, org, flow_key)
 
-    found: list[ReplayEntrySummary] = anyio.run(_with_store, organization_id, work)
+    found: list[ReplayEntrySummary] = anyio.run(with_configured_store, organization_id, work)
     if as_json:
         print(json.dumps([s.model_dump(mode="json") for s in found], indent=2))
         return 0
@@ -130,6 +132,6 @@ def main_clear(organization_id: str | None, flow_key: str | None) -> int:
     async def work(store: ReplayStore, org: str) -> int:
         return await clear_entries(store, org, flow_key)
 
-    count: int = anyio.run(_with_store, organization_id, work)
+    count: int = anyio.run(with_configured_store, organization_id, work)
     print(f"Deleted {count} replay entr{'y' if count == 1 else 'ies'}.")
     return 0

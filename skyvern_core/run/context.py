@@ -31,6 +31,7 @@ from skyvern_core.totp import TotpResolver
 from skyvern_core.uploads import UploadResolver, split_files
 
 if TYPE_CHECKING:
+    from skyvern_core.profiles import ProfileHold
     from skyvern_core.replay import FlowReplay, NoReplay
 
 __all__ = [
@@ -181,6 +182,8 @@ class RunContext:
         # The run's replay (skyvern_core.replay: a FlowReplay, or a NoReplay for mode off),
         # opened at the first step.
         self.replay: FlowReplay | NoReplay | None = None
+        # The run's hold on its browser profile (skyvern_core.profiles), once taken.
+        self.profile: ProfileHold | None = None
         # None when the task has no cost or token limit.
         self.budget = TaskBudget.for_task(task)
         self.captcha = CaptchaGuard(getattr(backends, "captcha_solver", None))

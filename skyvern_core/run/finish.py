@@ -12,6 +12,7 @@ from typing import Any
 from skyvern_core.clock import time_limit
 from skyvern_core.errors import LostClaimError
 from skyvern_core.models import ArtifactKind, StepStatus, Task, TaskStatus
+from skyvern_core.protocols import BrowserSession, StorageKeeper
 from skyvern_core.run.context import RunContext, RunEvent, describe_error, log
 from skyvern_core.storage import StepUpdate, TaskUpdate
 
@@ -21,6 +22,8 @@ SCREENSHOT_SECONDS = 30.0
 """How long the final screenshot may take."""
 CLOSE_SECONDS = 60.0
 """How long closing the browser session (and saving its recording) may take."""
+PROFILE_SECONDS = 30.0
+"""How long reading and saving the browser profile may take."""
 
 
 class Finisher:
@@ -115,6 +118,7 @@ class Finisher:
         URL as its next attempt, on whichever worker claims it."""
         await self.close_step(StepStatus.canceled, None)
         session, self.ctx.session = self.ctx.session, None
+        await self.give_back_profile(None)  # the task's next attempt starts from it again
         if session is not None:
             try:
                 with time_limit(self.ctx.clock, CLOSE_SECONDS, fail=True):
@@ -143,11 +147,38 @@ class Finisher:
         self.ctx.task = current
         return current
 
+    async def give_back_profile(self, session: BrowserSession | None) -> None:
+        """Save the browser profile from ``session`` (what its browser holds now) and give
+        it back; with no session, or when saving fails, give it back unchanged."""
+        hold, self.ctx.profile = self.ctx.profile, None
+        if hold is None:
+            return
+        if isinstance(session, StorageKeeper):
+            try:
+                with time_limit(self.ctx.clock, PROFILE_SECONDS, fail=True):
+                    saved = await hold.save(await session.storage_state())
+                log.info(
+                    "task %s saved browser profile %r (version %d)",
+                    self.ctx.task.task_id,
+                    hold.name,
+                    saved.version,
+                )
+                return
+            except Exception as exc:
+                log.warning(
+                    "task %s: browser profile %r not saved: %s",
+                    self.ctx.task.task_id,
+                    hold.name,
+                    describe_error(exc),
+                )
+        await hold.release()
+
     async def final_artifacts(self) -> dict[str, Any]:
         """Final screenshot, then close the session and keep its recording and files."""
         fields: dict[str, Any] = {}
         session, self.ctx.session = self.ctx.session, None
         if session is None:
+            await self.give_back_profile(None)
             return fields
         try:
             with time_limit(self.ctx.clock, SCREENSHOT_SECONDS, fail=True):
@@ -160,6 +191,7 @@ class Finisher:
             log.warning(
                 "no final screenshot for %s: %s", self.ctx.task.task_id, describe_error(exc)
             )
+        await self.give_back_profile(session)
         try:
             with time_limit(self.ctx.clock, CLOSE_SECONDS, fail=True):
                 left = await session.close()

@@ -41,6 +41,7 @@ from skyvern_core.protocols import (
     ProxySettings,
     SessionOptions,
     SettlingSession,
+    StorageKeeper,
 )
 from skyvern_core.replay import NoReplay, open_replay
 from skyvern_core.run.context import RunContext, TaskFailure, describe_error, log
@@ -205,8 +206,14 @@ class StepExecutor:
                 record_trace=self.s.record_trace,
                 viewport=(self.s.viewport_width, self.s.viewport_height),
                 user_agent=self.s.user_agent,
+                storage_state=self.ctx.profile.restored.playwright() if self.ctx.profile else None,
             )
         )
+        if self.ctx.profile is not None and not isinstance(self.ctx.session, StorageKeeper):
+            raise TaskFailure(
+                f"The browser driver's sessions ({type(self.ctx.session).__name__}) keep no "
+                f"browser profiles: browser_profile {self.ctx.profile.name!r} cannot be used"
+            )
 
     def _proxy(self) -> tuple[ProxySettings | None, str | None]:
         location = self.ctx.task.request.proxy_location.value

@@ -16,6 +16,7 @@ from skyvern_core import ids
 from skyvern_core.errors import InvalidTransitionError, LostClaimError, NotFoundError, StoreError
 from skyvern_core.models import (
     Artifact,
+    BrowserProfile,
     DeliveryStatus,
     Organization,
     ReplayEntry,
@@ -37,6 +38,7 @@ from skyvern_core.storage import (
     lease_delta,
     next_modified,
 )
+from skyvern_core.testing.memory_profiles import MemoryProfiles
 from skyvern_core.testing.memory_replays import MemoryReplays
 
 __all__ = ["MemoryStore"]
@@ -61,7 +63,7 @@ def _utc(value: Any) -> Any:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class MemoryStore(MemoryReplays):
+class MemoryStore(MemoryReplays, MemoryProfiles):
     """A store in dictionaries, guarded by one lock; see the module docstring."""
 
     def __init__(self) -> None:
@@ -74,6 +76,7 @@ class MemoryStore(MemoryReplays):
         self._attempts: dict[str, list[WebhookAttempt]] = {}
         self._totp: dict[str, TotpCode] = {}
         self._replays: dict[tuple[str, str, int], ReplayEntry] = {}
+        self._profiles: dict[tuple[str, str], BrowserProfile] = {}
         self._lock = anyio.Lock()
 
     async def open(self) -> None:

@@ -152,6 +152,8 @@ class PlaywrightDriver:
         }
         if options.user_agent:
             kwargs["user_agent"] = options.user_agent
+        if options.storage_state:
+            kwargs["storage_state"] = options.storage_state  # a browser profile's
         if options.proxy is not None:
             proxy: dict[str, str] = {"server": options.proxy.server}
             for name in ("username", "password", "bypass"):
@@ -349,6 +351,10 @@ class PlaywrightSession(PrimitiveSession[Any, Any]):
         if jpeg:
             return await page.screenshot(type="jpeg", quality=JPEG_QUALITY, caret="initial")
         return await page.screenshot(type="png", caret="initial")
+
+    async def storage_state(self) -> dict[str, Any]:
+        """The context's cookies and local storage (to save a browser profile)."""
+        return dict(await self.context.storage_state())
 
     async def close(self) -> SessionArtifacts:
         """Close the context; return the video, trace and downloads it produced."""

@@ -44,6 +44,7 @@ from skyvern_core.testing.driver_contract.sites import (
     UploadedFileLike,
 )
 from skyvern_core.testing.driver_contract.snapshots import SnapshotContract
+from skyvern_core.testing.driver_contract.storage import StorageStateContract
 from skyvern_core.testing.driver_contract.support import (
     ElementNotFound,
     execute,
@@ -68,6 +69,7 @@ __all__ = [
     "NavigationContract",
     "SessionArtifactsContract",
     "SnapshotContract",
+    "StorageStateContract",
     "SubmissionLike",
     "UploadedFileLike",
     "WidgetContract",
@@ -84,6 +86,7 @@ __all__ = [
 
 class DriverContract(
     SessionArtifactsContract,
+    StorageStateContract,
     NavigationContract,
     FormContract,
     EmbeddedContract,

@@ -203,6 +203,7 @@ LOGIN_USERS: dict[str, LoginUser] = {
 one-field 2FA page, grace.hopper the six-box one."""
 
 _LOGIN_COOKIE = "acme_sid"
+_LOGIN_AUTH = "acme_auth"
 _TOTP_STEP = 30  # seconds; codes of the step before and after are accepted too (clock skew)
 
 
@@ -246,6 +247,9 @@ def _login_verify(sub: Submission, sites: FixtureSites) -> _Redirect:
     with sites._lock:
         sites._login_sessions.pop(sid, None)  # a session signs in once
     sub.reference = "SESS-" + str(secrets.randbelow(900000) + 100000)
+    auth = secrets.token_urlsafe(16)
+    with sites._lock:
+        sites._login_signed_in[auth] = sub.reference
     account = "-".join(str(secrets.randbelow(9000) + 1000) for _ in range(3))
     sub.extra.update(
         result="signed_in",
@@ -253,7 +257,22 @@ def _login_verify(sub: Submission, sites: FixtureSites) -> _Redirect:
         first_name=user.name.split()[0],
         account_number=account,
     )
-    return _Redirect(f"/login/account.html?ref={sub.reference}")
+    # Signed in: the browser keeps the bank's session cookie, and the sign-in page sends a
+    # browser that has it straight to its accounts (no password, no code).
+    return _Redirect(f"/login/account.html?ref={sub.reference}", {_LOGIN_AUTH: auth})
+
+
+def _login_home(cookies: str, sites: FixtureSites) -> str | None:
+    """The sign-in page, for a browser already signed in: where to send it instead."""
+    jar = http.cookies.SimpleCookie()
+    try:
+        jar.load(cookies)
+    except http.cookies.CookieError:
+        return None
+    auth = jar[_LOGIN_AUTH].value if _LOGIN_AUTH in jar else ""
+    with sites._lock:
+        ref = sites._login_signed_in.get(auth)
+    return f"/login/account.html?ref={ref}" if ref else None
 
 
 _CAPTCHA_PAGES = {
@@ -306,6 +325,12 @@ GET_ENDPOINTS: dict[str, Callable[[dict[str, list[str]], str, FixtureSites], Any
 }
 """JSON APIs the pages call with GET: ``(query, cookie header, sites) -> JSON value``."""
 
+GET_REDIRECTS: dict[str, Callable[[str, FixtureSites], str | None]] = {
+    "/login/": _login_home,
+    "/login/index.html": _login_home,
+}
+"""Pages a server sends elsewhere by their cookies: ``(cookie header, sites) -> location``."""
+
 
 class FixtureSites:
     """Serve the fixture websites on two local origins and record what they receive.
@@ -330,6 +355,7 @@ class FixtureSites:
         self.main_origin = ""
         self.other_origin_base = ""
         self._login_sessions: dict[str, str] = {}  # session cookie -> username, before 2FA
+        self._login_signed_in: dict[str, str] = {}  # auth cookie -> the sign-in's reference
         self._code_checks: dict[str, tuple[str, str]] = {}  # username -> ("code"|"secret", v)
         self._variants: dict[str, str] = {}  # site -> the sub-folder it is served from now
 
@@ -571,6 +597,14 @@ def _make_handler(sites: FixtureSites, origin: str) -> type[SimpleHTTPRequestHan
                 config = {"mainOrigin": sites.main_origin, "otherOrigin": sites.other_origin_base}
                 body = f"window.FIXTURE = {json.dumps(config)};\n".encode()
                 self._send(HTTPStatus.OK, body, "text/javascript")
+                return
+            redirect = GET_REDIRECTS.get(parts.path)
+            location = redirect(self.headers.get("Cookie", ""), sites) if redirect else None
+            if location is not None:
+                self.send_response(HTTPStatus.SEE_OTHER)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             query = parse_qs(parts.query)
             api = GET_ENDPOINTS.get(parts.path)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import pytest
 
 from skyvern_core.testing.store_contract.deliveries import DeliveryContract
+from skyvern_core.testing.store_contract.profiles import ProfileContract
 from skyvern_core.testing.store_contract.queue import QueueContract
 from skyvern_core.testing.store_contract.records import (
     ArtifactContract,
@@ -36,6 +37,7 @@ __all__ = [
     "ArtifactContract",
     "DeliveryContract",
     "OrganizationContract",
+    "ProfileContract",
     "QueueContract",
     "ReplayContract",
     "StepContract",
@@ -54,6 +56,7 @@ class StoreContract(
     DeliveryContract,
     TotpContract,
     ReplayContract,
+    ProfileContract,
 ):
     """Tests every store must pass; subclasses provide the ``store`` fixture.
 

@@ -14,37 +14,26 @@ from typing import Any
 import pyotp
 import pytest
 
-from skyvern_core import Agent, TaskStatus
+from skyvern_core import TaskStatus
 from skyvern_core.auth import create_organization
 from skyvern_core.db.sqlstore import SQLStore
 from skyvern_core.models import StorageState
 from skyvern_core.profiles import ProfileVault
 from skyvern_core.testing.sites import FixtureSites
 from tests.llm_server import LLMServer
-from tests.test_totp_e2e import ADA, model, model_server, new_submissions, request_body, signed_in
+from tests.test_totp_e2e import (
+    ADA,
+    agent_for,
+    model,
+    model_server,
+    new_submissions,
+    request_body,
+    signed_in,
+)
 
 pytestmark = pytest.mark.browser
 
 __all__ = ["model_server"]  # the module's model server fixture, shared with the 2FA tests
-
-
-def make_agent(server: LLMServer, data_dir: Path, chromium: str, driver: str) -> Agent:
-    """An embedded agent on ``driver``: SQLite, litellm against ``server``."""
-    return Agent(
-        driver=driver,
-        store="sqlite",
-        data_dir=data_dir,
-        planner="llm",
-        notifier="none",
-        browser_path=chromium,
-        llm_model="openai/gpt-4o-mini",
-        llm_api_base=server.base_url,
-        llm_api_key="sk-local",
-        llm_retry_base_delay=0.01,
-        record_video=False,
-        totp_poll_interval=0.05,
-        totp_timeout=2,
-    )
 
 
 @pytest.mark.parametrize("driver", ["playwright", "selenium"])
@@ -58,7 +47,7 @@ async def test_a_second_task_with_the_profile_starts_signed_in_and_needs_no_code
     secret = pyotp.random_base32()
     sites.expect_code(ADA.username, secret=secret)
     model_server.reset(*([model] * 12))
-    agent = make_agent(model_server, tmp_path / "data", chromium_executable, driver)
+    agent = agent_for(model_server, tmp_path / "data", chromium_executable, driver)
     try:
         before = len(sites.submissions)
         first = await agent.run(
@@ -109,7 +98,7 @@ async def test_another_organizations_profile_of_that_name_is_its_own(
     secret = pyotp.random_base32()
     sites.expect_code(ADA.username, secret=secret)
     model_server.reset(*([model] * 12))
-    agent = make_agent(model_server, tmp_path / "data", chromium_executable, "playwright")
+    agent = agent_for(model_server, tmp_path / "data", chromium_executable)
     try:
         first = await agent.run(
             request_body(sites, ADA, payload={"totp_secret": secret}, browser_profile="bank")

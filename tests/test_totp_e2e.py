@@ -107,8 +107,11 @@ def model_server() -> Iterator[LLMServer]:
     server.stop()
 
 
-def agent_for(server: LLMServer, data_dir: Path, chromium: str, **settings: Any) -> Agent:
-    """An embedded agent: real Chromium, litellm against ``server``, quick TOTP polling."""
+def agent_for(
+    server: LLMServer, data_dir: Path, chromium: str, driver: str = "playwright", **settings: Any
+) -> Agent:
+    """An embedded agent: real Chromium (on ``driver``), litellm against ``server``, quick
+    TOTP polling."""
     defaults: dict[str, Any] = {
         "store": "sqlite",
         "data_dir": data_dir,
@@ -117,7 +120,7 @@ def agent_for(server: LLMServer, data_dir: Path, chromium: str, **settings: Any)
         "webhook_secret": WEBHOOK_SECRET,
     }
     return Agent(
-        driver="playwright",
+        driver=driver,
         planner="llm",
         notifier="none",
         browser_path=chromium,

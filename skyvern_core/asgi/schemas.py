@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from skyvern_core.models import ProxyLocation, Step, Task, TaskRequest
+from skyvern_core.present import REQUEST_FIELDS
 from skyvern_core.secrets import split_secrets
 
 __all__ = [
@@ -23,17 +24,6 @@ __all__ = [
     "task_list_item",
 ]
 
-REQUEST_FIELDS = (
-    "url",
-    "webhook_callback_url",
-    "navigation_goal",
-    "data_extraction_goal",
-    "navigation_payload",
-    "proxy_location",
-    "extracted_information_schema",
-    "totp_verification_url",
-    "totp_identifier",
-)
 # Extensions of the request, shown only when a task gives them.
 EXTRA_REQUEST_FIELDS = ("replay", "replay_key", "browser_profile")
 

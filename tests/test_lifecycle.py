@@ -157,7 +157,9 @@ async def test_run_inside_a_running_pool_returns_only_final_tasks(
                     into.append(await agent.run(request()))
 
                 group.start_soon(run)
-                await created.wait_reached()
+                # Storing a task first checks its URL's addresses, which a loaded machine's
+                # resolver may take seconds to answer.
+                await created.wait_reached(30)
                 # The task is in the store; let the idle pool workers look at the queue.
                 agent._wake.set()
                 await until(lambda b=claims_before: store.calls["claim_task"] >= b + 3)

@@ -8,6 +8,7 @@ second names the same profile, has no way to get a code, and must start signed i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,13 @@ from tests.test_totp_e2e import (
 pytestmark = pytest.mark.browser
 
 __all__ = ["model_server"]  # the module's model server fixture, shared with the 2FA tests
+
+
+@pytest.fixture(autouse=True)
+def _own_codes_again(sites: FixtureSites) -> Iterator[None]:
+    """Each test sets how the bank checks Ada's codes; afterwards her own secret again."""
+    yield
+    sites.expect_code(ADA.username)
 
 
 @pytest.mark.parametrize("driver", ["playwright", "selenium"])

@@ -6,7 +6,8 @@ script that runs before each new document of the tab writes an origin's saved lo
 the first time the tab shows that origin (``Page.addScriptToEvaluateOnNewDocument``; a mark
 in the tab's session storage keeps later documents from writing it again over what the
 site has changed since). Reading: every cookie (``Network.getAllCookies``), and the local
-storage of the origin of each open tab.
+storage of the origin of each open tab, and of each origin as it was after the task's last
+action there.
 """
 
 from __future__ import annotations

@@ -150,6 +150,9 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
         self._here: FrameSteps | None = None
         """The frames the library is in (None: not known)."""
         self._recorder: ScreenshotRecorder | None = None
+        self._storage_seen: dict[str, list[dict[str, str]]] = {}
+        """The local storage of each origin as read after the last action there (a task
+        with a browser profile only), so an origin the task left is saved too."""
         super().__init__(primitives)
 
     # ------------------------------------------------------------ the library's calls
@@ -388,6 +391,8 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
         errors = self.primitives.errors
         with contextlib.suppress(*errors):
             self._top()
+            if self.options.storage_state is not None:
+                self._read_storage(self._storage_seen)
             note_downloads(data, [str(p) for p in self._scan_downloads(DOWNLOAD_WAIT)])
             self._follow_new_tab(data)
         with contextlib.suppress(*errors):
@@ -406,15 +411,19 @@ class ThreadedSession(PrimitiveSession[FramedElement[W], WindowFrame], ABC):
         profile, :mod:`skyvern_core.browser.storage`)."""
         return await self._run(self._storage_state)
 
+    def _read_storage(self, into: dict[str, list[dict[str, str]]]) -> None:
+        """The current tab's origin and local storage, into ``into``."""
+        found = self._execute(READ_LOCAL_STORAGE)
+        if found and found[0] != "null":
+            into[found[0]] = [{"name": k, "value": v} for k, v in found[1]]
+
     def _storage_state(self) -> dict[str, Any]:
         cookies = cookies_from_cdp(self._cdp("Network.getAllCookies", {}).get("cookies") or [])
-        origins: dict[str, list[dict[str, str]]] = {}
+        origins = dict(self._storage_seen)
         current = self._current_window()
         for handle in self._windows():
             self._to_window(handle)
-            found = self._execute(READ_LOCAL_STORAGE)
-            if found and found[0] != "null" and found[0] not in origins:
-                origins[found[0]] = [{"name": k, "value": v} for k, v in found[1]]
+            self._read_storage(origins)
         self._to_window(current)
         return {
             "cookies": cookies,

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from skyvern_core.models import ClickAction
 from skyvern_core.protocols import BrowserDriver, StorageKeeper
 from skyvern_core.testing.driver_contract.fixtures import DriverContractBase
 from skyvern_core.testing.driver_contract.sites import FixtureSitesLike
-from skyvern_core.testing.driver_contract.support import _bounded
+from skyvern_core.testing.driver_contract.support import _bounded, execute, expect_ok, find
 
 __all__ = ["StorageStateContract"]
 
@@ -71,3 +72,25 @@ class StorageStateContract(DriverContractBase):
             await _bounded(fresh.close(), "close")
         assert "remember_me" not in {c["name"] for c in other["cookies"]}
         assert all(item["name"] != "theme" for o in other["origins"] for item in o["localStorage"])
+
+    async def test_storage_a_page_wrote_is_given_back_after_the_task_left_its_site(
+        self, driver: BrowserDriver, sites: FixtureSitesLike, tmp_path: Path
+    ) -> None:
+        """A cookie banner's choice, kept in local storage, is in the state the session
+        gives back although the session went on to another site."""
+        url = sites.url("travel/index.html")
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        empty: dict[str, Any] = {"cookies": [], "origins": []}
+        session = await self.open_session(driver, tmp_path / "a", storage_state=empty)
+        try:
+            assert isinstance(session, StorageKeeper)
+            page = await self.open(session, url)
+            accept = find(page, label="Accept all", role="button")
+            expect_ok(await execute(session, ClickAction(element_id=accept.id), page), "accept")
+            await _bounded(session.goto(sites.other_origin_url("checkout/")), "goto")
+            state = await _bounded(session.storage_state(), "storage_state")
+        finally:
+            await _bounded(session.close(), "close")
+        storage = {o["origin"]: o["localStorage"] for o in state["origins"]}
+        assert {"name": "sr.cookies", "value": "all"} in storage.get(origin, []), storage

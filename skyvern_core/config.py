@@ -280,6 +280,12 @@ class Settings(BaseSettings):
         "encrypts, any decrypts. Default: one kept in data_dir/profile-key; set the same on "
         "every process of a fleet.",
     )
+    max_profile_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        gt=0,
+        description="Bytes of one browser profile's cookies and local storage, as JSON: a "
+        "task that ends with more saves nothing, and the profile keeps what it had.",
+    )
     profile_wait: float = Field(
         default=300.0,
         ge=0,

@@ -128,11 +128,19 @@ class ProfileHold:
     name: str
     task_id: str
     restored: StorageState
+    max_bytes: int
 
     async def save(self, captured: dict[str, Any]) -> BrowserProfile:
         """Seal what the browser holds now (merged with what was restored) and give the
         profile back."""
         state = merge_states(self.restored, StorageState.model_validate(captured))
+        size = len(state.model_dump_json(by_alias=True).encode())
+        if size > self.max_bytes:
+            # A site (or a tenant) filling storage must not fill the store.
+            raise ValueError(
+                f"its cookies and local storage are {size:,} bytes, over max_profile_bytes "
+                f"({self.max_bytes:,}); the profile keeps what it had"
+            )
         return await self.store.save_profile(
             self.organization_id, self.name, self.task_id, self.vault.seal(state), now=utcnow()
         )
@@ -176,7 +184,9 @@ async def take_profile(
     except BaseException:
         await store.release_profile(organization_id, name, task_id)
         raise
-    return ProfileHold(store, vault, organization_id, name, task_id, restored)
+    return ProfileHold(
+        store, vault, organization_id, name, task_id, restored, settings.max_profile_bytes
+    )
 
 
 # ---------------------------------------------------------------------- the command line

@@ -156,3 +156,27 @@ def test_the_command_lists_and_deletes_profiles(
     assert "not found" in capsys.readouterr().err
     assert main(["profiles", "key"]) == 0
     Fernet(capsys.readouterr().out.strip().encode())  # a usable key
+
+
+async def test_a_state_over_the_size_limit_is_not_saved_and_the_profile_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    store = MemoryStore()
+    org = await store.get_or_create_organization("default")
+    oid = org.organization_id
+    settings = Settings(data_dir=tmp_path, max_profile_bytes=2000)
+    first = await take_profile(store, settings, oid, "bank", "tsk_first")
+    await first.save(STATE.playwright())
+    # A site that fills local storage (a hostile page, or a tenant's own) fills no store.
+    hold = await take_profile(store, settings, oid, "bank", "tsk_flood")
+    flood = STATE.playwright()
+    flood["origins"] = [
+        {"origin": f"https://x{n}.example", "localStorage": [{"name": "k", "value": "v" * 100}]}
+        for n in range(40)
+    ]
+    with pytest.raises(ValueError, match="over max_profile_bytes"):
+        await hold.save(flood)
+    await hold.release()
+    again = await take_profile(store, settings, oid, "bank", "tsk_next")
+    assert again.restored == STATE
+    assert (await store.get_profile(oid, "bank")).version == 1

@@ -305,7 +305,7 @@ def test_cancel_a_running_task(api: Api):
         assert response.json()["task_id"] == task_id
         task = api.wait(task_id)
         assert (
-            task["status"] == "canceled" and time.monotonic() - started < 3
+            task["status"] == "canceled" and time.monotonic() - started < 5
         )  # the planner would take 6 s
         again = api.a.post(f"/tasks/{task_id}/cancel")
         assert again.status_code == 409

@@ -602,4 +602,4 @@ async def test_a_totp_url_that_resolves_to_metadata_is_not_asked(tmp_path: Path)
     started = time.monotonic()
     with pytest.raises(TOTPError, match="totp_verification_url points at"):
         await TotpResolver(store, config).code_for(task)
-    assert time.monotonic() - started < 1.0  # refused at once, not polled until the timeout
+    assert time.monotonic() - started < 4  # refused at once, not polled until the timeout

@@ -271,7 +271,7 @@ async def test_wall_clock_limit_per_task(make_agent: Callable[..., Agent]):
     started = time.monotonic()
     task = await agent.run(REQUEST)
     await agent.aclose()
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6
     assert task.status == TaskStatus.failed
     assert task.failure_reason == "Task exceeded its time limit (0.5 s)"
     assert task.steps[-1].status == StepStatus.failed and task.steps[-1].is_last

@@ -361,12 +361,12 @@ async def test_a_hung_call_gives_way_to_cancel_and_timeout(
             with pytest.raises(TimeoutError):
                 with anyio.fail_after(1):
                     await session.goto(frozen)
-        assert time.monotonic() - started < 3  # not the 30 s ChromeDriver would take
+        assert time.monotonic() - started < 10  # not the 30 s ChromeDriver would take
         # Later calls do not queue behind the stuck one.
         started = time.monotonic()
         with pytest.raises(BrowserError, match="not responding"):
             await session.screenshot()
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 10
         started = time.monotonic()
         left = await session.close()
         assert time.monotonic() - started < 10
@@ -425,11 +425,11 @@ async def test_a_grid_that_never_answers_gives_way_to_cancel(tmp_path: Path) -> 
         with anyio.move_on_after(1) as scope:
             await _open(driver, tmp_path)
         assert scope.cancelled_caught
-        assert time.monotonic() - started < 3  # not the client's 60 s timeout
+        assert time.monotonic() - started < 10  # not the client's 60 s timeout
         assert driver.sessions == []
         started = time.monotonic()
         await driver.close()
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 10
     finally:
         silent.close()
 

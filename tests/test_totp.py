@@ -380,7 +380,7 @@ async def test_the_verification_url_times_out(store: MemoryStore, tmp_path: Path
         started = time.monotonic()
         with pytest.raises(TOTPError) as info:
             await resolver.code_for(task)
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 10
     host, port = server.httpd.server_address[:2]
     assert str(info.value) == (
         f"no verification code from http://{host!s}:{port}/two_factor_code within 0.3 s "

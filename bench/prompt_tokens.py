@@ -249,6 +249,8 @@ async def collect(pages: list[PageSpec]) -> list[dict[str, Any]]:
                         "theirs_full": count_tokens(theirs_full),
                         "images": len(messages[1].images),
                         "breakdown": page_breakdown(page_text, context.page),
+                        "text": page_text,
+                        "theirs_text": theirs_full,
                     }
                 )
         finally:
@@ -357,6 +359,9 @@ def main() -> int:
     """Parse the arguments, collect and print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    parser.add_argument(
+        "--show", action="store_true", help="print each page's page part and theirs, in full"
+    )
     args = parser.parse_args()
     names = [n for n in args.pages.split(",") if n] or [p.name for p in PAGES]
     unknown = set(names) - {p.name for p in PAGES}
@@ -364,6 +369,11 @@ def main() -> int:
         parser.error(f"unknown page(s): {', '.join(sorted(unknown))}")
     started = time.perf_counter()
     rows = asyncio.run(collect([p for p in PAGES if p.name in names]))
+    if args.show:
+        for r in rows:
+            print(f"===== {r['spec'].name}: ours ({r['page']} tokens)\n{r['text']}\n")
+            print(f"===== {r['spec'].name}: theirs, whole page ({r['theirs_full']} tokens)")
+            print(f"{r['theirs_text']}\n")
     report(rows)
     print(f"\n(wall time {time.perf_counter() - started:.0f} s)")
     return 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-HOLD_MARGIN = 300.0
-"""Seconds a hold outlasts the task's time limit: a worker that died gives it up then."""
+HOLD_MARGIN = 60.0
+"""Seconds a hold outlasts the task's lease. The hold is renewed with the lease, so a worker
+that died gives its profiles up about a minute after its lease ran out (and the task that
+held it, recovered by another worker, takes it again at once)."""
 RETRY_EVERY = 0.5
 """Seconds between two tries to take a profile another task holds."""
 
@@ -90,13 +92,20 @@ class ProfileVault:
                 )
         return cls(keys)
 
-    def seal(self, state: StorageState) -> str:
-        """The state, encrypted and authenticated."""
-        return self._fernet.encrypt(state.model_dump_json(by_alias=True).encode()).decode()
+    def seal(self, state: StorageState, organization_id: str, name: str) -> str:
+        """The state of profile ``name`` of ``organization_id``, encrypted and
+        authenticated. The sealed text names its profile, so that a copy of it put in
+        another profile's row (another organization's, say) does not open there."""
+        envelope = {
+            "organization_id": organization_id,
+            "name": name,
+            "state": state.model_dump(mode="json", by_alias=True),
+        }
+        return self._fernet.encrypt(json.dumps(envelope).encode()).decode()
 
-    def open(self, sealed: str, name: str) -> StorageState:
-        """The state a :meth:`seal` gave; a clear error if no key of this deployment
-        sealed it."""
+    def open(self, sealed: str, organization_id: str, name: str) -> StorageState:
+        """The state a :meth:`seal` gave for this very profile; a clear error if no key of
+        this deployment sealed it, or it was sealed for another profile."""
         from cryptography.fernet import InvalidToken
 
         try:
@@ -106,7 +115,24 @@ class ProfileVault:
                 f"Browser profile {name!r} cannot be opened: it was sealed with another key "
                 "(every process must have the same SKYVERN_PROFILE_KEY)"
             ) from None
-        return StorageState.model_validate(json.loads(raw))
+        try:
+            envelope = json.loads(raw)
+            owner = (envelope["organization_id"], envelope["name"])
+            state = StorageState.model_validate(envelope["state"])
+        except (ValueError, TypeError, KeyError):
+            raise ProfileUnavailable(f"Browser profile {name!r} is damaged in the store") from None
+        if owner != (organization_id, name):
+            # Only someone who can write the store moves a sealed state between rows: the
+            # state of one profile never opens as another's.
+            log.warning(
+                "browser profile %r of %s holds the sealed state of another profile: refused",
+                name,
+                organization_id,
+            )
+            raise ProfileUnavailable(
+                f"Browser profile {name!r} holds the state of another profile: refused"
+            )
+        return state
 
 
 def merge_states(restored: StorageState, captured: StorageState) -> StorageState:
@@ -129,6 +155,38 @@ class ProfileHold:
     task_id: str
     restored: StorageState
     max_bytes: int
+    hold_seconds: float
+    # A renewal must not land after the save or release that ended the hold, or the
+    # profile would stay held by a task that has finished.
+    _lock: anyio.Lock = field(default_factory=anyio.Lock, init=False, repr=False)
+    _ended: bool = field(default=False, init=False, repr=False)
+
+    async def renew(self) -> None:
+        """Hold the profile ``hold_seconds`` longer (called with each renewal of the task's
+        lease); a hold that lapsed and went to another task is logged, not fought for."""
+        async with self._lock:
+            if self._ended:
+                return
+            now = utcnow()
+            try:
+                await self.store.claim_profile(
+                    self.organization_id,
+                    self.name,
+                    self.task_id,
+                    now=now,
+                    until=now + timedelta(seconds=self.hold_seconds),
+                )
+            except ProfileInUseError as exc:
+                log.warning(
+                    "task %s lost its hold on browser profile %r to task %s",
+                    self.task_id,
+                    self.name,
+                    exc.holder_task_id,
+                )
+            except Exception:
+                log.warning(
+                    "could not renew the hold on browser profile %r", self.name, exc_info=True
+                )
 
     async def save(self, captured: dict[str, Any]) -> BrowserProfile:
         """Seal what the browser holds now (merged with what was restored) and give the
@@ -141,16 +199,22 @@ class ProfileHold:
                 f"its cookies and local storage are {size:,} bytes, over max_profile_bytes "
                 f"({self.max_bytes:,}); the profile keeps what it had"
             )
-        return await self.store.save_profile(
-            self.organization_id, self.name, self.task_id, self.vault.seal(state), now=utcnow()
-        )
+        sealed = self.vault.seal(state, self.organization_id, self.name)
+        async with self._lock:
+            saved = await self.store.save_profile(
+                self.organization_id, self.name, self.task_id, sealed, now=utcnow()
+            )
+            self._ended = True
+        return saved
 
     async def release(self) -> None:
         """Give the profile back unchanged."""
-        try:
-            await self.store.release_profile(self.organization_id, self.name, self.task_id)
-        except Exception:
-            log.warning("could not give back browser profile %r", self.name, exc_info=True)
+        async with self._lock:
+            self._ended = True
+            try:
+                await self.store.release_profile(self.organization_id, self.name, self.task_id)
+            except Exception:
+                log.warning("could not give back browser profile %r", self.name, exc_info=True)
 
 
 async def take_profile(
@@ -160,7 +224,8 @@ async def take_profile(
     ``settings.profile_wait`` while another task holds it) and open its state.
     ProfileUnavailable when it stays in use, or cannot be opened."""
     vault = ProfileVault.from_settings(settings)
-    hold_for = timedelta(seconds=settings.task_timeout + HOLD_MARGIN)
+    hold_seconds = settings.lease_seconds + HOLD_MARGIN
+    hold_for = timedelta(seconds=hold_seconds)
     with anyio.move_on_after(settings.profile_wait) as waited:
         while True:
             now = utcnow()
@@ -179,13 +244,22 @@ async def take_profile(
         )
     try:
         restored = (
-            vault.open(profile.sealed_state, name) if profile.sealed_state else StorageState()
+            vault.open(profile.sealed_state, organization_id, name)
+            if profile.sealed_state
+            else StorageState()
         )
     except BaseException:
         await store.release_profile(organization_id, name, task_id)
         raise
     return ProfileHold(
-        store, vault, organization_id, name, task_id, restored, settings.max_profile_bytes
+        store,
+        vault,
+        organization_id,
+        name,
+        task_id,
+        restored,
+        settings.max_profile_bytes,
+        hold_seconds,
     )
 
 

@@ -142,6 +142,7 @@ class _Run:
                 interval=renew_interval(self.s),
                 on_canceled=self._canceled_elsewhere,
                 on_lost=self.handle.lose,
+                on_renewed=self._renew_holds,
             )
             lease.start_soon(keeper.run)
             try:
@@ -206,6 +207,11 @@ class _Run:
         if notify:
             await self.finisher.notify(finished)
         return finished
+
+    async def _renew_holds(self) -> None:
+        """Renew what the task holds with its lease: its browser profile."""
+        if self.ctx.profile is not None:
+            await self.ctx.profile.renew()
 
     def _canceled_elsewhere(self) -> None:
         """A cancel recorded by another process stops the run."""

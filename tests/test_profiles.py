@@ -33,25 +33,25 @@ STATE = StorageState.model_validate(
 
 def test_a_sealed_state_opens_only_with_a_key_of_the_deployment(tmp_path: Path) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    sealed = ProfileVault([old]).seal(STATE)
+    sealed = ProfileVault([old]).seal(STATE, "org_1", "bank")
     assert "s3cr3t-session" not in sealed and "bank.example" not in sealed
-    assert ProfileVault([old]).open(sealed, "bank") == STATE
+    assert ProfileVault([old]).open(sealed, "org_1", "bank") == STATE
     # Rotating: the new key seals, the old one still opens what it sealed.
     rotated = ProfileVault.from_settings(Settings(data_dir=tmp_path, profile_key=f"{new},{old}"))
-    assert rotated.open(sealed, "bank") == STATE
-    assert ProfileVault([new]).open(rotated.seal(STATE), "bank") == STATE
+    assert rotated.open(sealed, "org_1", "bank") == STATE
+    assert ProfileVault([new]).open(rotated.seal(STATE, "org_1", "bank"), "org_1", "bank") == STATE
     with pytest.raises(ProfileUnavailable, match="sealed with another key"):
-        ProfileVault([new]).open(sealed, "bank")
+        ProfileVault([new]).open(sealed, "org_1", "bank")
     with pytest.raises(ConfigurationError, match="profile_key must be Fernet keys"):
         ProfileVault.from_settings(Settings(data_dir=tmp_path, profile_key="hunter2"))
 
 
 def test_with_no_key_set_one_is_kept_in_the_data_folder(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    sealed = ProfileVault.from_settings(settings).seal(STATE)
+    sealed = ProfileVault.from_settings(settings).seal(STATE, "org_1", "bank")
     key_file = tmp_path / "profile-key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert ProfileVault.from_settings(settings).open(sealed, "bank") == STATE  # the same key
+    assert ProfileVault.from_settings(settings).open(sealed, "org_1", "bank") == STATE  # same key
     key_file.write_text("")
     with pytest.raises(ConfigurationError, match="does not hold a browser profile key"):
         ProfileVault.from_settings(settings)
@@ -110,6 +110,55 @@ async def test_a_task_that_waited_too_long_names_the_holder(tmp_path: Path) -> N
     with pytest.raises(ProfileUnavailable) as failed:
         await take_profile(store, settings, org.organization_id, "bank", "tsk_late")
     assert str(failed.value) == "Browser profile 'bank' is in use by task tsk_busy (waited 0.3 s)"
+
+
+async def test_a_sealed_state_copied_into_another_profiles_row_does_not_open(
+    tmp_path: Path,
+) -> None:
+    # Someone who can write the store but has not the key moves one organization's signed-in
+    # state into a profile of their own: it must not open there (nor under another name).
+    store = MemoryStore()
+    victim = (await store.get_or_create_organization("victim")).organization_id
+    attacker = (await store.get_or_create_organization("attacker")).organization_id
+    settings = Settings(data_dir=tmp_path)
+    held = await take_profile(store, settings, victim, "bank", "tsk_victim")
+    await held.save(STATE.playwright())
+    stolen = (await store.get_profile(victim, "bank")).sealed_state
+    assert stolen
+    for org, name, task in ((attacker, "bank", "tsk_a1"), (victim, "other", "tsk_a2")):
+        mine = await take_profile(store, settings, org, name, task)
+        await store.save_profile(org, name, task, stolen, now=utcnow())
+        with pytest.raises(ProfileUnavailable, match="holds the state of another profile"):
+            await take_profile(store, settings, org, name, f"{task}_next")
+        assert mine.restored == StorageState()
+        assert (await store.get_profile(org, name)).holder_task_id is None  # given back
+    # The victim's own profile still opens.
+    assert (await take_profile(store, settings, victim, "bank", "tsk_v2")).restored == STATE
+
+
+async def test_a_renewal_after_the_hold_ended_takes_nothing_back(tmp_path: Path) -> None:
+    store = MemoryStore()
+    oid = (await store.get_or_create_organization("default")).organization_id
+    settings = Settings(data_dir=tmp_path)
+    saved = await take_profile(store, settings, oid, "bank", "tsk_saved")
+    await saved.save(STATE.playwright())
+    await saved.renew()  # a renewal that was due as the task ended
+    dropped = await take_profile(store, settings, oid, "mail", "tsk_dropped")
+    await dropped.release()
+    await dropped.renew()
+    for name in ("bank", "mail"):
+        assert (await store.get_profile(oid, name)).holder_task_id is None
+    # A lapsed hold another task took is not taken back by a late renewal.
+    late = await take_profile(
+        store, settings.model_copy(update={"lease_seconds": 0.1}), oid, "bank", "tsk_late"
+    )
+    late.hold_seconds = 0.1
+    await late.renew()
+    await anyio.sleep(0.15)
+    other = await take_profile(store, settings, oid, "bank", "tsk_other")
+    await late.renew()
+    assert (await store.get_profile(oid, "bank")).holder_task_id == "tsk_other"
+    await other.release()
 
 
 @pytest.mark.parametrize("name", ["", "../etc/passwd", "a b", "x" * 65, "bank;drop"])

@@ -91,7 +91,7 @@ async def test_a_second_task_with_the_profile_starts_signed_in_and_needs_no_code
         stored = await store.get_profile(second.organization_id, "bank")
         assert stored.sealed_state is not None
         state: StorageState = ProfileVault.from_settings(agent.settings).open(
-            stored.sealed_state, "bank"
+            stored.sealed_state, second.organization_id, "bank"
         )
         (cookie,) = [c for c in state.cookies if c.name == "acme_auth"]
         database = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))

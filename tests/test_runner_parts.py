@@ -466,3 +466,53 @@ async def test_the_task_limit_runs_on_the_runners_clock(tmp_path: Path) -> None:
         StepStatus.failed,
     ]
     assert steps[-1].is_last
+
+
+async def test_a_running_tasks_profile_hold_is_renewed_with_its_lease_and_ends_with_it(
+    tmp_path: Path,
+) -> None:
+    calls: list[tuple[str, float]] = []
+
+    class Watched(MemoryStore):
+        async def claim_profile(self, *args: Any, now: Any, until: Any, **kw: Any) -> Any:
+            calls.append(("claim", (until - now).total_seconds()))
+            return await super().claim_profile(*args, now=now, until=until, **kw)
+
+        async def save_profile(self, *args: Any, **kw: Any) -> Any:
+            calls.append(("save", 0.0))
+            return await super().save_profile(*args, **kw)
+
+    class KeepingSession(InMemorySession):
+        async def storage_state(self) -> dict[str, Any]:
+            return {"cookies": [], "origins": []}
+
+    class KeepingDriver(InMemoryDriver):
+        async def new_session(self, options: Any) -> InMemorySession:
+            session = KeepingSession(self, options)
+            self.sessions.append(session)
+            return session
+
+    store = Watched()
+    task = await _claimed(store, browser_profile="bank")
+    planner = ScriptedPlanner(
+        [[InputTextAction(element_id="e1", text="Ada")], [CompleteAction()]], delay=0.5
+    )
+    runner = _runner(
+        tmp_path,
+        store,
+        planner=planner,
+        driver=KeepingDriver([PAGE, WELCOME]),
+        lease_seconds=0.3,
+        poll_interval=0.1,
+    )
+    finished = await runner.run(task)
+    assert finished.status == TaskStatus.completed, finished.failure_reason
+    claims = [seconds for kind, seconds in calls if kind == "claim"]
+    # Taken, then renewed about every 0.1 s through a run of about a second; each hold is
+    # the lease plus a minute, not the task's time limit (30 minutes).
+    assert len(claims) >= 4 and all(60 < s < 61 for s in claims), calls
+    assert calls[-1][0] == "save"  # no renewal lands after the save
+    await anyio.sleep(0.3)  # the lease keeper has stopped: nothing claims the profile again
+    assert calls[-1][0] == "save"
+    profile = await store.get_profile(task.organization_id, "bank")
+    assert profile.holder_task_id is None and profile.version == 1

@@ -37,7 +37,8 @@ class LeaseKeeper:
     another worker recovered it), ``on_lost`` is called and the keeper stops: the run must
     not act for a task that is no longer its own. A renewal that fails (the store is
     briefly unreachable) is logged and tried again at the next interval. ``sleep`` is what
-    waits between renewals.
+    waits between renewals; ``on_renewed`` runs after each renewal that kept the claim
+    (what the task holds besides its lease, its browser profile, is renewed there).
     """
 
     def __init__(
@@ -51,6 +52,7 @@ class LeaseKeeper:
         on_canceled: Callable[[], None],
         on_lost: Callable[[], None],
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        on_renewed: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.task_id = task_id
@@ -60,6 +62,7 @@ class LeaseKeeper:
         self.on_canceled = on_canceled
         self.on_lost = on_lost
         self.sleep = sleep
+        self.on_renewed = on_renewed
         self.renewals = 0
 
     async def renew(self) -> bool:
@@ -86,3 +89,5 @@ class LeaseKeeper:
             await self.sleep(self.interval)
             if not await self.renew():
                 return
+            if self.on_renewed is not None:
+                await self.on_renewed()

@@ -418,16 +418,15 @@ async def test_closing_a_browser_is_bounded_on_the_clock(tmp_path: Path) -> None
             recording.write_bytes(b"webm")
             return SessionArtifacts(recording=recording)
 
-    class HangingDriver(InMemoryDriver):
-        async def new_session(self, options: Any) -> InMemorySession:
-            session = HangingSession(self, options)
-            self.sessions.append(session)
-            return session
-
     store = MemoryStore()
     task = await _claimed(store)
     ctx = RunContext(
-        _runner(tmp_path, store, driver=HangingDriver([PAGE]), clock=clock),
+        _runner(
+            tmp_path,
+            store,
+            driver=InMemoryDriver([PAGE], session_factory=HangingSession),
+            clock=clock,
+        ),
         task,
         RunHandle(task.task_id),
     )
@@ -486,12 +485,6 @@ async def test_a_running_tasks_profile_hold_is_renewed_with_its_lease_and_ends_w
         async def storage_state(self) -> dict[str, Any]:
             return {"cookies": [], "origins": []}
 
-    class KeepingDriver(InMemoryDriver):
-        async def new_session(self, options: Any) -> InMemorySession:
-            session = KeepingSession(self, options)
-            self.sessions.append(session)
-            return session
-
     store = Watched()
     task = await _claimed(store, browser_profile="bank")
     planner = ScriptedPlanner(
@@ -501,7 +494,7 @@ async def test_a_running_tasks_profile_hold_is_renewed_with_its_lease_and_ends_w
         tmp_path,
         store,
         planner=planner,
-        driver=KeepingDriver([PAGE, WELCOME]),
+        driver=InMemoryDriver([PAGE, WELCOME], session_factory=KeepingSession),
         lease_seconds=0.3,
         poll_interval=0.1,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,9 @@ class InMemoryDriver:
     ``read_document``, ``execute``, ``screenshot``, ``close``) to an exception, or a list of
     exceptions raised one per call (``None`` in the list lets that call through).
     ``action_delay`` makes each action take that long (to test cancels and step timeouts).
+    ``session_factory`` is what :meth:`new_session` calls, with the driver and the options
+    (:class:`InMemorySession` by default): a subclass of it gives its sessions more (a
+    ``storage_state()`` to keep browser profiles, a slow ``close``).
     """
 
     def __init__(
@@ -77,12 +80,14 @@ class InMemoryDriver:
         errors: Mapping[str, BaseException | list[BaseException | None]] | None = None,
         action_delay: float = 0.0,
         recording: bool = False,
+        session_factory: Callable[[InMemoryDriver, SessionOptions], InMemorySession] | None = None,
     ) -> None:
         items = pages.values() if isinstance(pages, Mapping) else pages
         self.pages: dict[str, FakePage] = {p.url: p for p in items}
         self.errors: dict[str, list[BaseException | None] | BaseException] = dict(errors or {})
         self.action_delay = action_delay
         self.recording = recording
+        self.session_factory = session_factory or InMemorySession
         self.started = False
         self.closed = False
         self.sessions: list[InMemorySession] = []
@@ -109,7 +114,7 @@ class InMemoryDriver:
     async def new_session(self, options: SessionOptions) -> InMemorySession:
         """Open a fake isolated session."""
         self._maybe_fail("new_session")
-        session = InMemorySession(self, options)
+        session = self.session_factory(self, options)
         self.sessions.append(session)
         return session
 
